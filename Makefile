@@ -1,0 +1,45 @@
+# The two commands of the README: `make run` and `make test`.
+PY ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+export HOTLINE_DATA_DIR ?= $(CURDIR)/var
+
+.PHONY: run test venv install demo browser lint bench clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+install: $(VENV)/.installed
+
+# Create everything, build the demo district once, and serve it on http://127.0.0.1:8000.
+run: install
+	$(BIN)/hotline migrate --verbosity 0
+	$(BIN)/hotline demo --if-empty
+	$(BIN)/hotline compilemessages --verbosity 0 >/dev/null 2>&1 || true
+	$(BIN)/hotline runserver 127.0.0.1:8000 --insecure
+
+# The whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL).
+test: install browser
+	$(BIN)/ruff check src tests bench
+	$(BIN)/pytest -n 2 --dist loadfile
+
+# Debian's Chromium and CJK fonts for the browser tests (skipped with a reason when absent).
+browser:
+	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
+		|| echo "chromium could not be installed: browser tests will be skipped"; \
+	fi
+
+lint: install
+	$(BIN)/ruff check src tests bench
+
+bench: install
+	$(BIN)/python bench/run_all.py
+
+clean:
+	rm -rf $(VENV) var test-artifacts

@@ -1,0 +1,1 @@
+"""Hotline: a 12345 government-service hotline platform for a district."""

@@ -1,0 +1,22 @@
+"""The `hotline` command: Django's management commands under the product's name.
+
+`hotline migrate`, `hotline demo`, `hotline import FILE.csv`, `hotline verify-trace`, `hotline runserver`...
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+
+
+def main(argv: list[str] | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    from django.core.management import execute_from_command_line
+
+    argv = list(sys.argv if argv is None else argv)
+    argv[0] = "hotline"
+    execute_from_command_line(argv)
+
+
+if __name__ == "__main__":
+    main()

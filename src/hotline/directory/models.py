@@ -1,0 +1,328 @@
+"""The directory: organisations, units, people, categories, procedures, the responsibility list,
+and the working-day calendar. This is reference data that administrators edit in the admin."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.contrib.auth.models import AbstractUser
+from django.core.exceptions import ValidationError
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from .roles import ROLE_LABELS, UNIT_ROLES, Role
+
+
+class UnitKind(models.TextChoices):
+    CITY_CENTRE = "city_centre", _("市热线中心")
+    DISTRICT_CENTRE = "district_centre", _("区热线中心")
+    STREET = "street", _("街道")
+    TOWN = "town", _("乡镇")
+    COMMUNITY = "community", _("社区")
+    DEPARTMENT = "department", _("委办局")
+    COMPANY = "company", _("公共服务企业")
+    AUTHORITY = "authority", _("上级或垂直管理部门")
+    OTHER = "other", _("其他单位")
+
+
+# Units are ranked only against comparable units (the study: different standards for different
+# kinds of units).
+UNIT_GROUPS = {
+    UnitKind.STREET: "street",
+    UnitKind.TOWN: "street",
+    UnitKind.COMMUNITY: "community",
+    UnitKind.DEPARTMENT: "department",
+    UnitKind.COMPANY: "company",
+    UnitKind.AUTHORITY: "authority",
+    UnitKind.OTHER: "other",
+    UnitKind.CITY_CENTRE: "centre",
+    UnitKind.DISTRICT_CENTRE: "centre",
+}
+
+
+class Unit(models.Model):
+    """An organisation in the tree (city centre → district centre → streets → communities;
+    departments; companies). Handling units (承办单位) receive orders.
+
+    Invariant: a unit is never its own ancestor."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    code = models.SlugField(_("编码"), max_length=40, unique=True)
+    kind = models.CharField(_("类型"), max_length=20, choices=UnitKind.choices)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    handles_orders = models.BooleanField(_("承办工单"), default=True)
+    active = models.BooleanField(_("启用"), default=True)
+    phone = models.CharField(_("联系电话"), max_length=30, blank=True)
+
+    class Meta:
+        verbose_name = _("单位")
+        verbose_name_plural = _("单位")
+        ordering = ["kind", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def group(self) -> str:
+        return UNIT_GROUPS[UnitKind(self.kind)]
+
+    def clean(self) -> None:
+        seen = {self.pk}
+        node = self.parent
+        while node is not None:
+            if node.pk in seen:
+                raise ValidationError({"parent": _("上级单位不能形成循环。")})
+            seen.add(node.pk)
+            node = node.parent
+
+
+class Area(models.Model):
+    """A place orders come from: a street or town, optionally with communities under it.
+    `unit` is the street office (or town government) that governs the area."""
+
+    name = models.CharField(_("名称"), max_length=100, unique=True)
+    code = models.SlugField(_("编码"), max_length=40, unique=True)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级区域"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("属地单位"), null=True, blank=True, on_delete=models.SET_NULL, related_name="areas"
+    )
+
+    class Meta:
+        verbose_name = _("区域")
+        verbose_name_plural = _("区域")
+        ordering = ["code"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def lineage(self) -> list[Area]:
+        """This area and its ancestors, nearest first."""
+        out: list[Area] = []
+        node: Area | None = self
+        while node is not None and len(out) < 20:
+            out.append(node)
+            node = node.parent
+        return out
+
+
+class User(AbstractUser):
+    """A person who uses the hotline, with one role; unit roles also name their unit."""
+
+    ROLE_CHOICES = [(r.value, ROLE_LABELS[r]) for r in Role]
+
+    role = models.CharField(_("角色"), max_length=20, choices=ROLE_CHOICES, default=Role.AGENT.value)
+    unit = models.ForeignKey(
+        Unit, verbose_name=_("所属单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="members"
+    )
+    phone = models.CharField(_("手机号"), max_length=20, blank=True)
+    display_name = models.CharField(_("姓名"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("用户")
+        verbose_name_plural = _("用户")
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def role_enum(self) -> Role:
+        return Role(self.role)
+
+    def clean(self) -> None:
+        super().clean()
+        if Role(self.role) in UNIT_ROLES and self.unit_id is None:
+            raise ValidationError({"unit": _("承办单位的人员必须指定所属单位。")})
+
+
+class StaffPhone(models.Model):
+    """A phone number known to belong to a unit's staff. Callers on this list who rate that
+    unit's orders are evidence of gamed satisfaction (scenario 5)."""
+
+    unit = models.ForeignKey(Unit, verbose_name=_("单位"), on_delete=models.CASCADE, related_name="staff_phones")
+    phone = models.CharField(_("电话"), max_length=20, db_index=True)
+    name = models.CharField(_("姓名"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("工作人员电话")
+        verbose_name_plural = _("工作人员电话")
+        constraints = [models.UniqueConstraint(fields=["unit", "phone"], name="staffphone_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.unit} {self.phone}"
+
+
+class ReviewMode(models.TextChoices):
+    FULL = "full", _("逐件审核")
+    SAMPLE = "sample", _("抽样审核")
+
+
+class ProcedureProfile(models.Model):
+    """How orders of a kind are handled (the study's remedy 2): which reply elements and evidence
+    are required, whether the unit must contact the caller first, and how replies are reviewed.
+    A consultation needs no site photo; an environmental complaint does."""
+
+    name = models.CharField(_("名称"), max_length=60, unique=True)
+    code = models.SlugField(_("编码"), max_length=40, unique=True)
+    description = models.TextField(_("说明"), blank=True)
+    require_process = models.BooleanField(_("须写处办过程"), default=True)
+    require_outcome = models.BooleanField(_("须写办理结果"), default=True)
+    min_process_chars = models.PositiveIntegerField(_("处办过程最少字数"), default=15)
+    min_outcome_chars = models.PositiveIntegerField(_("办理结果最少字数"), default=10)
+    require_contact = models.BooleanField(_("须先联系来电人"), default=True)
+    min_evidence = models.PositiveIntegerField(_("最少现场证据数"), default=0)
+    review_mode = models.CharField(_("审核方式"), max_length=10, choices=ReviewMode.choices, default=ReviewMode.FULL)
+    sample_rate = models.FloatField(_("抽样比例"), default=1.0, help_text=_("抽样审核时被抽中复核的比例（0–1）。"))
+
+    class Meta:
+        verbose_name = _("办理流程")
+        verbose_name_plural = _("办理流程")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        if not 0.0 <= self.sample_rate <= 1.0:
+            raise ValidationError({"sample_rate": _("抽样比例须在0到1之间。")})
+
+
+class Category(models.Model):
+    """A node of the 3-level request category tree. Its procedure profile is inherited from the
+    nearest ancestor that names one."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    parent = models.ForeignKey(
+        "self", verbose_name=_("上级分类"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    level = models.PositiveSmallIntegerField(_("层级"), default=1)
+    path = models.CharField(_("完整路径"), max_length=400, unique=True)
+    profile = models.ForeignKey(
+        ProcedureProfile, verbose_name=_("办理流程"), null=True, blank=True, on_delete=models.SET_NULL
+    )
+    active = models.BooleanField(_("启用"), default=True)
+
+    class Meta:
+        verbose_name = _("诉求分类")
+        verbose_name_plural = _("诉求分类")
+        ordering = ["path"]
+        constraints = [models.UniqueConstraint(fields=["parent", "name"], name="category_unique_in_parent")]
+
+    def __str__(self) -> str:
+        return self.path
+
+    def lineage(self) -> list[Category]:
+        out: list[Category] = []
+        node: Category | None = self
+        while node is not None and len(out) < 10:
+            out.append(node)
+            node = node.parent
+        return out
+
+    def effective_profile(self) -> ProcedureProfile | None:
+        for node in self.lineage():
+            if node.profile_id is not None:
+                return node.profile
+        return None
+
+
+class ResponsibilityRule(models.Model):
+    """One line of the responsibility list (权责清单): for a category (and optionally an area),
+    exactly one lead unit and optional co-units, in force from `effective_from` until
+    `effective_to` (exclusive; open-ended when empty). "One kind of matter is coordinated by one
+    department; one matter is owned by one department."
+
+    Invariant: no two rules for the same category and area are in force on the same day."""
+
+    category = models.ForeignKey(Category, verbose_name=_("诉求分类"), on_delete=models.PROTECT, related_name="rules")
+    area = models.ForeignKey(
+        Area, verbose_name=_("区域"), null=True, blank=True, on_delete=models.PROTECT, related_name="rules",
+        help_text=_("留空表示全区适用。"),
+    )
+    lead_unit = models.ForeignKey(Unit, verbose_name=_("主办单位"), on_delete=models.PROTECT, related_name="lead_rules")
+    co_units = models.ManyToManyField(Unit, verbose_name=_("协办单位"), blank=True, related_name="co_rules")
+    effective_from = models.DateField(_("生效日期"), default=dt.date(2020, 1, 1))
+    effective_to = models.DateField(_("失效日期"), null=True, blank=True)
+    basis = models.TextField(_("依据"), blank=True, help_text=_("三定方案、法规条款或区里的决定。"))
+    version = models.PositiveIntegerField(_("版本"), default=1)
+
+    class Meta:
+        verbose_name = _("权责清单条目")
+        verbose_name_plural = _("权责清单")
+        ordering = ["category__path", "area__code", "-effective_from"]
+        indexes = [models.Index(fields=["category", "area", "effective_from"])]
+
+    def __str__(self) -> str:
+        where = self.area.name if self.area_id else "全区"
+        return f"#{self.pk} {self.category.path} · {where} → {self.lead_unit.name}"
+
+    @property
+    def label(self) -> str:
+        return f"权责清单#{self.pk}"
+
+    def overlapping(self) -> models.QuerySet[ResponsibilityRule]:
+        qs = ResponsibilityRule.objects.filter(category_id=self.category_id)
+        qs = qs.filter(area__isnull=True) if self.area_id is None else qs.filter(area_id=self.area_id)
+        if self.pk:
+            qs = qs.exclude(pk=self.pk)
+        # [a, b) and [c, d) overlap when a < d and c < b (open ends are infinite).
+        if self.effective_to is not None:
+            qs = qs.filter(effective_from__lt=self.effective_to)
+        return qs.filter(Q(effective_to__isnull=True) | Q(effective_to__gt=self.effective_from))
+
+    def clean(self) -> None:
+        if self.effective_to is not None and self.effective_to <= self.effective_from:
+            raise ValidationError({"effective_to": _("失效日期必须晚于生效日期。")})
+        if self.category_id is None or self.lead_unit_id is None:
+            return
+        if not self.lead_unit.handles_orders:
+            raise ValidationError({"lead_unit": _("主办单位必须是承办工单的单位。")})
+        clash = self.overlapping().select_related("lead_unit").first()
+        if clash is not None:
+            raise ValidationError(
+                _("与%(rule)s冲突：同一分类和区域在同一时间只能有一个主办单位（%(unit)s）。")
+                % {"rule": clash.label, "unit": clash.lead_unit.name}
+            )
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Validation only (no side effects): a conflicting rule must never reach the table,
+        # whether it comes from the admin, the demo, an import or a script.
+        self.clean()
+        super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class CalendarDay(models.Model):
+    """A day whose working status differs from the default (Monday–Friday work, weekends and
+    the fixed-date statutory holidays off): holidays on weekdays, make-up working days (调休)."""
+
+    date = models.DateField(_("日期"), unique=True)
+    is_workday = models.BooleanField(_("工作日"))
+    note = models.CharField(_("说明"), max_length=50, blank=True)
+
+    class Meta:
+        verbose_name = _("节假日与调休")
+        verbose_name_plural = _("节假日与调休")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date} {'班' if self.is_workday else '休'} {self.note}"
+
+
+class CalendarYear(models.Model):
+    """A year whose official holiday schedule has been entered. Years without a row fall back to
+    weekends plus fixed-date holidays, and administrators see a warning until it is entered."""
+
+    year = models.PositiveIntegerField(_("年份"), unique=True)
+    source = models.CharField(_("来源"), max_length=100, blank=True)
+    entered_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("已录入的年度安排")
+        verbose_name_plural = _("已录入的年度安排")
+        ordering = ["year"]
+
+    def __str__(self) -> str:
+        return str(self.year)

@@ -1,0 +1,37 @@
+"""Roles of the people who use the hotline (pure: no Django models)."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class Role(StrEnum):
+    AGENT = "agent"  # 坐席: takes calls, writes orders
+    DISPATCHER = "dispatcher"  # 派单员: screens, merges, dispatches, arbitrates returns
+    HANDLER = "handler"  # 承办人: a handling unit's worker
+    UNIT_HEAD = "unit_head"  # 承办单位负责人
+    REVIEWER = "reviewer"  # 审核员
+    CALLBACK = "callback"  # 回访员
+    SUPERVISOR = "supervisor"  # 督办 / 领导
+    ADMIN = "admin"  # 系统管理员: directory and configuration
+    SYSTEM = "system"  # the triage service and other automatic actors
+
+
+ROLE_LABELS: dict[Role, str] = {
+    Role.AGENT: "坐席",
+    Role.DISPATCHER: "派单员",
+    Role.HANDLER: "承办人",
+    Role.UNIT_HEAD: "承办单位负责人",
+    Role.REVIEWER: "审核员",
+    Role.CALLBACK: "回访员",
+    Role.SUPERVISOR: "督办领导",
+    Role.ADMIN: "系统管理员",
+    Role.SYSTEM: "系统（智能甄别）",
+}
+
+# Roles that belong to a handling unit and act only on that unit's orders.
+UNIT_ROLES = frozenset({Role.HANDLER, Role.UNIT_HEAD})
+# Roles that may see a caller's full phone number.
+FULL_PHONE_ROLES = frozenset(
+    {Role.AGENT, Role.DISPATCHER, Role.REVIEWER, Role.CALLBACK, Role.SUPERVISOR, Role.SYSTEM}
+)

@@ -1,0 +1,375 @@
+"""The work order and everything that happens to it.
+
+Only orders/actions.py writes these tables (the rule of the house). The Event table is the
+trace (留痕): append-only, hash-chained per order, with the order holding its latest hash.
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hotline.directory.models import Area, Category, ResponsibilityRule, Unit
+
+from .states import State
+
+STATE_LABELS = {
+    State.RECEIVED: _("已受理"),
+    State.DISPATCHED: _("已派单"),
+    State.RETURNED: _("已回退"),
+    State.IN_PROGRESS: _("办理中"),
+    State.REPLIED: _("已答复"),
+    State.AWAITING_CALLBACK: _("待回访"),
+    State.CLOSED: _("已办结"),
+    State.SCREENED_OUT: _("不予受理"),
+    State.MERGED: _("已合并"),
+}
+
+
+class Channel(models.TextChoices):
+    PHONE = "phone", _("电话")
+    WEB = "web", _("网站")
+    APP = "app", _("移动端")
+    WECHAT = "wechat", _("微信")
+    EMAIL = "email", _("邮件")
+    LETTER = "letter", _("来信")
+    TRANSFER = "transfer", _("上级转办")
+    IMPORT = "import", _("历史导入")
+
+
+class Urgency(models.TextChoices):
+    EMERGENCY = "emergency", _("紧急（2小时）")
+    UTILITY = "utility", _("水电气热（24小时）")
+    GENERAL = "general", _("一般（7个工作日）")
+    COMPLEX = "complex", _("复杂（15个工作日）")
+
+
+class WorkOrder(models.Model):
+    """A citizen's request and its life through the closed loop.
+
+    Invariants (kept by actions.py): `state` moves only along states.TRANSITIONS; while the
+    order is dispatched or later it has exactly one lead unit; `last_hash` is the hash of its
+    latest event and `event_seq` that event's position."""
+
+    number = models.CharField(_("工单编号"), max_length=20, unique=True)
+    channel = models.CharField(_("渠道"), max_length=10, choices=Channel.choices, default=Channel.PHONE)
+    caller_name = models.CharField(_("来电人"), max_length=50, blank=True)
+    caller_phone = models.CharField(_("联系电话"), max_length=20, blank=True, db_index=True)
+    address = models.CharField(_("地址"), max_length=200, blank=True)
+    area = models.ForeignKey(Area, verbose_name=_("区域"), null=True, blank=True, on_delete=models.PROTECT)
+    latitude = models.FloatField(_("纬度"), null=True, blank=True)
+    longitude = models.FloatField(_("经度"), null=True, blank=True)
+    title = models.CharField(_("标题"), max_length=200)
+    description = models.TextField(_("诉求内容"))
+    category = models.ForeignKey(Category, verbose_name=_("诉求分类"), null=True, blank=True, on_delete=models.PROTECT)
+    urgency = models.CharField(_("紧急程度"), max_length=10, choices=Urgency.choices, default=Urgency.GENERAL)
+    state = models.CharField(
+        _("状态"), max_length=20, choices=[(s.value, STATE_LABELS[s]) for s in State], default=State.RECEIVED
+    )
+    lead_unit = models.ForeignKey(
+        Unit, verbose_name=_("主办单位"), null=True, blank=True, on_delete=models.PROTECT, related_name="led_orders"
+    )
+    co_units = models.ManyToManyField(Unit, verbose_name=_("协办单位"), blank=True, related_name="co_orders")
+    rule = models.ForeignKey(
+        ResponsibilityRule, verbose_name=_("派单依据"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    main_order = models.ForeignKey(
+        "self", verbose_name=_("主工单"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged_orders"
+    )
+    repeat_of = models.ForeignKey(
+        "self", verbose_name=_("重复诉求的前一工单"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="repeats",
+    )
+
+    received_at = models.DateTimeField(_("受理时间"), db_index=True)
+    dispatched_at = models.DateTimeField(_("派单时间"), null=True, blank=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    first_contact_at = models.DateTimeField(_("首次联系时间"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("答复时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("办结时间"), null=True, blank=True)
+    sign_due = models.DateTimeField(_("签收时限"), null=True, blank=True)
+    contact_due = models.DateTimeField(_("首次联系时限"), null=True, blank=True)
+    reply_due = models.DateTimeField(_("答复时限"), null=True, blank=True, db_index=True)
+
+    redo_count = models.PositiveIntegerField(_("重办次数"), default=0)
+    return_count = models.PositiveIntegerField(_("退单次数"), default=0)
+    dispatch_count = models.PositiveIntegerField(_("派单次数"), default=0)
+    urge_count = models.PositiveIntegerField(_("催办次数"), default=0)
+    extension_days = models.PositiveIntegerField(_("已批准延期（工作日）"), default=0)
+    supervised = models.BooleanField(_("督办中"), default=False)
+    outside_authority = models.BooleanField(
+        _("超出承办单位权限"), default=False,
+        help_text=_("已确认承办单位无权处理（退单被采纳或提级），不计入该单位的解决率和满意率。"),
+    )
+    screen_reason = models.CharField(_("不予受理原因"), max_length=40, blank=True)
+
+    idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    imported = models.BooleanField(_("历史导入"), default=False)
+    event_seq = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField(_("更新时间"))
+
+    class Meta:
+        verbose_name = _("工单")
+        verbose_name_plural = _("工单")
+        ordering = ["-received_at", "-id"]
+        indexes = [
+            models.Index(fields=["state", "received_at"]),
+            models.Index(fields=["lead_unit", "state"]),
+            models.Index(fields=["category", "received_at"]),
+            models.Index(fields=["area", "received_at"]),
+            models.Index(fields=["state", "reply_due"]),
+            models.Index(fields=["caller_phone", "received_at"]),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+    @property
+    def state_enum(self) -> State:
+        return State(self.state)
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS[State(self.state)])
+
+
+class OrderNumberCounter(models.Model):
+    """The last order number given out on a day (numbers read YYYYMMDD + a running count)."""
+
+    day = models.DateField(primary_key=True)
+    last = models.PositiveIntegerField(default=0)
+
+
+class Event(models.Model):
+    """One step in an order's life: the trace. Append-only; each event's hash covers the
+    previous one, so a changed, inserted or deleted event is detectable."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=24)
+    from_state = models.CharField(max_length=20, blank=True)
+    to_state = models.CharField(max_length=20)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor_role = models.CharField(max_length=20)
+    actor_unit = models.ForeignKey(Unit, null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(db_index=True)
+    data = models.JSONField(default=dict)
+    imported = models.BooleanField(default=False)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("留痕记录")
+        verbose_name_plural = _("留痕记录")
+        ordering = ["order_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["order", "seq"], name="event_order_seq_unique")]
+        indexes = [models.Index(fields=["action", "at"]), models.Index(fields=["actor_unit", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.order_id}#{self.seq} {self.action}"
+
+
+class Reply(models.Model):
+    """A unit's reply (答复): who, when, what was done, the outcome, and whether the caller was
+    contacted. Evidence files hang off it."""
+
+    class Result(models.TextChoices):
+        RESOLVED = "resolved", _("已解决")
+        PARTLY = "partly", _("部分解决")
+        EXPLAINED = "explained", _("已解释说明")
+        NO_AUTHORITY = "no_authority", _("无权处理")
+        UNRESOLVED = "unresolved", _("未解决")
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="replies")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    responder = models.CharField(_("答复人"), max_length=50)
+    replied_at = models.DateTimeField(_("答复时间"))
+    process = models.TextField(_("处办过程"), blank=True)
+    outcome = models.TextField(_("办理结果"), blank=True)
+    result = models.CharField(_("办理结论"), max_length=20, choices=Result.choices, default=Result.RESOLVED)
+    contacted_caller = models.BooleanField(_("已联系来电人"), default=False)
+    round = models.PositiveIntegerField(_("第几次答复"), default=1)
+
+    class Meta:
+        verbose_name = _("答复")
+        verbose_name_plural = _("答复")
+        ordering = ["order_id", "round"]
+
+
+class Evidence(models.Model):
+    """A file in the trace: a site photo, a document, a recording."""
+
+    class Kind(models.TextChoices):
+        PHOTO = "photo", _("现场照片")
+        DOCUMENT = "document", _("文书材料")
+        AUDIO = "audio", _("录音")
+        OTHER = "other", _("其他")
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="evidence")
+    reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence")
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.PHOTO)
+    file = models.FileField(_("文件"), upload_to="evidence/%Y/%m/")
+    name = models.CharField(_("文件名"), max_length=200)
+    sha256 = models.CharField(max_length=64)
+    size = models.PositiveIntegerField(default=0)
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    uploaded_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("证据材料")
+        verbose_name_plural = _("证据材料")
+
+
+class Review(models.Model):
+    """The district centre's review of a reply: approve, or reject for redo with a reason."""
+
+    class Decision(models.TextChoices):
+        APPROVE = "approve", _("通过")
+        REDO = "redo", _("驳回重办")
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="reviews")
+    reply = models.ForeignKey(Reply, on_delete=models.CASCADE, related_name="reviews")
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    decision = models.CharField(_("结论"), max_length=10, choices=Decision.choices)
+    reasons = models.JSONField(_("驳回理由代码"), default=list)
+    note = models.TextField(_("意见"), blank=True)
+    sampled = models.BooleanField(_("抽样复核"), default=False)
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("审核")
+        verbose_name_plural = _("审核")
+
+
+class ReturnKind(models.TextChoices):
+    NOT_REMIT = "not_remit", _("不属于本单位职责")
+    NO_AUTHORITY = "no_authority", _("超出本单位权限")
+    NEEDS_OTHERS = "needs_others", _("需其他单位共同办理")
+
+
+class OrderReturn(models.Model):
+    """A unit's return (回退) of an order, and the district centre's arbitration of it."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("待裁定")
+        ACCEPTED = "accepted", _("同意回退并改派")
+        REJECTED = "rejected", _("驳回回退")
+        JOINT = "joint", _("联合处办")
+        ESCALATED = "escalated", _("提级处理")
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="returns")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="returns")
+    kind = models.CharField(_("回退类型"), max_length=20, choices=ReturnKind.choices)
+    reason = models.TextField(_("回退理由"))
+    suggested_unit = models.ForeignKey(
+        Unit, verbose_name=_("建议承办单位"), null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    rule_cited = models.ForeignKey(
+        ResponsibilityRule, verbose_name=_("引用的权责清单"), null=True, blank=True, on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    outcome = models.CharField(_("裁定结果"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("裁定意见"), blank=True)
+    decision_rule = models.ForeignKey(
+        ResponsibilityRule, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("退单")
+        verbose_name_plural = _("退单")
+        indexes = [models.Index(fields=["unit", "at"])]
+
+
+class Satisfaction(models.TextChoices):
+    SATISFIED = "satisfied", _("满意")
+    BASIC = "basic", _("基本满意")
+    UNSATISFIED = "unsatisfied", _("不满意")
+
+
+class Callback(models.Model):
+    """A callback (回访) to the caller, or an attempt that did not get through."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="callbacks")
+    agent = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    reached = models.BooleanField(_("已接通"), default=True)
+    phone = models.CharField(_("回访号码"), max_length=20, blank=True)
+    valid = models.BooleanField(_("有效回访"), default=True)
+    contacted = models.BooleanField(_("承办单位联系过来电人"), null=True)
+    resolved = models.BooleanField(_("已解决"), null=True)
+    satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
+    note = models.TextField(_("备注"), blank=True)
+    # Snapshot of the unit being assessed, so later re-dispatches do not move past answers.
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="callbacks")
+
+    class Meta:
+        verbose_name = _("回访")
+        verbose_name_plural = _("回访")
+        indexes = [models.Index(fields=["unit", "at"])]
+
+
+class ExtensionRequest(models.Model):
+    """A unit's request for more time, and the decision on it. Approval moves the reply clock."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审批")
+        APPROVED = "approved", _("已同意")
+        DENIED = "denied", _("不同意")
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="extensions")
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+")
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    requested_at = models.DateTimeField()
+    days = models.PositiveIntegerField(_("延期工作日"))
+    reason = models.TextField(_("延期理由"))
+    status = models.CharField(_("状态"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+    old_due = models.DateTimeField(null=True, blank=True)
+    new_due = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("延期申请")
+        verbose_name_plural = _("延期申请")
+
+
+class Note(models.Model):
+    """A note in an order's life that is not a reply: contact with the caller, progress on site,
+    an urge, a supervision instruction, an annotation."""
+
+    class Kind(models.TextChoices):
+        CONTACT = "contact", _("联系来电人")
+        PROGRESS = "progress", _("办理进展")
+        URGE = "urge", _("催办")
+        SUPERVISION = "supervision", _("督办")
+        ANNOTATION = "annotation", _("备注")
+        ANSWER = "answer", _("直接答复")
+        SCREENING = "screening", _("不予受理说明")
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="notes")
+    kind = models.CharField(max_length=12, choices=Kind.choices)
+    text = models.TextField()
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("记录")
+        verbose_name_plural = _("记录")
+        indexes = [models.Index(fields=["order", "kind"])]

@@ -1,0 +1,148 @@
+"""Who may take which action, in which scope. Pure: no Django import.
+
+RIGHTS[role][action] -> Scope. A role missing an action has no right to it. Unit roles act only
+on orders their unit leads (LEAD) or takes part in (INVOLVED); district roles act everywhere.
+STATE_LIMITS narrows a right to some states (a callback agent reopens only an order awaiting
+callback; reopening a closed order is a supervisor's decision).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from hotline.directory.roles import Role
+
+from .states import Action, State
+
+
+class Scope(StrEnum):
+    ANY = "any"  # every order in the district
+    LEAD = "lead"  # orders whose lead unit is the actor's unit
+    INVOLVED = "involved"  # orders the actor's unit leads or co-handles
+    UNIT = "unit"  # the actor must belong to a handling unit (claiming an undispatched order)
+
+
+A, R = Action, Role
+_ANY, _LEAD, _INV, _UNIT = Scope.ANY, Scope.LEAD, Scope.INVOLVED, Scope.UNIT
+
+_UNIT_RIGHTS: dict[Action, Scope] = {
+    A.CLAIM: _UNIT,
+    A.SIGN: _LEAD,
+    A.RETURN: _LEAD,
+    A.CONTACT: _INV,
+    A.PROGRESS: _INV,
+    A.REQUEST_EXTENSION: _LEAD,
+    A.REPLY: _LEAD,
+    A.ANNOTATE: _INV,
+    A.ATTACH: _INV,
+}
+
+RIGHTS: dict[Role, dict[Action, Scope]] = {
+    R.AGENT: {
+        A.CREATE: _ANY,
+        A.ANSWER: _ANY,
+        A.SCREEN_OUT: _ANY,
+        A.MERGE: _ANY,
+        A.URGE: _ANY,
+        A.ANNOTATE: _ANY,
+        A.ATTACH: _ANY,
+    },
+    R.DISPATCHER: {
+        A.CREATE: _ANY,
+        A.DISPATCH: _ANY,
+        A.ANSWER: _ANY,
+        A.SCREEN_OUT: _ANY,
+        A.RESTORE: _ANY,
+        A.MERGE: _ANY,
+        A.ACCEPT_RETURN: _ANY,
+        A.REJECT_RETURN: _ANY,
+        A.JOINT: _ANY,
+        A.ESCALATE: _ANY,
+        A.APPROVE_EXTENSION: _ANY,
+        A.DENY_EXTENSION: _ANY,
+        A.URGE: _ANY,
+        A.ANNOTATE: _ANY,
+        A.ATTACH: _ANY,
+    },
+    R.HANDLER: dict(_UNIT_RIGHTS),
+    R.UNIT_HEAD: dict(_UNIT_RIGHTS),
+    R.REVIEWER: {
+        A.APPROVE: _ANY,
+        A.REDO: _ANY,
+        A.ANNOTATE: _ANY,
+    },
+    R.CALLBACK: {
+        A.CALLBACK: _ANY,
+        A.CALLBACK_ATTEMPT: _ANY,
+        A.REOPEN: _ANY,
+        A.ANNOTATE: _ANY,
+    },
+    R.SUPERVISOR: {
+        A.SUPERVISE: _ANY,
+        A.URGE: _ANY,
+        A.REOPEN: _ANY,
+        A.RESTORE: _ANY,
+        A.APPROVE_EXTENSION: _ANY,
+        A.DENY_EXTENSION: _ANY,
+        A.ANNOTATE: _ANY,
+    },
+    R.ADMIN: {
+        A.ANNOTATE: _ANY,
+    },
+    # The triage service proposes and acts like any actor, but never closes or screens out an
+    # order by itself: those flags go to a person (the study: nothing wrongly filtered).
+    R.SYSTEM: {
+        A.CREATE: _ANY,
+        A.DISPATCH: _ANY,
+        A.MERGE: _ANY,
+        A.ANNOTATE: _ANY,
+        # only for procedures with sampled review: a reply not drawn for review passes
+        A.APPROVE: _ANY,
+    },
+}
+
+STATE_LIMITS: dict[tuple[Role, Action], frozenset[State]] = {
+    (R.CALLBACK, A.REOPEN): frozenset({State.AWAITING_CALLBACK}),
+    (R.SUPERVISOR, A.REOPEN): frozenset({State.CLOSED}),
+}
+
+
+@dataclass(frozen=True)
+class Decision:
+    allowed: bool
+    reason: str = ""  # machine-readable: "" | "role" | "scope" | "state"
+
+
+def decide(
+    *,
+    role: Role,
+    action: Action,
+    state: State | None,
+    actor_unit_id: int | None,
+    lead_unit_id: int | None,
+    co_unit_ids: Iterable[int] = (),
+) -> Decision:
+    """May a person of `role` in `actor_unit_id` take `action` on an order in `state` that
+    `lead_unit_id` leads with `co_unit_ids`? (State validity itself is states.py's business.)"""
+    scope = RIGHTS.get(role, {}).get(action)
+    if scope is None:
+        return Decision(False, "role")
+    limit = STATE_LIMITS.get((role, action))
+    if limit is not None and state is not None and state not in limit:
+        return Decision(False, "state")
+    if scope is Scope.ANY:
+        return Decision(True)
+    if actor_unit_id is None:
+        return Decision(False, "scope")
+    if scope is Scope.UNIT:
+        return Decision(True)
+    if scope is Scope.LEAD:
+        return Decision(actor_unit_id == lead_unit_id, "" if actor_unit_id == lead_unit_id else "scope")
+    involved = actor_unit_id == lead_unit_id or actor_unit_id in set(co_unit_ids)
+    return Decision(involved, "" if involved else "scope")
+
+
+def actions_for(role: Role) -> frozenset[Action]:
+    return frozenset(RIGHTS.get(role, {}))

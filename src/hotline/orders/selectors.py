@@ -1,0 +1,74 @@
+"""Reads. `orders_visible_to(user)` is the one place where a user's role and unit become a
+queryset filter: every list, page, export and API read starts from it."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from django.conf import settings
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from hotline.directory.models import User
+from hotline.directory.roles import UNIT_ROLES, Role
+
+from .models import WorkOrder
+from .states import OPEN_STATES, UNIT_CLOCK_STATES, State
+
+
+def orders_visible_to(user: User) -> QuerySet[WorkOrder]:
+    """District roles see every order; a unit's people see the orders their unit leads or
+    co-handles, and undispatched orders in the areas their unit governs (so they can claim
+    them). Anyone else sees nothing."""
+    qs = WorkOrder.objects.all()
+    if not getattr(user, "is_authenticated", False) or not user.is_active and user.role != Role.SYSTEM:
+        return qs.none()
+    role = Role(user.role)
+    if role in UNIT_ROLES:
+        if user.unit_id is None:
+            return qs.none()
+        return qs.filter(
+            Q(lead_unit_id=user.unit_id)
+            | Q(co_units__id=user.unit_id)
+            | Q(state=State.RECEIVED, area__unit_id=user.unit_id)
+        ).distinct()
+    return qs
+
+
+def order_for(user: User, order_id: int) -> WorkOrder | None:
+    """One order, if the user may see it."""
+    try:
+        return orders_visible_to(user).filter(pk=int(order_id)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def overdue(qs: QuerySet[WorkOrder], now: dt.datetime | None = None) -> QuerySet[WorkOrder]:
+    """Orders past a running clock: not signed in time, not replied in time."""
+    now = now or timezone.now()
+    return qs.filter(
+        Q(state=State.DISPATCHED, sign_due__lt=now)
+        | Q(state=State.IN_PROGRESS, reply_due__lt=now)
+        | Q(state=State.IN_PROGRESS, first_contact_at__isnull=True, contact_due__lt=now)
+    )
+
+
+def due_soon(qs: QuerySet[WorkOrder], now: dt.datetime | None = None, hours: float | None = None) -> QuerySet[WorkOrder]:
+    """Orders whose reply or sign clock runs out within the next hours (not yet overdue)."""
+    now = now or timezone.now()
+    horizon = now + dt.timedelta(hours=hours if hours is not None else settings.HOTLINE_DUE_SOON_HOURS)
+    return qs.filter(
+        Q(state=State.DISPATCHED, sign_due__gte=now, sign_due__lte=horizon)
+        | Q(state__in=list(UNIT_CLOCK_STATES), reply_due__gte=now, reply_due__lte=horizon)
+    )
+
+
+def open_orders(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    return qs.filter(state__in=list(OPEN_STATES))
+
+
+def caller_history(phone: str, *, exclude_id: int | None = None, days: int = 365) -> QuerySet[WorkOrder]:
+    """A caller's earlier orders (for the agent while the caller is on the line)."""
+    since = timezone.now() - dt.timedelta(days=days)
+    qs = WorkOrder.objects.filter(caller_phone=phone, received_at__gte=since).order_by("-received_at")
+    return qs.exclude(pk=exclude_id) if exclude_id else qs

@@ -1,0 +1,137 @@
+"""The closed loop as a literal table: (State, Action) -> State. Pure: no Django import.
+
+Every action an order can undergo is here. Actions that change no state map a state to
+itself. Anything not in the table is refused.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+
+class State(StrEnum):
+    RECEIVED = "received"  # 已受理
+    DISPATCHED = "dispatched"  # 已派单
+    RETURNED = "returned"  # 已回退
+    IN_PROGRESS = "in_progress"  # 办理中
+    REPLIED = "replied"  # 已答复
+    AWAITING_CALLBACK = "awaiting_callback"  # 待回访
+    CLOSED = "closed"  # 已办结
+    SCREENED_OUT = "screened_out"  # 不予受理
+    MERGED = "merged"  # 已合并
+
+
+class Action(StrEnum):
+    CREATE = "create"  # 受理 (writes the first event; no state before it)
+    DISPATCH = "dispatch"  # 派单
+    CLAIM = "claim"  # 主动认领
+    ANSWER = "answer"  # 直接答复办结 (answered at intake)
+    SCREEN_OUT = "screen_out"  # 不予受理
+    RESTORE = "restore"  # 申诉恢复
+    MERGE = "merge"  # 合并
+    SIGN = "sign"  # 签收
+    RETURN = "return"  # 回退
+    ACCEPT_RETURN = "accept_return"  # 同意回退并改派 (定点分派)
+    REJECT_RETURN = "reject_return"  # 驳回回退
+    JOINT = "joint"  # 联合处办
+    ESCALATE = "escalate"  # 提级 (to the authority above)
+    CONTACT = "contact"  # 联系来电人
+    PROGRESS = "progress"  # 办理进展
+    REQUEST_EXTENSION = "request_extension"  # 申请延期
+    APPROVE_EXTENSION = "approve_extension"  # 同意延期
+    DENY_EXTENSION = "deny_extension"  # 不同意延期
+    REPLY = "reply"  # 答复
+    APPROVE = "approve"  # 审核通过
+    REDO = "redo"  # 驳回重办
+    CALLBACK = "callback"  # 回访
+    CALLBACK_ATTEMPT = "callback_attempt"  # 回访未接通
+    REOPEN = "reopen"  # 重新办理
+    URGE = "urge"  # 催办
+    SUPERVISE = "supervise"  # 督办
+    ANNOTATE = "annotate"  # 备注
+    ATTACH = "attach"  # 上传材料
+
+
+S, A = State, Action
+
+OPEN_STATES = frozenset(
+    {S.RECEIVED, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK}
+)
+FINAL_STATES = frozenset({S.CLOSED, S.SCREENED_OUT, S.MERGED})
+# States in which exactly one unit leads the order.
+LED_STATES = frozenset({S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK})
+# States in which a unit is on the clock to act (sign, contact, reply).
+UNIT_CLOCK_STATES = frozenset({S.DISPATCHED, S.IN_PROGRESS})
+
+TRANSITIONS: dict[tuple[State, Action], State] = {
+    # received: the district centre (or triage) decides what happens to the request
+    (S.RECEIVED, A.DISPATCH): S.DISPATCHED,
+    (S.RECEIVED, A.CLAIM): S.DISPATCHED,
+    (S.RECEIVED, A.ANSWER): S.CLOSED,
+    (S.RECEIVED, A.SCREEN_OUT): S.SCREENED_OUT,
+    (S.RECEIVED, A.MERGE): S.MERGED,
+    (S.RECEIVED, A.URGE): S.RECEIVED,
+    (S.RECEIVED, A.SUPERVISE): S.RECEIVED,
+    (S.RECEIVED, A.ANNOTATE): S.RECEIVED,
+    (S.RECEIVED, A.ATTACH): S.RECEIVED,
+    # dispatched: the unit signs for it or returns it
+    (S.DISPATCHED, A.SIGN): S.IN_PROGRESS,
+    (S.DISPATCHED, A.RETURN): S.RETURNED,
+    (S.DISPATCHED, A.URGE): S.DISPATCHED,
+    (S.DISPATCHED, A.SUPERVISE): S.DISPATCHED,
+    (S.DISPATCHED, A.ANNOTATE): S.DISPATCHED,
+    (S.DISPATCHED, A.ATTACH): S.DISPATCHED,
+    # returned: the district centre arbitrates
+    (S.RETURNED, A.ACCEPT_RETURN): S.DISPATCHED,
+    (S.RETURNED, A.REJECT_RETURN): S.DISPATCHED,
+    (S.RETURNED, A.JOINT): S.DISPATCHED,
+    (S.RETURNED, A.ESCALATE): S.DISPATCHED,
+    (S.RETURNED, A.URGE): S.RETURNED,
+    (S.RETURNED, A.SUPERVISE): S.RETURNED,
+    (S.RETURNED, A.ANNOTATE): S.RETURNED,
+    (S.RETURNED, A.ATTACH): S.RETURNED,
+    # in progress: the unit works on site and replies
+    (S.IN_PROGRESS, A.CONTACT): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.PROGRESS): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.REQUEST_EXTENSION): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.APPROVE_EXTENSION): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.DENY_EXTENSION): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.REPLY): S.REPLIED,
+    (S.IN_PROGRESS, A.URGE): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.SUPERVISE): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.ANNOTATE): S.IN_PROGRESS,
+    (S.IN_PROGRESS, A.ATTACH): S.IN_PROGRESS,
+    # replied: the district centre reviews the reply
+    (S.REPLIED, A.APPROVE): S.AWAITING_CALLBACK,
+    (S.REPLIED, A.REDO): S.IN_PROGRESS,
+    (S.REPLIED, A.SUPERVISE): S.REPLIED,
+    (S.REPLIED, A.ANNOTATE): S.REPLIED,
+    (S.REPLIED, A.ATTACH): S.REPLIED,
+    # awaiting callback: the callback agent asks the caller
+    (S.AWAITING_CALLBACK, A.CALLBACK): S.CLOSED,
+    (S.AWAITING_CALLBACK, A.CALLBACK_ATTEMPT): S.AWAITING_CALLBACK,
+    (S.AWAITING_CALLBACK, A.REOPEN): S.IN_PROGRESS,
+    (S.AWAITING_CALLBACK, A.SUPERVISE): S.AWAITING_CALLBACK,
+    (S.AWAITING_CALLBACK, A.ANNOTATE): S.AWAITING_CALLBACK,
+    # final states
+    (S.CLOSED, A.REOPEN): S.IN_PROGRESS,
+    (S.CLOSED, A.ANNOTATE): S.CLOSED,
+    (S.SCREENED_OUT, A.RESTORE): S.RECEIVED,
+    (S.SCREENED_OUT, A.ANNOTATE): S.SCREENED_OUT,
+    # a merged order follows its main order; its caller is still called back (scenario 7)
+    (S.MERGED, A.CALLBACK): S.MERGED,
+    (S.MERGED, A.CALLBACK_ATTEMPT): S.MERGED,
+    (S.MERGED, A.ANNOTATE): S.MERGED,
+}
+
+ALL_STATES = tuple(State)
+ALL_ACTIONS = tuple(a for a in Action if a is not A.CREATE)
+
+
+def next_state(state: State, action: Action) -> State | None:
+    """The state after `action`, or None when the action does not apply in `state`."""
+    return TRANSITIONS.get((state, action))
+
+
+def actions_from(state: State) -> list[Action]:
+    return [a for (s, a) in TRANSITIONS if s is state]

@@ -1,0 +1,46 @@
+"""Shared fixtures: the district's directory and one named person per role and scope.
+
+Personas: 王芳 (agent, city centre), 陈刚 (dispatcher), 周审 (reviewer), 孙回 (callback agent),
+刘督 (supervisor), 李强 (handler, 东湖街道), 赵敏 (handler, 西城街道), 郑执 (handler, 综合执法局),
+吴建 (handler, 住建委), 钱机 (handler, airport), 闵航 (handler, civil aviation authority).
+"""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+
+from hotline.demo.district import District, build_district
+from hotline.orders import actions
+from hotline.orders.actions import Intake
+
+
+@pytest.fixture(autouse=True)
+def _fast_hasher_and_media(tmp_path):
+    # Password hashing would dominate the suite's time; uploads go to a temporary folder.
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    settings.MEDIA_ROOT = str(tmp_path / "media")
+
+
+@pytest.fixture
+def district(db) -> District:
+    return build_district(password="pw")
+
+
+@pytest.fixture
+def people(district):
+    return district.people
+
+
+def make_order(district: District, *, category: str = "道路塌陷破损", area: str = "east-lake", **kw) -> int:
+    """A received order, created through the intake action as the agent 王芳."""
+    data = Intake(
+        title=kw.pop("title", "东湖路路面塌陷"),
+        description=kw.pop("description", "东湖路与湖滨路交叉口路面塌陷约一平方米，存在安全隐患，请尽快处理。"),
+        caller_name=kw.pop("caller_name", "张先生"),
+        caller_phone=kw.pop("caller_phone", "13812345678"),
+        area_id=district.areas[area].pk if area else None,
+        category_id=district.categories[category].pk if category else None,
+        **kw,
+    )
+    return actions.do_create(data, actor=district.people["wangfang"]).pk
