@@ -6,6 +6,8 @@ from django.urls import include, path
 urlpatterns = [
     path("admin/", admin.site.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("triage/", include("hotline.triage.urls")),
+    path("assessment/", include("hotline.assessment.urls")),
     path("", include("hotline.web.urls")),
 ]
 if settings.DEBUG:

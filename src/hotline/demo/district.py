@@ -177,9 +177,9 @@ def build_district(*, password: str = DEMO_PASSWORD) -> District:
             username=username, display_name=name, role=role.value, unit=d.units[unit], phone=phone,
             password=hashed, is_staff=role is Role.ADMIN, is_superuser=role is Role.ADMIN,
         )
-    for username, _name, role, unit, phone in PEOPLE:
+    for _username, name, role, unit, phone in PEOPLE:
         if role in {Role.HANDLER, Role.UNIT_HEAD}:
-            StaffPhone.objects.create(unit=d.units[unit], phone=phone, name=_name)
+            StaffPhone.objects.create(unit=d.units[unit], phone=phone, name=name)
     return d
 
 
