@@ -1,4 +1,15 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "assessment"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.overview_page, name="overview"),
+    path("unit/<int:unit_id>/", views.unit_page, name="unit"),
+    path("gaming/", views.gaming_page, name="gaming"),
+    path("warnings/", views.warnings_page, name="warnings"),
+    path("warnings/subscribe/", views.subscribe, name="subscribe"),
+    path("diagnostics/", views.diagnostics_page, name="diagnostics"),
+    path("gaps/", views.gaps_page, name="gaps"),
+    path("report/", views.report_page, name="report"),
+]

@@ -50,6 +50,7 @@ class Action(StrEnum):
     SUPERVISE = "supervise"  # 督办
     ANNOTATE = "annotate"  # 备注
     ATTACH = "attach"  # 上传材料
+    VIEW_PHONE = "view_phone"  # 查看来电人完整号码 (masked for units; each look is traced)
 
 
 S, A = State, Action
@@ -122,6 +123,10 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.MERGED, A.CALLBACK): S.MERGED,
     (S.MERGED, A.CALLBACK_ATTEMPT): S.MERGED,
     (S.MERGED, A.ANNOTATE): S.MERGED,
+    # a unit looks at the caller's full number to call them: allowed while it holds the order
+    (S.DISPATCHED, A.VIEW_PHONE): S.DISPATCHED,
+    (S.IN_PROGRESS, A.VIEW_PHONE): S.IN_PROGRESS,
+    (S.REPLIED, A.VIEW_PHONE): S.REPLIED,
 }
 
 ALL_STATES = tuple(State)

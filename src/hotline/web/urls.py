@@ -1,11 +1,25 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from . import views
+from .views import common, lists, order, workspaces
 
 app_name = "web"
 urlpatterns = [
     path("login/", auth_views.LoginView.as_view(template_name="web/login.html"), name="login"),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("", views.home, name="home"),
+    path("", common.home, name="home"),
+    path("intake/", workspaces.intake, name="intake"),
+    path("intake/suggest/", workspaces.intake_suggest, name="intake_suggest"),
+    path("intake/done/<int:order_id>/", workspaces.intake_done, name="intake_done"),
+    path("dispatch/", workspaces.dispatch_board, name="dispatch"),
+    path("inbox/", workspaces.inbox, name="inbox"),
+    path("review/", workspaces.review_queue, name="review"),
+    path("callback/", workspaces.callback_console, name="callback"),
+    path("orders/", lists.order_list, name="orders"),
+    path("orders/export.<str:fmt>", lists.order_export, name="export"),
+    path("orders/<int:order_id>/", order.order_page, name="order"),
+    path("orders/<int:order_id>/act/<str:verb>/", order.act, name="act"),
+    path("orders/<int:order_id>/phone/", order.view_phone, name="view_phone"),
+    path("orders/<int:order_id>/reply-check/", order.reply_check, name="reply_check"),
+    path("overview/", lists.overview, name="overview"),
 ]

@@ -1,0 +1,304 @@
+"""The closed loop at scale: import N synthetic orders through the domain layer, then drive every
+one of them round the loop through the actions, and print throughput and peak memory.
+
+    .venv/bin/python bench/bench_loop.py --orders 2000            # quick: SQLite and PostgreSQL
+    .venv/bin/python bench/bench_loop.py --db sqlite --orders 100000
+    .venv/bin/python bench/bench_loop.py --db postgres --orders 100000 --workers 4
+
+Each database run happens in a child process with its own settings: a fresh temporary SQLite
+file, or a PostgreSQL database `hotline_bench` on 127.0.0.1 (user postgres) that is dropped and
+created again. Migrations run into it, the demo district is built, then:
+
+1. import: N orders via actions.do_create_many in batches of 1,000 (the `hotline import` path);
+2. loop: every order is dispatched by the responsibility list, signed, contacted, replied to
+   (with a site photo where the procedure needs one), reviewed and called back; about 6% are
+   returned first (half the returns rejected, half re-dispatched), 5% ask for an extension
+   that is approved, 10% of replies are rejected for redo and answered again.
+
+SQLite is single-writer, so its loop runs in one process by default; PostgreSQL takes several
+worker processes, as a deployment with several web and task workers would.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import random
+import resource
+import shutil
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BATCH = 1000
+PG_DB = "hotline_bench"
+PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+
+
+# ---- the parent: one child process per database ------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--db", choices=["sqlite", "postgres", "both"], default="both")
+    parser.add_argument("--orders", type=int, default=100_000)
+    parser.add_argument("--workers", type=int, default=0, help="loop processes (default: 1 on SQLite, 3 on PostgreSQL)")
+    parser.add_argument("--seed", type=int, default=12345)
+    parser.add_argument("--profile", metavar="FILE", help="cProfile the loop (single process) into FILE")
+    parser.add_argument("--child", choices=["sqlite", "postgres"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        run_child(args)
+        return
+    results = []
+    for db in (["sqlite", "postgres"] if args.db == "both" else [args.db]):
+        results.append(run_database(db, args))
+    print()
+    print(f"{'database':<10} {'orders':>8} {'import/s':>9} {'actions':>9} {'actions/s':>9} "
+          f"{'loop s':>8} {'total s':>8} {'workers':>7} {'peak MiB':>9}")
+    for r in results:
+        if r is None:
+            continue
+        print(f"{r['db']:<10} {r['orders']:>8} {r['import_rate']:>9.0f} {r['actions']:>9} {r['action_rate']:>9.0f} "
+              f"{r['loop_s']:>8.1f} {r['total_s']:>8.1f} {r['workers']:>7} {r['peak_mib']:>9.0f}")
+
+
+def run_database(db: str, args: argparse.Namespace) -> dict | None:
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="hotline.settings", PYTHONPATH=str(ROOT / "src"))
+    env.pop("DATABASE_URL", None)
+    tmp = Path(tempfile.mkdtemp(prefix=f"hotline-bench-{db}-"))
+    env["HOTLINE_DATA_DIR"] = str(tmp)
+    if db == "sqlite":
+        env["HOTLINE_SQLITE_PATH"] = str(tmp / "bench.sqlite3")
+    else:
+        if not _pg_reset():
+            print("PostgreSQL is not reachable on 127.0.0.1:5432 as postgres: skipped.", file=sys.stderr)
+            shutil.rmtree(tmp, ignore_errors=True)
+            return None
+        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
+    cmd = [sys.executable, __file__, "--child", db, "--orders", str(args.orders), "--workers", str(args.workers),
+           "--seed", str(args.seed)]
+    if args.profile:
+        cmd += ["--profile", args.profile]
+    try:
+        out = subprocess.run(cmd, env=env, check=True, stdout=subprocess.PIPE, text=True).stdout
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)
+        if db == "postgres":
+            _pg_drop()
+    return json.loads(out.strip().splitlines()[-1])
+
+
+def _pg_reset() -> bool:
+    try:
+        import psycopg
+    except ImportError:
+        return False
+    try:
+        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+            conn.execute(f"CREATE DATABASE {PG_DB}")
+    except psycopg.Error:
+        return False
+    return True
+
+
+def _pg_drop() -> None:
+    import psycopg
+
+    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+
+
+# ---- the child: one database, set up by itself ---------------------------------------------------
+
+
+def log(msg: str) -> None:
+    print(msg, file=sys.stderr, flush=True)
+
+
+def run_child(args: argparse.Namespace) -> None:
+    import django
+
+    django.setup()
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from hotline.demo.district import build_district
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    db = args.child
+    workers = args.workers or (1 if db == "sqlite" else 3)
+    if args.profile:
+        workers = 1
+    t0 = time.perf_counter()
+    call_command("migrate", verbosity=0)
+    district = build_district(password="bench")
+    t_setup = time.perf_counter() - t0
+    log(f"[{db}] migrated and built the district in {t_setup:.1f} s")
+
+    t1 = time.perf_counter()
+    ids = import_orders(district, args.orders, args.seed)
+    t_import = time.perf_counter() - t1
+    log(f"[{db}] imported {len(ids)} orders in {t_import:.1f} s ({len(ids) / t_import:.0f} orders/s)")
+
+    from django.db import connections
+
+    connections.close_all()
+    t2 = time.perf_counter()
+    if args.profile:
+        import cProfile
+
+        prof = cProfile.Profile()
+        prof.enable()
+        actions_done = drive(ids, 0, 1, args.seed)
+        prof.disable()
+        prof.dump_stats(args.profile)
+    elif workers == 1:
+        actions_done = drive(ids, 0, 1, args.seed)
+    else:
+        actions_done = _drive_in_processes(ids, workers, args.seed)
+    t_loop = time.perf_counter() - t2
+    log(f"[{db}] loop: {actions_done} actions in {t_loop:.1f} s ({actions_done / t_loop:.0f} actions/s, "
+        f"{workers} process(es))")
+    check_states(db, len(ids))
+    peak_kib = max(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss,
+                   resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
+    print(json.dumps({
+        "db": db, "orders": len(ids), "import_s": t_import, "import_rate": len(ids) / t_import,
+        "actions": actions_done, "loop_s": t_loop, "action_rate": actions_done / t_loop,
+        "total_s": time.perf_counter() - t0, "workers": workers, "peak_mib": peak_kib / 1024,
+    }))
+
+
+def _drive_in_processes(ids: list[int], workers: int, seed: int) -> int:
+    import multiprocessing as mp
+
+    ctx = mp.get_context("fork")  # children inherit the set-up Django; connections were closed
+    with ctx.Pool(workers) as pool:
+        return sum(pool.starmap(drive, [(ids, k, workers, seed) for k in range(workers)]))
+
+
+def import_orders(district, n: int, seed: int) -> list[int]:
+    """N synthetic orders over the past 60 days, through do_create_many in batches."""
+    import datetime as dt
+
+    from django.utils import timezone
+
+    from hotline.demo.textgen import request
+    from hotline.orders.actions import Intake, do_create_many, system_user
+
+    rng = random.Random(seed)
+    actor = system_user()
+    leaves = sorted(district.categories)
+    areas = sorted(district.areas)
+    now = timezone.now()
+    ids: list[int] = []
+    for start in range(0, n, BATCH):
+        rows = []
+        for i in range(start, min(n, start + BATCH)):
+            leaf, area = rng.choice(leaves), rng.choice(areas)
+            req = request(rng, leaf, area)
+            rows.append(Intake(
+                title=req.title, description=req.description, caller_name=req.caller_name,
+                caller_phone=req.caller_phone, address=req.address, area_id=district.areas[area].pk,
+                category_id=district.categories[leaf].pk, channel="phone",
+                received_at=now - dt.timedelta(minutes=rng.randint(60, 60 * 24 * 60)),
+                idempotency_key=f"bench:{seed}:{i}",
+            ))
+        result = do_create_many(rows, actor=actor)
+        if result.errors:
+            raise SystemExit(f"import rejected rows: {result.errors[:3]}")
+        ids.extend(o.pk for o in result.created)
+    return ids
+
+
+def drive(ids: list[int], part: int, parts: int, seed: int) -> int:
+    """Take this worker's share of the orders round the loop; return the number of actions."""
+    from django.db import close_old_connections
+
+    from hotline.directory.models import Unit, User
+    from hotline.orders import actions as act
+    from hotline.orders.models import WorkOrder
+    from hotline.orders.procedures import profile_for
+
+    close_old_connections()
+    rng = random.Random(seed * 1000 + part)
+    users = {u.username: u for u in User.objects.select_related("unit")}
+    handler_of = {u.unit.code: u for u in users.values() if u.role == "handler" and u.unit is not None}
+    units = {u.code: u for u in Unit.objects.all()}
+    dispatcher, reviewer, callback = users["chengang"], users["zhoushen"], users["sunhui"]
+    done = 0
+    mine = ids[part::parts]
+    orders = WorkOrder.objects.filter(pk__in=mine).select_related("category", "area")
+    plan = {o.pk: o for o in orders.iterator(chunk_size=2000)}
+    # The dispatcher's choice (the responsibility list) and the procedure, looked up once per
+    # kind of order: the driver's own bookkeeping is not part of what is measured.
+    leads: dict[tuple[int | None, int | None], str] = {}
+    photos: dict[int | None, bool] = {}
+    for oid in mine:
+        order = plan[oid]
+        key = (order.category_id, order.area_id)
+        if key not in leads:
+            rule = act.rule_for(order.category, order.area)
+            leads[key] = rule.lead_unit.code if rule else "street-a"
+        if order.category_id not in photos:
+            photos[order.category_id] = profile_for(order).min_evidence > 0
+        lead, needs_photo = leads[key], photos[order.category_id]
+        act.do_dispatch(oid, actor=dispatcher, unit_id=units[lead].pk)
+        done += 1
+        if rng.random() < 0.06:
+            act.do_return(oid, actor=handler_of[lead], kind="not_remit", reason="该事项不属于本单位职责范围，请改派。")
+            done += 1
+            if rng.random() < 0.5:
+                act.do_reject_return(oid, actor=dispatcher, note="依据权责清单由原单位主办。")
+            else:
+                lead = rng.choice([c for c in handler_of if c not in {lead, "caac"}])
+                act.do_accept_return(oid, actor=dispatcher, unit_id=units[lead].pk, note="同意回退，定点改派。")
+            done += 1
+        handler = handler_of[lead]
+        act.do_sign(oid, actor=handler)
+        act.do_contact(oid, actor=handler, text="已电话联系来电人，约定到现场查看。")
+        done += 2
+        if rng.random() < 0.05:
+            act.do_request_extension(oid, actor=handler, days=5, reason="需与多方核对情况，五个工作日内无法办结。")
+            act.do_approve_extension(oid, actor=dispatcher, note="同意延期。")
+            done += 2
+        rounds = 2 if rng.random() < 0.10 else 1
+        for r in range(rounds):
+            if needs_photo:
+                act.do_attach(oid, actor=handler, name="site.jpg", content=b"\xff\xd8bench-photo")
+                done += 1
+            reply = act.do_reply(oid, actor=handler, responder=handler.display_name,
+                                 process="承办人到现场核实情况，会同相关单位研究处置方案并落实整改。",
+                                 outcome="问题已处理完毕，已向来电人反馈。")
+            done += 1
+            if reply.order.state != "replied":
+                break  # a sampled procedure passed review by itself
+            if r + 1 < rounds:
+                act.do_redo(oid, actor=reviewer, reasons=["no_outcome"], note="办理结果不具体，请补充。")
+            else:
+                act.do_approve(oid, actor=reviewer)
+            done += 1
+        act.do_callback(oid, actor=callback, contacted=True, resolved=rng.random() < 0.8,
+                        satisfaction=rng.choice(["satisfied", "satisfied", "basic", "unsatisfied"]))
+        done += 1
+    return done
+
+
+def check_states(db: str, n: int) -> None:
+    from django.db.models import Count
+
+    from hotline.orders.models import WorkOrder
+
+    counts = dict(WorkOrder.objects.values_list("state").annotate(n=Count("id")))
+    if counts.get("closed") != n:
+        raise SystemExit(f"[{db}] not every order was closed: {counts}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,367 @@
+"""The indicators of a period: three rates with small-sample marks, process indicators,
+difficulty adjustment, rankings within groups of comparable units, breakdowns, institutional
+gaps and the "negative energy" diagnostics. Reads only (aggregates from stats.py, plus a few
+live queries on open or flagged orders)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from typing import Any
+
+from django.db.models import Count, Q
+from django.utils.translation import gettext as _
+
+from hotline.directory.models import Category, Unit, UnitKind, User
+from hotline.directory.roles import UNIT_ROLES
+from hotline.orders import selectors
+from hotline.orders.deadlines import load_calendar
+from hotline.orders.models import Callback, OrderReturn, ReturnKind, Satisfaction, WorkOrder
+from hotline.orders.states import OPEN_STATES
+
+from . import stats
+from .rates import config, rank, ratio, three_rates, wilson
+
+GROUP_LABELS = {
+    "street": "街道（乡镇）", "community": "社区", "department": "委办局", "company": "公共服务企业",
+    "authority": "上级或垂直管理部门", "other": "其他单位", "centre": "热线中心",
+}
+GROUP_ORDER = ["street", "department", "company", "authority", "community", "other", "centre"]
+
+
+def handling_units() -> list[Unit]:
+    return list(Unit.objects.filter(handles_orders=True).order_by("kind", "name"))
+
+
+def figures(counters: dict[str, int], cfg: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every rate and process indicator that follows from one set of summed counters."""
+    cfg = cfg or config()
+    c = counters
+    out: dict[str, Any] = three_rates(c["valid"], c["contacted"], c["resolved"], c["satisfied"], c["basic"], cfg).as_dict()
+    out.update({
+        "orders": c["dispatched"],
+        "callbacks": c["callbacks"],
+        "replies": c["replies"],
+        "redos": c["redos"],
+        "redo_rate": _r(ratio(c["redos"], c["replies"])),
+        "returns": c["returns"],
+        "return_rate": _r(ratio(c["returns"], c["dispatched"])),
+        "returns_upheld": c["returns_upheld"],
+        "returns_rejected": c["returns_rejected"],
+        "returns_joint": c["returns_joint"],
+        "pingpong_orders": c["pingpong_orders"],
+        "pingpong_returns": c["pingpong_returns"],
+        "sign_on_time": _r(ratio(c["signed"] - c["signed_late"], c["signed"])),
+        "contact_on_time": _r(ratio(c["contact_on_time"], c["contact_due"])),
+        "reply_on_time": _r(ratio(c["replies"] - c["replies_late"], c["replies"])),
+        "signed_late": c["signed_late"],
+        "replies_late": c["replies_late"],
+        "extensions": c["extensions"],
+        "extension_rate": _r(ratio(c["extensions"], c["dispatched"])),
+        "hours_to_dispatch": _r(ratio(c["dispatch_seconds"] / 3600, c["first_dispatches"])),
+        "days_to_close": _r(ratio(c["close_seconds"] / 86400, c["closed"])),
+        "closed": c["closed"],
+        "excluded_valid": c["excluded_valid"],
+        "unresolved_satisfied": c["unresolved_satisfied"],
+        "other_phone": c["other_phone"],
+        "no_authority_replies": c["no_authority_replies"],
+        "arbitration_hours": _r(ratio(c["arbitration_seconds"] / 3600, c["arbitrated"])),
+    })
+    return out
+
+
+def _r(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+
+
+def _sum(rows: list[dict[str, int]]) -> dict[str, int]:
+    total: dict[str, int] = defaultdict(int)
+    for r in rows:
+        for k, v in r.items():
+            total[k] += v
+    from .models import COUNTERS
+    return {k: total.get(k, 0) for k in COUNTERS}
+
+
+def difficulty(first: dt.date, last: dt.date, cfg: dict[str, Any] | None = None) -> dict[int, dict[str, Any]]:
+    """Observed against expected resolution and satisfaction for each unit's mix of categories
+    and urgency. A cell's expected rate is the district's rate in that (category, urgency),
+    shrunk towards the district's overall rate by `difficulty_prior` pseudo-callbacks so a cell
+    of two callbacks does not set anyone's standard."""
+    cfg = cfg or config()
+    k, bw = cfg["difficulty_prior"], cfg["basic_weight"]
+    cells: dict[tuple, dict[str, float]] = defaultdict(lambda: {"n": 0, "res": 0, "sat": 0.0})
+    per_unit: dict[int, list[tuple[tuple, int, int, float]]] = defaultdict(list)
+    for (unit, cat, urg), c in stats.mix_totals(first, last).items():
+        if unit is None or not c["valid"]:
+            continue
+        sat = c["satisfied"] + bw * c["basic"]
+        cell = cells[(cat, urg)]
+        cell["n"] += c["valid"]
+        cell["res"] += c["resolved"]
+        cell["sat"] += sat
+        per_unit[unit].append(((cat, urg), c["valid"], c["resolved"], sat))
+    n_all = sum(c["n"] for c in cells.values())
+    if not n_all:
+        return {}
+    p_res = sum(c["res"] for c in cells.values()) / n_all
+    p_sat = sum(c["sat"] for c in cells.values()) / n_all
+    expected_res = {key: (c["res"] + k * p_res) / (c["n"] + k) for key, c in cells.items()}
+    expected_sat = {key: (c["sat"] + k * p_sat) / (c["n"] + k) for key, c in cells.items()}
+    out: dict[int, dict[str, Any]] = {}
+    for unit, items in per_unit.items():
+        n = sum(i[1] for i in items)
+        e_res = sum(expected_res[key] * m for key, m, _r1, _s in items) / n
+        e_sat = sum(expected_sat[key] * m for key, m, _r1, _s in items) / n
+        o_res = sum(i[2] for i in items) / n
+        o_sat = sum(i[3] for i in items) / n
+        out[unit] = {
+            "expected_resolution": _r(e_res), "expected_satisfaction": _r(e_sat),
+            "resolution_vs_expected": _r(o_res - e_res), "satisfaction_vs_expected": _r(o_sat - e_sat),
+        }
+    return out
+
+
+def unit_table(first: dt.date, last: dt.date, *, cfg: dict[str, Any] | None = None,
+               unit_ids: list[int] | None = None) -> list[dict[str, Any]]:
+    """One row per handling unit: its figures, the difficulty adjustment and its group; ranked
+    within its group by composite (small samples unranked)."""
+    cfg = cfg or config()
+    totals = stats.unit_totals(first, last)
+    adjusted = difficulty(first, last, cfg)
+    overdue = dict(selectors.overdue(WorkOrder.objects.filter(state__in=list(OPEN_STATES)))
+                   .values_list("lead_unit").annotate(n=Count("pk")).values_list("lead_unit", "n"))
+    rows: list[dict[str, Any]] = []
+    for unit in handling_units():
+        if unit_ids is not None and unit.pk not in unit_ids:
+            continue
+        from .models import COUNTERS
+        counters = totals.get(unit.pk, dict.fromkeys(COUNTERS, 0))
+        row = {"unit_id": unit.pk, "unit": unit.name, "unit_code": unit.code, "group": unit.group,
+               "group_label": GROUP_LABELS.get(unit.group, unit.group), **figures(counters, cfg)}
+        row.update(adjusted.get(unit.pk, {"expected_resolution": None, "expected_satisfaction": None,
+                                          "resolution_vs_expected": None, "satisfaction_vs_expected": None}))
+        row["overdue_now"] = overdue.get(unit.pk, 0)
+        rows.append(row)
+    by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
+    for row in rows:
+        by_group[row["group"]].append(row)
+    ranked: list[dict[str, Any]] = []
+    for group in sorted(by_group, key=lambda g: GROUP_ORDER.index(g) if g in GROUP_ORDER else 99):
+        ranked.extend(rank(by_group[group]))
+    return ranked
+
+
+def groups(rows: list[dict[str, Any]], first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    """The three rates per unit group (unit type), from the same totals."""
+    totals = stats.unit_totals(first, last)
+    kinds = {u.pk: u.group for u in handling_units()}
+    by_group: dict[str, list[dict[str, int]]] = defaultdict(list)
+    for unit_id, counters in totals.items():
+        if unit_id in kinds:
+            by_group[kinds[unit_id]].append(counters)
+    out = []
+    for group in GROUP_ORDER:
+        if group in by_group:
+            out.append({"group": group, "group_label": GROUP_LABELS[group], **figures(_sum(by_group[group]))})
+    return out
+
+
+def by_category(first: dt.date, last: dt.date, *, level: int = 1) -> list[dict[str, Any]]:
+    """Intake volume and the three rates per category, rolled up to `level` (1 = top)."""
+    cfg = config()
+    cats = {c.pk: c for c in Category.objects.all()}
+
+    def top(cat_id: int | None) -> str:
+        if cat_id is None or cat_id not in cats:
+            return _("未分类")
+        parts = cats[cat_id].path.split("/")
+        return "/".join(parts[:level])
+
+    acc: dict[str, dict[str, int]] = defaultdict(lambda: {"received": 0, "valid": 0, "resolved": 0,
+                                                          "satisfied": 0, "basic": 0})
+    for (_unit, cat, _urg), c in stats.mix_totals(first, last).items():
+        bucket = acc[top(cat)]
+        for key in bucket:
+            bucket[key] += c[key]
+    out = []
+    for name, c in sorted(acc.items(), key=lambda kv: -kv[1]["received"]):
+        r = three_rates(c["valid"], 0, c["resolved"], c["satisfied"], c["basic"], cfg)
+        out.append({"category": name, "received": c["received"], "valid_callbacks": c["valid"],
+                    "resolution_rate": _r(r.resolution), "satisfaction_rate": _r(r.satisfaction),
+                    "small_sample": r.small_sample})
+    return out
+
+
+def by_area(first: dt.date, last: dt.date) -> list[dict[str, Any]]:
+    """The three rates per area of the orders (a live grouped query on the period's callbacks)."""
+    cfg = config()
+    lo, hi = stats.day_bounds(first, last)
+    counted = Q(order__outside_authority=False) | Q(unit__kind=UnitKind.AUTHORITY)
+    rows = (Callback.objects.filter(Q(at__gte=lo, at__lt=hi, valid=True, reached=True) & counted)
+            .values("order__area__name")
+            .annotate(n=Count("pk"), x_contacted=Count("pk", filter=Q(contacted=True)),
+                      x_resolved=Count("pk", filter=Q(resolved=True)),
+                      x_sat=Count("pk", filter=Q(satisfaction=Satisfaction.SATISFIED)),
+                      x_basic=Count("pk", filter=Q(satisfaction=Satisfaction.BASIC))).order_by("-n"))
+    out = []
+    for row in rows:
+        r = three_rates(row["n"], row["x_contacted"], row["x_resolved"], row["x_sat"], row["x_basic"], cfg)
+        out.append({"area": row["order__area__name"] or _("未填区域"), **r.as_dict()})
+    return out
+
+
+def monthly(first: dt.date, last: dt.date, unit_id: int | None = None) -> list[dict[str, Any]]:
+    """The three rates and redo rate month by month (for trend charts)."""
+    from .models import COUNTERS
+    months: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    if unit_id is not None:
+        days = stats.unit_days(first, last, unit_id)
+    else:
+        days = _district_days(first, last)
+    for day, counters in days.items():
+        bucket = months[f"{day:%Y-%m}"]
+        for k, v in counters.items():
+            bucket[k] += v
+    return [{"month": m, **figures(c)} for m, c in sorted(months.items())]
+
+
+def _district_days(first: dt.date, last: dt.date) -> dict[dt.date, dict[str, int]]:
+    from django.db.models import Sum
+
+    from .models import COUNTERS, UnitDayStats
+    stored, live = stats._split(first, last)
+    out: dict[dt.date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    if stored is not None:
+        for row in (UnitDayStats.objects.filter(day__gte=stored[0], day__lte=stored[1]).values("day")
+                    .annotate(**{c: Sum(c) for c in COUNTERS})):
+            out[row["day"]] = {c: row[c] or 0 for c in COUNTERS}
+    for a, b in live:
+        units, _mix = stats.compute(a, b)
+        for (_u, d), counters in units.items():
+            for k, v in counters.items():
+                out[d][k] += v
+    return dict(out)
+
+
+def overview(period_start: dt.date, period_end: dt.date) -> dict[str, Any]:
+    """Everything the overview page and the supervisor's dashboard show for a period: the
+    district's figures, each group's, each unit's (ranked within its group), and warnings."""
+    from . import warnings as warning_rules
+
+    cfg = config()
+    rows = unit_table(period_start, period_end, cfg=cfg)
+    district = figures(_sum(list(stats.unit_totals(period_start, period_end).values())), cfg)
+    received = sum(c["received"] for (u, _cat, _urg), c in stats.mix_totals(period_start, period_end).items()
+                   if u is None)
+    district["received"] = received
+    return {
+        "period_start": period_start, "period_end": period_end, "district": district,
+        "groups": groups(rows, period_start, period_end), "units": rows,
+        "warnings": warning_rules.evaluate(period_end),
+        "config": {"weights": cfg["weights"], "basic_weight": cfg["basic_weight"], "min_sample": cfg["min_sample"]},
+    }
+
+
+# ---- institutional gaps --------------------------------------------------------------------------
+
+
+def gaps(first: dt.date, last: dt.date) -> dict[str, Any]:
+    """Orders confirmed beyond their unit's authority (a no-authority return accepted, or the
+    order escalated), with the authority that could act and the return evidence: the list of
+    institutional gaps for the district's leaders, and a summary by category and authority."""
+    lo, hi = stats.day_bounds(first, last)
+    orders = list(WorkOrder.objects.filter(outside_authority=True, received_at__gte=lo, received_at__lt=hi)
+                  .select_related("category", "lead_unit").prefetch_related("returns__unit")
+                  .order_by("-received_at")[:2000])
+    items = []
+    summary: dict[tuple[str, str], int] = defaultdict(int)
+    for o in orders:
+        rets = sorted(o.returns.all(), key=lambda r: r.at)
+        items.append({
+            "order_id": o.pk, "number": o.number, "title": o.title, "category": o.category.path if o.category else "",
+            "authority": o.lead_unit.name if o.lead_unit else "", "state": o.state_label,
+            "returned_by": [r.unit.name for r in rets],
+            "returns": [{"unit": r.unit.name, "kind": r.get_kind_display(), "reason": r.reason,
+                         "outcome": r.get_outcome_display()} for r in rets],
+        })
+        summary[(o.category.path if o.category else "", o.lead_unit.name if o.lead_unit else "")] += 1
+    return {"orders": items, "summary": [{"category": c, "authority": a, "orders": n}
+                                         for (c, a), n in sorted(summary.items(), key=lambda kv: -kv[1])]}
+
+
+# ---- diagnostics: the study's "negative energy", measured ---------------------------------------------
+
+
+def diagnostics(first: dt.date, last: dt.date) -> dict[str, Any]:
+    """Pressure, burden, idle governance, no authority and buck-passing, per unit and for the
+    district, each computed from the period's data (documentation time is an estimate from
+    configured minutes per item, and says so)."""
+    cfg = config()
+    totals = stats.unit_totals(first, last)
+    units = handling_units()
+    handlers = dict(User.objects.filter(role__in=[r.value for r in UNIT_ROLES], is_active=True)
+                    .values_list("unit").annotate(n=Count("pk")).values_list("unit", "n"))
+    cal = load_calendar(first)
+    workdays = max(1, cal.workdays_between(first - dt.timedelta(days=1), last))
+    lo, hi = stats.day_bounds(first, last)
+    na_returns = dict(OrderReturn.objects.filter(at__gte=lo, at__lt=hi, kind=ReturnKind.NO_AUTHORITY)
+                      .values_list("unit").annotate(n=Count("pk")).values_list("unit", "n"))
+    rows = []
+    from .models import COUNTERS
+    for unit in units:
+        c = totals.get(unit.pk, dict.fromkeys(COUNTERS, 0))
+        f = figures(c, cfg)
+        people = handlers.get(unit.pk, 0)
+        capacity = people * workdays * cfg["capacity_per_handler_day"]
+        handled = c["first_replies"] or 1
+        doc_minutes = (c["evidence"] * cfg["minutes_per_evidence"] + c["replies"] * cfg["minutes_per_reply"]
+                       + c["notes"] * cfg["minutes_per_note"])
+        gap = (None if f["satisfaction_rate"] is None or f["resolution_rate"] is None
+               else round(f["satisfaction_rate"] - f["resolution_rate"], 4))
+        rows.append({
+            "unit_id": unit.pk, "unit": unit.name, "group_label": GROUP_LABELS.get(unit.group, unit.group),
+            "orders": c["dispatched"], "handlers": people, "load": _r(ratio(c["dispatched"], capacity)),
+            "redo_rate": f["redo_rate"],
+            "evidence_per_order": _r(ratio(c["evidence"], c["first_replies"])),
+            "reviews_per_order": _r(ratio(c["reviews"], c["first_replies"])),
+            "doc_minutes_per_order": _r(doc_minutes / handled) if c["first_replies"] else None,
+            "idle_gap": gap, "small_sample": f["small_sample"],
+            "no_authority_replies": c["no_authority_replies"], "no_authority_returns": na_returns.get(unit.pk, 0),
+            "excluded_valid": c["excluded_valid"],
+            "returns": c["returns"], "return_rate": f["return_rate"], "returns_rejected": c["returns_rejected"],
+            "pingpong_orders": c["pingpong_orders"], "arbitration_hours": f["arbitration_hours"],
+        })
+    all_c = _sum(list(totals.values()))
+    f = figures(all_c, cfg)
+    people = sum(handlers.get(u.pk, 0) for u in units)
+    district = {
+        "orders": all_c["dispatched"], "load": _r(ratio(all_c["dispatched"], people * workdays * cfg["capacity_per_handler_day"])),
+        "redo_rate": f["redo_rate"], "evidence_per_order": _r(ratio(all_c["evidence"], all_c["first_replies"])),
+        "reviews_per_order": _r(ratio(all_c["reviews"], all_c["first_replies"])),
+        "idle_gap": (None if f["satisfaction_rate"] is None else round(f["satisfaction_rate"] - f["resolution_rate"], 4)),
+        "no_authority_replies": all_c["no_authority_replies"], "no_authority_returns": sum(na_returns.values()),
+        "excluded_valid": all_c["excluded_valid"], "returns": all_c["returns"], "return_rate": f["return_rate"],
+        "pingpong_orders": all_c["pingpong_orders"], "arbitration_hours": f["arbitration_hours"],
+        "arbitration_hours_total": _r(all_c["arbitration_seconds"] / 3600), "workdays": workdays,
+    }
+    return {"district": district, "units": rows}
+
+
+def lost_points(unit_id: int, first: dt.date, last: dt.date, *, kind: str) -> list[Callback]:
+    """The callbacks behind a unit's lost points: kind "response" (caller not contacted),
+    "resolution" (not resolved) or "satisfaction" (not satisfied), fairly attributed."""
+    lo, hi = stats.day_bounds(first, last)
+    qs = Callback.objects.filter(Q(unit_id=unit_id, at__gte=lo, at__lt=hi, valid=True, reached=True)
+                                 & (Q(order__outside_authority=False) | Q(unit__kind=UnitKind.AUTHORITY)))
+    if kind == "response":
+        qs = qs.filter(contacted=False)
+    elif kind == "resolution":
+        qs = qs.filter(resolved=False)
+    else:
+        qs = qs.exclude(satisfaction=Satisfaction.SATISFIED)
+    return list(qs.select_related("order", "order__category").order_by("-at")[:500])
+
+
+def interval(successes: float, n: int) -> tuple[float, float] | None:
+    return wilson(successes, n, config()["z"])

@@ -1,0 +1,80 @@
+"""`hotline assess --from YYYY-MM-DD --to YYYY-MM-DD [--json]`: each unit's figures for a period
+(one JSON object per line with --json); `hotline assess --rebuild` rebuilds the daily aggregates."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError, CommandParser
+from django.utils import timezone
+
+from hotline.assessment import gaming, indicators, stats
+
+KEYS = [
+    "unit", "unit_code", "group", "orders", "valid_callbacks", "response_rate", "resolution_rate", "satisfaction_rate",
+    "composite", "small_sample", "resolution_ci", "satisfaction_ci", "rank", "redo_rate", "return_rate",
+    "returns_upheld", "returns_rejected", "pingpong_orders", "sign_on_time", "contact_on_time", "reply_on_time",
+    "extension_rate", "replies_late", "overdue_now", "hours_to_dispatch", "days_to_close", "excluded_valid",
+    "expected_resolution", "expected_satisfaction", "resolution_vs_expected", "satisfaction_vs_expected",
+]
+
+
+def _date(value: str) -> dt.date:
+    try:
+        return dt.date.fromisoformat(value)
+    except ValueError:
+        raise CommandError(f"日期格式应为 YYYY-MM-DD：{value}") from None
+
+
+class Command(BaseCommand):
+    help = "考核指标：每个承办单位一行（--json 每行一个JSON对象）；--rebuild 重算日统计。"
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--from", dest="first", help="起始日期 YYYY-MM-DD（默认本月1日）")
+        parser.add_argument("--to", dest="last", help="截止日期 YYYY-MM-DD（含当日，默认今天）")
+        parser.add_argument("--json", action="store_true", help="每个单位输出一行JSON")
+        parser.add_argument("--rebuild", action="store_true", help="从工单数据重算日统计（到昨天为止）")
+        parser.add_argument("--all-units", action="store_true", help="也列出本期没有工单的单位")
+
+    def handle(self, *args: Any, **opts: Any) -> None:
+        if opts["rebuild"]:
+            if opts["first"] or opts["last"]:
+                first = _date(opts["first"]) if opts["first"] else timezone.localdate().replace(day=1)
+                last = _date(opts["last"]) if opts["last"] else timezone.localdate() - dt.timedelta(days=1)
+                written = stats.rebuild(first, last)
+            else:
+                written = stats.rebuild_all()
+            self.stdout.write(f"已重算：单位日统计{written['unit_rows']}行，分类日统计{written['mix_rows']}行。")
+            if not opts["json"] and not (opts["first"] and opts["last"]):
+                return
+        today = timezone.localdate()
+        first = _date(opts["first"]) if opts["first"] else today.replace(day=1)
+        last = _date(opts["last"]) if opts["last"] else today
+        if last < first:
+            raise CommandError("截止日期早于起始日期。")
+        rows = indicators.unit_table(first, last)
+        fired = gaming.check(first, last)
+        for row in rows:
+            if not opts["all_units"] and not (row["orders"] or row["valid_callbacks"] or row["replies"]):
+                continue
+            out = {k: row.get(k) for k in KEYS}
+            out["gaming"] = fired.get(row["unit_id"], [])
+            out["gaming_suspect"] = gaming.suspect(out["gaming"])
+            if opts["json"]:
+                self.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
+            else:
+                self.stdout.write(self._line(out))
+
+    @staticmethod
+    def _line(r: dict[str, Any]) -> str:
+        def pct(x: float | None) -> str:
+            return "—" if x is None else f"{100 * x:.1f}%"
+
+        flags = ",".join(g["check"] for g in r["gaming"])
+        mark = "（样本不足）" if r["small_sample"] else ""
+        return (f"{r['unit']}{mark} 工单{r['orders']} 有效回访{r['valid_callbacks']} 响应{pct(r['response_rate'])} "
+                f"解决{pct(r['resolution_rate'])} 满意{pct(r['satisfaction_rate'])} 综合{pct(r['composite'])} "
+                f"重办{pct(r['redo_rate'])} 退单{pct(r['return_rate'])} 排名{r['rank'] or '—'}"
+                + (f" 疑似刷分:{flags}" if flags else ""))

@@ -1,0 +1,125 @@
+"""Assessment's own tables: precomputed daily aggregates (so a page sums a few thousand rows
+instead of scanning a year of orders), the record of how far they are built, and users'
+subscriptions to early-warning rules.
+
+The aggregates are derived data: `stats.rebuild()` recomputes any range of days from the
+orders, callbacks, replies, reviews, returns and events, so they can always be thrown away."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from hotline.directory.models import Category, Unit
+
+COUNTERS = [
+    # what happened to the unit's orders that day (by the day it happened)
+    "dispatched", "first_dispatches", "dispatch_seconds", "signed", "signed_late", "replies", "replies_late",
+    "no_authority_replies", "first_replies", "contact_due", "contact_on_time", "reviews", "redos",
+    "returns", "returns_upheld", "returns_rejected", "returns_joint", "pingpong_orders", "pingpong_returns",
+    "arbitrated", "arbitration_seconds", "extensions", "extensions_approved",
+    # callbacks (fairly attributed: orders confirmed beyond the unit's authority are excluded)
+    "callbacks", "valid", "contacted", "resolved", "satisfied", "basic", "unresolved_satisfied", "other_phone",
+    "excluded_valid", "excluded_resolved",
+    "closed", "close_seconds", "evidence", "notes",
+]
+
+
+class UnitDayStats(models.Model):
+    """One unit's counters for one local (China time) day. Every counter is a plain count
+    (or a sum of seconds), so any period's figures are sums of rows.
+
+    Invariant: one row per (unit, day); rows are rewritten only by stats.rebuild()."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    dispatched = models.PositiveIntegerField(default=0)
+    first_dispatches = models.PositiveIntegerField(default=0)
+    dispatch_seconds = models.BigIntegerField(default=0)
+    signed = models.PositiveIntegerField(default=0)
+    signed_late = models.PositiveIntegerField(default=0)
+    replies = models.PositiveIntegerField(default=0)
+    replies_late = models.PositiveIntegerField(default=0)
+    no_authority_replies = models.PositiveIntegerField(default=0)
+    first_replies = models.PositiveIntegerField(default=0)
+    contact_due = models.PositiveIntegerField(default=0)
+    contact_on_time = models.PositiveIntegerField(default=0)
+    reviews = models.PositiveIntegerField(default=0)
+    redos = models.PositiveIntegerField(default=0)
+    returns = models.PositiveIntegerField(default=0)
+    returns_upheld = models.PositiveIntegerField(default=0)
+    returns_rejected = models.PositiveIntegerField(default=0)
+    returns_joint = models.PositiveIntegerField(default=0)
+    pingpong_orders = models.PositiveIntegerField(default=0)
+    pingpong_returns = models.PositiveIntegerField(default=0)
+    arbitrated = models.PositiveIntegerField(default=0)
+    arbitration_seconds = models.BigIntegerField(default=0)
+    extensions = models.PositiveIntegerField(default=0)
+    extensions_approved = models.PositiveIntegerField(default=0)
+    callbacks = models.PositiveIntegerField(default=0)
+    valid = models.PositiveIntegerField(default=0)
+    contacted = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basic = models.PositiveIntegerField(default=0)
+    unresolved_satisfied = models.PositiveIntegerField(default=0)
+    other_phone = models.PositiveIntegerField(default=0)
+    excluded_valid = models.PositiveIntegerField(default=0)
+    excluded_resolved = models.PositiveIntegerField(default=0)
+    closed = models.PositiveIntegerField(default=0)
+    close_seconds = models.BigIntegerField(default=0)
+    evidence = models.PositiveIntegerField(default=0)
+    notes = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("单位日统计")
+        verbose_name_plural = _("单位日统计")
+        constraints = [models.UniqueConstraint(fields=["unit", "day"], name="unitdaystats_unique")]
+        indexes = [models.Index(fields=["day", "unit"])]
+
+
+class MixDayStats(models.Model):
+    """Valid callbacks by unit, day, category and urgency (the case mix behind the difficulty
+    adjustment), and intake volume by category (rows with no unit).
+
+    Invariant: one row per (unit, day, category, urgency)."""
+
+    unit = models.ForeignKey(Unit, null=True, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    category = models.ForeignKey(Category, null=True, on_delete=models.CASCADE, related_name="+")
+    urgency = models.CharField(max_length=10)
+    received = models.PositiveIntegerField(default=0)
+    valid = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basic = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("分类日统计")
+        verbose_name_plural = _("分类日统计")
+        indexes = [models.Index(fields=["day", "unit", "category"])]
+
+
+class StatsBuild(models.Model):
+    """How far the aggregates are built: days up to and including `built_through` come from the
+    tables above; later days (today, usually) are computed live at each page view."""
+
+    key = models.CharField(max_length=20, primary_key=True, default="default")
+    built_through = models.DateField(null=True)
+    built_from = models.DateField(null=True)
+    built_at = models.DateTimeField(null=True)
+
+
+class Subscription(models.Model):
+    """A user's subscription to one early-warning rule: subscribed warnings are shown first on
+    the warnings page and returned by `warnings.for_user()` (the supervisor's dashboard)."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    rule = models.CharField(_("预警规则"), max_length=40)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("预警订阅")
+        verbose_name_plural = _("预警订阅")
+        constraints = [models.UniqueConstraint(fields=["user", "rule"], name="subscription_unique")]

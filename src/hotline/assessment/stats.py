@@ -1,0 +1,311 @@
+"""Daily aggregates: computed from the orders' own tables, stored in UnitDayStats/MixDayStats,
+and read back as sums for any period.
+
+`compute(first, last)` derives the counters of a range of local days with a dozen grouped
+queries; `rebuild(first, last)` stores them (a django-tasks task and `hotline assess --rebuild`
+call it); `unit_totals()` and `mix_totals()` answer a period from the stored days plus a live
+computation of the days not built yet (usually today), so pages never scan a year of events
+and are never stale."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from django.conf import settings
+from django.db import models, transaction
+from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db.models.fields.json import KT
+from django.db.models.functions import Cast, TruncDate
+from django.utils import timezone
+
+from hotline.directory.models import UnitKind
+from hotline.orders.models import (
+    Callback,
+    Event,
+    Evidence,
+    ExtensionRequest,
+    Note,
+    OrderReturn,
+    Reply,
+    Review,
+    Satisfaction,
+    WorkOrder,
+)
+
+from .models import COUNTERS, MixDayStats, StatsBuild, UnitDayStats
+
+MIX_COUNTERS = ["received", "valid", "resolved", "satisfied", "basic"]
+# Actions that hand an order to a lead unit (a rejected return hands it back: the unit gets it again).
+ASSIGNING = ["dispatch", "claim", "accept_return", "reject_return", "joint", "escalate"]
+UnitKey = tuple[int, dt.date]
+MixKey = tuple[int | None, dt.date, int | None, str]
+
+
+def _tz() -> ZoneInfo:
+    return ZoneInfo(settings.TIME_ZONE)
+
+
+def day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
+    """[start of `first`, start of the day after `last`) in local time, as aware datetimes."""
+    tz = _tz()
+    return (dt.datetime.combine(first, dt.time.min, tzinfo=tz),
+            dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
+
+
+def _day(field: str) -> TruncDate:
+    return TruncDate(field, tzinfo=_tz())
+
+
+def _seconds(a: str, b: str) -> ExpressionWrapper:
+    return ExpressionWrapper(F(a) - F(b), output_field=DurationField())
+
+
+def _secs(value: Any) -> int:
+    if value is None:
+        return 0
+    if isinstance(value, dt.timedelta):
+        return int(value.total_seconds())
+    return int(value) // 1_000_000  # microseconds, as some backends return a raw duration
+
+
+def _count(**filters: Any) -> Count:
+    return Count("pk", filter=Q(**filters)) if filters else Count("pk")
+
+
+def compute(first: dt.date, last: dt.date) -> tuple[dict[UnitKey, dict[str, int]], dict[MixKey, dict[str, int]]]:
+    """The counters of local days first..last (inclusive), from the source tables. Pure read."""
+    lo, hi = day_bounds(first, last)
+    units: dict[UnitKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    mix: dict[MixKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MIX_COUNTERS, 0))
+
+    def add(rows: Iterable[dict[str, Any]], unit_field: str, mapping: dict[str, str]) -> None:
+        for row in rows:
+            if row[unit_field] is None:
+                continue
+            bucket = units[(row[unit_field], row["d"])]
+            for src, dst in mapping.items():
+                value = row[src]
+                bucket[dst] += _secs(value) if dst.endswith("_seconds") else int(value or 0)
+
+    # New assignments of an order to a unit (the unit is in the event's data).
+    events = Event.objects.filter(at__gte=lo, at__lt=hi)
+    assigned = (events.filter(action__in=ASSIGNING).annotate(u=Cast(KT("data__unit"), models.BigIntegerField()))
+                .values("u").annotate(d=_day("at"), n=Count("pk"),
+                                      first=Count("pk", filter=Q(from_state="received")),
+                                      secs=Sum(_seconds("at", "order__received_at"), filter=Q(from_state="received")))
+                .values("u", "d", "n", "first", "secs"))
+    add(assigned, "u", {"n": "dispatched", "first": "first_dispatches", "secs": "dispatch_seconds"})
+    signs = (events.filter(action="sign").values("actor_unit").annotate(d=_day("at"), n=Count("pk"),
+                                                                           late=_count(data__late=True))
+             .values("actor_unit", "d", "n", "late"))
+    add(signs, "actor_unit", {"n": "signed", "late": "signed_late"})
+    replies = (events.filter(action="reply").values("actor_unit")
+               .annotate(d=_day("at"), n=Count("pk"), late=_count(data__late=True),
+                         na=_count(data__result="no_authority"))
+               .values("actor_unit", "d", "n", "late", "na"))
+    add(replies, "actor_unit", {"n": "replies", "late": "replies_late", "na": "no_authority_replies"})
+    first_replies = (Reply.objects.filter(replied_at__gte=lo, replied_at__lt=hi, round=1).values("unit")
+                     .annotate(d=_day("replied_at"), n=Count("pk"), due=_count(order__contact_due__isnull=False),
+                               ok=_count(order__contact_due__isnull=False,
+                                         order__first_contact_at__lte=F("order__contact_due")))
+                     .values("unit", "d", "n", "due", "ok"))
+    add(first_replies, "unit", {"n": "first_replies", "due": "contact_due", "ok": "contact_on_time"})
+    reviews = (Review.objects.filter(at__gte=lo, at__lt=hi).values("reply__unit")
+               .annotate(d=_day("at"), n=Count("pk"), redo=_count(decision=Review.Decision.REDO))
+               .values("reply__unit", "d", "n", "redo"))
+    add(reviews, "reply__unit", {"n": "reviews", "redo": "redos"})
+
+    returns = OrderReturn.objects.filter(at__gte=lo, at__lt=hi)
+    add(returns.values("unit").annotate(d=_day("at"), n=Count("pk"), pp=_count(order__return_count__gte=2))
+        .values("unit", "d", "n", "pp"), "unit", {"n": "returns", "pp": "pingpong_returns"})
+    decided = (OrderReturn.objects.filter(decided_at__gte=lo, decided_at__lt=hi).values("unit")
+               .annotate(d=_day("decided_at"), n=Count("pk"),
+                         up=Count("pk", filter=Q(outcome__in=[OrderReturn.Outcome.ACCEPTED, OrderReturn.Outcome.ESCALATED])),
+                         rej=_count(outcome=OrderReturn.Outcome.REJECTED), joint=_count(outcome=OrderReturn.Outcome.JOINT),
+                         secs=Sum(_seconds("decided_at", "at")))
+               .values("unit", "d", "n", "up", "rej", "joint", "secs"))
+    add(decided, "unit", {"n": "arbitrated", "up": "returns_upheld", "rej": "returns_rejected",
+                          "joint": "returns_joint", "secs": "arbitration_seconds"})
+    # Ping-pong: an order counts once, against the unit whose return was its second.
+    pp_orders = list(returns.filter(order__return_count__gte=2).values_list("order_id", flat=True).distinct())
+    if pp_orders:
+        seen: dict[int, int] = defaultdict(int)
+        for order_id, unit_id, at in (OrderReturn.objects.filter(order_id__in=pp_orders)
+                                      .order_by("order_id", "at", "pk").values_list("order_id", "unit_id", "at")):
+            seen[order_id] += 1
+            if seen[order_id] == 2 and lo <= at < hi:
+                units[(unit_id, timezone.localtime(at, _tz()).date())]["pingpong_orders"] += 1
+
+    ext = (ExtensionRequest.objects.filter(requested_at__gte=lo, requested_at__lt=hi).values("unit")
+           .annotate(d=_day("requested_at"), n=Count("pk"), ok=_count(status=ExtensionRequest.Status.APPROVED))
+           .values("unit", "d", "n", "ok"))
+    add(ext, "unit", {"n": "extensions", "ok": "extensions_approved"})
+
+    # Callbacks. Fair attribution: an order confirmed beyond its unit's authority (a return of
+    # that kind accepted, or escalated) counts only for an authority-kind unit that took it.
+    counted = Q(order__outside_authority=False) | Q(unit__kind=UnitKind.AUTHORITY)
+    good = Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC])
+    cbs = Callback.objects.filter(at__gte=lo, at__lt=hi, reached=True, unit__isnull=False)
+    cb_rows = (cbs.values("unit").annotate(
+        d=_day("at"), n=Count("pk"), x_valid=Count("pk", filter=Q(valid=True) & counted),
+        x_contacted=Count("pk", filter=Q(valid=True, contacted=True) & counted),
+        x_resolved=Count("pk", filter=Q(valid=True, resolved=True) & counted),
+        x_sat=Count("pk", filter=Q(valid=True, satisfaction=Satisfaction.SATISFIED) & counted),
+        x_basic=Count("pk", filter=Q(valid=True, satisfaction=Satisfaction.BASIC) & counted),
+        x_us=Count("pk", filter=Q(valid=True, resolved=False) & good & counted),
+        x_other=Count("pk", filter=Q(valid=True) & ~Q(phone="") & ~Q(phone=F("order__caller_phone"))),
+        x_exv=Count("pk", filter=Q(valid=True) & ~counted),
+        x_exr=Count("pk", filter=Q(valid=True, resolved=True) & ~counted),
+    ).values("unit", "d", "n", "x_valid", "x_contacted", "x_resolved", "x_sat", "x_basic", "x_us", "x_other",
+             "x_exv", "x_exr"))
+    add(cb_rows, "unit", {"n": "callbacks", "x_valid": "valid", "x_contacted": "contacted", "x_resolved": "resolved",
+                          "x_sat": "satisfied", "x_basic": "basic", "x_us": "unresolved_satisfied",
+                          "x_other": "other_phone", "x_exv": "excluded_valid", "x_exr": "excluded_resolved"})
+    for row in (cbs.filter(Q(valid=True) & counted).values("unit", "order__category", "order__urgency")
+                .annotate(d=_day("at"), x_valid=Count("pk"), x_resolved=_count(resolved=True),
+                          x_sat=_count(satisfaction=Satisfaction.SATISFIED),
+                          x_basic=_count(satisfaction=Satisfaction.BASIC))
+                .values("unit", "d", "order__category", "order__urgency", "x_valid", "x_resolved", "x_sat", "x_basic")):
+        cell = mix[(row["unit"], row["d"], row["order__category"], row["order__urgency"])]
+        cell["valid"] += row["x_valid"]
+        cell["resolved"] += row["x_resolved"]
+        cell["satisfied"] += row["x_sat"]
+        cell["basic"] += row["x_basic"]
+    for row in (WorkOrder.objects.filter(received_at__gte=lo, received_at__lt=hi).values("category", "urgency")
+                .annotate(d=_day("received_at"), n=Count("pk")).values("category", "urgency", "d", "n")):
+        mix[(None, row["d"], row["category"], row["urgency"])]["received"] += row["n"]
+
+    closed = (WorkOrder.objects.filter(closed_at__gte=lo, closed_at__lt=hi, state="closed", lead_unit__isnull=False)
+              .values("lead_unit").annotate(d=_day("closed_at"), n=Count("pk"),
+                                            secs=Sum(_seconds("closed_at", "received_at")))
+              .values("lead_unit", "d", "n", "secs"))
+    add(closed, "lead_unit", {"n": "closed", "secs": "close_seconds"})
+    evidence = (Evidence.objects.filter(uploaded_at__gte=lo, uploaded_at__lt=hi).values("uploaded_by__unit")
+                .annotate(d=_day("uploaded_at"), n=Count("pk")).values("uploaded_by__unit", "d", "n"))
+    add(evidence, "uploaded_by__unit", {"n": "evidence"})
+    notes = (Note.objects.filter(at__gte=lo, at__lt=hi, kind__in=[Note.Kind.PROGRESS, Note.Kind.CONTACT])
+             .values("unit").annotate(d=_day("at"), n=Count("pk")).values("unit", "d", "n"))
+    add(notes, "unit", {"n": "notes"})
+    return dict(units), dict(mix)
+
+
+def rebuild(first: dt.date, last: dt.date) -> dict[str, int]:
+    """Recompute and store the aggregates of days first..last; move the build mark forward
+    when the range reaches it. Returns how many rows were written."""
+    units, mix = compute(first, last)
+    with transaction.atomic():
+        UnitDayStats.objects.filter(day__gte=first, day__lte=last).delete()
+        MixDayStats.objects.filter(day__gte=first, day__lte=last).delete()
+        UnitDayStats.objects.bulk_create(
+            [UnitDayStats(unit_id=u, day=d, **c) for (u, d), c in units.items()], batch_size=2000)
+        MixDayStats.objects.bulk_create(
+            [MixDayStats(unit_id=u, day=d, category_id=cat, urgency=urg, **c) for (u, d, cat, urg), c in mix.items()],
+            batch_size=2000)
+        mark, _ = StatsBuild.objects.select_for_update().get_or_create(key="default")
+        if mark.built_through is None or (first <= mark.built_through + dt.timedelta(days=1) and last > mark.built_through):
+            mark.built_through = last
+        if mark.built_from is None or first < mark.built_from:
+            mark.built_from = first
+        mark.built_at = timezone.now()
+        mark.save()
+    return {"unit_rows": len(units), "mix_rows": len(mix)}
+
+
+def rebuild_all(*, until: dt.date | None = None) -> dict[str, int]:
+    """Rebuild from the first order's day through `until` (default: yesterday)."""
+    until = until or timezone.localdate() - dt.timedelta(days=1)
+    first = WorkOrder.objects.order_by("received_at").values_list("received_at", flat=True).first()
+    if first is None:
+        return {"unit_rows": 0, "mix_rows": 0}
+    start = timezone.localtime(first, _tz()).date()
+    StatsBuild.objects.filter(key="default").delete()
+    return rebuild(start, max(start, until))
+
+
+def invalidate(first: dt.date) -> None:
+    """Past days changed (a history import): from `first` on, compute live until rebuilt."""
+    mark = StatsBuild.objects.filter(key="default").first()
+    if mark is not None and mark.built_through is not None and mark.built_through >= first:
+        if mark.built_from is not None and first <= mark.built_from:
+            mark.built_through = None
+        else:
+            mark.built_through = first - dt.timedelta(days=1)
+        mark.save()
+
+
+def _split(first: dt.date, last: dt.date) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
+    """The part of first..last that is stored, and the parts to compute live."""
+    mark = StatsBuild.objects.filter(key="default").first()
+    if mark is None or mark.built_through is None or mark.built_from is None:
+        return None, [(first, last)]
+    lo, hi = max(first, mark.built_from), min(last, mark.built_through)
+    if lo > hi:
+        return None, [(first, last)]
+    live = []
+    if first < lo:
+        live.append((first, lo - dt.timedelta(days=1)))
+    if last > hi:
+        live.append((hi + dt.timedelta(days=1), last))
+    return (lo, hi), live
+
+
+def unit_totals(first: dt.date, last: dt.date, *, unit_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
+    """Each unit's counters summed over days first..last."""
+    stored, live = _split(first, last)
+    out: dict[int, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
+    if stored is not None:
+        qs = UnitDayStats.objects.filter(day__gte=stored[0], day__lte=stored[1])
+        if unit_ids is not None:
+            qs = qs.filter(unit_id__in=unit_ids)
+        for row in qs.values("unit").annotate(**{c: Sum(c) for c in COUNTERS}):
+            bucket = out[row["unit"]]
+            for c in COUNTERS:
+                bucket[c] += row[c] or 0
+    for a, b in live:
+        units, _mix = compute(a, b)
+        for (u, _d), counters in units.items():
+            if unit_ids is not None and u not in unit_ids:
+                continue
+            for c, v in counters.items():
+                out[u][c] += v
+    return dict(out)
+
+
+def unit_days(first: dt.date, last: dt.date, unit_id: int) -> dict[dt.date, dict[str, int]]:
+    """One unit's counters day by day (for its charts)."""
+    stored, live = _split(first, last)
+    out: dict[dt.date, dict[str, int]] = {}
+    if stored is not None:
+        for row in UnitDayStats.objects.filter(unit_id=unit_id, day__gte=stored[0], day__lte=stored[1]).values():
+            out[row["day"]] = {c: row[c] for c in COUNTERS}
+    for a, b in live:
+        units, _mix = compute(a, b)
+        for (u, d), counters in units.items():
+            if u == unit_id:
+                out[d] = counters
+    return dict(sorted(out.items()))
+
+
+def mix_totals(first: dt.date, last: dt.date, *, by_day: bool = False) -> dict[tuple, dict[str, int]]:
+    """Case-mix cells summed over the period: key (unit, category, urgency), or with by_day
+    (unit, day, category, urgency). Unit None rows carry intake volume by category."""
+    stored, live = _split(first, last)
+    keys = ["unit", "day", "category", "urgency"] if by_day else ["unit", "category", "urgency"]
+    out: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MIX_COUNTERS, 0))
+    if stored is not None:
+        for row in (MixDayStats.objects.filter(day__gte=stored[0], day__lte=stored[1]).values(*keys)
+                    .annotate(**{c: Sum(c) for c in MIX_COUNTERS})):
+            bucket = out[tuple(row[k] for k in keys)]
+            for c in MIX_COUNTERS:
+                bucket[c] += row[c] or 0
+    for a, b in live:
+        _units, mix = compute(a, b)
+        for (u, d, cat, urg), counters in mix.items():
+            key = (u, d, cat, urg) if by_day else (u, cat, urg)
+            for c, v in counters.items():
+                out[key][c] += v
+    return dict(out)

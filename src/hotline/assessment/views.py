@@ -1,0 +1,303 @@
+"""Assessment pages. Login required; district roles (supervisor, dispatcher, reviewer, admin)
+see the district, a unit's people see only their own unit, everyone else gets 403. Every
+table page exports with ?format=csv or ?format=xlsx."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import NoReverseMatch, reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _l
+from django.views.decorators.http import require_POST
+
+from hotline.directory.models import Unit
+
+from . import exports, gaming, indicators
+from . import warnings as warning_rules
+from .access import unit_scope
+
+UNIT_COLUMNS = [
+    ("rank", _l("组内排名")), ("group_label", _l("单位类型")), ("unit", _l("单位")), ("orders", _l("派单数")),
+    ("valid_callbacks", _l("有效回访")), ("response_rate", _l("响应率")), ("resolution_rate", _l("解决率")),
+    ("satisfaction_rate", _l("满意率")), ("composite", _l("综合得分")), ("small_sample", _l("样本不足")),
+    ("resolution_ci", _l("解决率95%置信区间")), ("expected_resolution", _l("预期解决率")),
+    ("resolution_vs_expected", _l("解决率较预期（百分点）")), ("expected_satisfaction", _l("预期满意率")),
+    ("satisfaction_vs_expected", _l("满意率较预期（百分点）")), ("redo_rate", _l("重办率")),
+    ("return_rate", _l("退单率")), ("returns_upheld", _l("退单获准")), ("returns_rejected", _l("退单被驳回")),
+    ("pingpong_orders", _l("多次退单工单")), ("sign_on_time", _l("按时签收率")), ("contact_on_time", _l("按时首联率")),
+    ("reply_on_time", _l("按时答复率")), ("extension_rate", _l("延期率")), ("replies_late", _l("超时答复")),
+    ("overdue_now", _l("当前超时")), ("hours_to_dispatch", _l("受理至派单（小时）")),
+    ("days_to_close", _l("受理至办结（天）")), ("excluded_valid", _l("超权限不计入")),
+]
+SHORT_COLUMNS = [UNIT_COLUMNS[i] for i in (0, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 20, 21, 22)]
+GROUP_COLUMNS = [("group_label", _l("单位类型")), ("orders", _l("派单数")), ("valid_callbacks", _l("有效回访")),
+                 ("response_rate", _l("响应率")), ("resolution_rate", _l("解决率")),
+                 ("satisfaction_rate", _l("满意率")), ("composite", _l("综合得分")), ("redo_rate", _l("重办率")),
+                 ("return_rate", _l("退单率"))]
+CATEGORY_COLUMNS = [("category", _l("诉求类别")), ("received", _l("受理量")), ("valid_callbacks", _l("有效回访")),
+                    ("resolution_rate", _l("解决率")), ("satisfaction_rate", _l("满意率")), ("small_sample", _l("样本不足"))]
+AREA_COLUMNS = [("area", _l("区域")), ("valid_callbacks", _l("有效回访")), ("response_rate", _l("响应率")),
+                ("resolution_rate", _l("解决率")), ("satisfaction_rate", _l("满意率")), ("composite", _l("综合得分")),
+                ("small_sample", _l("样本不足"))]
+GAMING_COLUMNS = [("unit", _l("单位")), ("label", _l("检查项")), ("evidence_text", _l("证据")), ("orders", _l("相关工单")),
+                  ("suspect", _l("疑似刷分"))]
+WARNING_COLUMNS = [("rule_label", _l("预警规则")), ("subject", _l("对象")), ("message", _l("说明")),
+                   ("evidence_text", _l("证据")), ("orders", _l("相关工单"))]
+DIAG_COLUMNS = [
+    ("unit", _l("单位")), ("group_label", _l("单位类型")), ("orders", _l("派单数")), ("handlers", _l("承办人员")),
+    ("load", _l("负荷（派单/处办能力）")), ("redo_rate", _l("重办率")), ("evidence_per_order", _l("每件证据材料")),
+    ("reviews_per_order", _l("每件审核轮次")), ("doc_minutes_per_order", _l("每件留痕耗时估计（分钟）")),
+    ("idle_gap", _l("满意率−解决率（百分点）")), ("no_authority_replies", _l("答复称无权处理")),
+    ("no_authority_returns", _l("以超权限退单")), ("excluded_valid", _l("确认超权限不计入")),
+    ("returns", _l("退单")), ("return_rate", _l("退单率")), ("returns_rejected", _l("退单被驳回")),
+    ("pingpong_orders", _l("多次退单工单")), ("arbitration_hours", _l("平均裁定耗时（小时）")),
+]
+GAP_COLUMNS = [("number", _l("工单编号")), ("title", _l("标题")), ("category", _l("诉求类别")),
+               ("returned_by", _l("退回单位")), ("authority", _l("有权处理的单位")), ("state", _l("状态"))]
+LOST_COLUMNS = [("number", _l("工单编号")), ("title", _l("标题")), ("category", _l("诉求类别")), ("at", _l("回访时间")),
+                ("contacted", _l("是否联系")), ("resolved", _l("是否解决")), ("satisfaction", _l("满意度"))]
+LOST_KINDS = {"response": _l("未联系来电人（响应失分）"), "resolution": _l("未解决（解决失分）"),
+              "satisfaction": _l("非“满意”（满意失分）")}
+
+
+def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
+    """?month=YYYY-MM, or ?from=&to= (YYYY-MM-DD); default: this month to today."""
+    today = timezone.localdate()
+    month = request.GET.get("month", "")
+    try:
+        if month:
+            first = dt.date.fromisoformat(month + "-01")
+            nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+            return first, nxt - dt.timedelta(days=1)
+        first = dt.date.fromisoformat(request.GET["from"]) if request.GET.get("from") else today.replace(day=1)
+        last = dt.date.fromisoformat(request.GET["to"]) if request.GET.get("to") else today
+    except ValueError:
+        return today.replace(day=1), today
+    if last < first or (last - first).days > 3 * 366:
+        return today.replace(day=1), today
+    return first, last
+
+
+def _scope(request: HttpRequest) -> int | None:
+    return unit_scope(request.user)
+
+
+def _district_only(request: HttpRequest) -> None:
+    if _scope(request) is not None:
+        raise PermissionDenied
+
+
+def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list, name: str) -> HttpResponse | None:
+    fmt = request.GET.get("format", "")
+    if fmt in {"csv", "xlsx"}:
+        return exports.response(rows, columns, name=name, fmt=fmt)
+    return None
+
+
+def _ctx(request: HttpRequest, first: dt.date, last: dt.date, **extra: Any) -> dict[str, Any]:
+    query = request.GET.copy()
+    query.pop("format", None)
+    return {"first": first, "last": last, "query": query.urlencode(), **extra}
+
+
+def order_url(order_id: int) -> str:
+    """The order's page in the web app, where it exists."""
+    for name in ("web:order", "web:order_detail", "web:order-detail"):
+        try:
+            return reverse(name, args=[order_id])
+        except NoReverseMatch:
+            continue
+    return ""
+
+
+@login_required
+def overview_page(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    if scope is not None:
+        return redirect("assessment:unit", unit_id=scope)
+    first, last = _period(request)
+    data = indicators.overview(first, last)
+    table = request.GET.get("table", "units")
+    if table == "groups":
+        rows, cols = data["groups"], GROUP_COLUMNS
+    elif table == "categories":
+        rows, cols = indicators.by_category(first, last), CATEGORY_COLUMNS
+    elif table == "areas":
+        rows, cols = indicators.by_area(first, last), AREA_COLUMNS
+    else:
+        rows, cols = data["units"], UNIT_COLUMNS
+    resp = _export(request, rows, cols, f"assessment-{table}-{first}-{last}")
+    if resp:
+        return resp
+    groups_of_units: dict[str, list[dict[str, Any]]] = {}
+    for row in data["units"]:
+        groups_of_units.setdefault(row["group_label"], []).append(row)
+    chart = {"units": [r["unit"] for r in data["units"] if r["valid_callbacks"]],
+             "resolution": [r["resolution_rate"] for r in data["units"] if r["valid_callbacks"]],
+             "satisfaction": [r["satisfaction_rate"] for r in data["units"] if r["valid_callbacks"]]}
+    return render(request, "assessment/overview.html", _ctx(
+        request, first, last, data=data, groups_of_units=groups_of_units, unit_columns=SHORT_COLUMNS,
+        group_columns=GROUP_COLUMNS, categories=indicators.by_category(first, last), category_columns=CATEGORY_COLUMNS,
+        areas=indicators.by_area(first, last), area_columns=AREA_COLUMNS, chart=chart))
+
+
+@login_required
+def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
+    scope = _scope(request)
+    if scope is not None and scope != unit_id:
+        raise PermissionDenied
+    unit = get_object_or_404(Unit, pk=unit_id)
+    first, last = _period(request)
+    rows = [r for r in indicators.unit_table(first, last) if r["unit_id"] == unit.pk]
+    if not rows:
+        raise Http404
+    row = rows[0]
+    lost = request.GET.get("lost", "")
+    lost_rows: list[dict[str, Any]] = []
+    if lost in LOST_KINDS:
+        for cb in indicators.lost_points(unit.pk, first, last, kind=lost):
+            lost_rows.append({"order_id": cb.order_id, "number": cb.order.number, "title": cb.order.title,
+                              "category": cb.order.category.path if cb.order.category else "",
+                              "at": timezone.localtime(cb.at).strftime("%Y-%m-%d %H:%M"),
+                              "contacted": cb.contacted, "resolved": cb.resolved,
+                              "satisfaction": cb.get_satisfaction_display(), "url": order_url(cb.order_id)})
+        resp = _export(request, lost_rows, LOST_COLUMNS, f"lost-{lost}-{unit.code}-{first}-{last}")
+        if resp:
+            return resp
+    else:
+        resp = _export(request, [row], UNIT_COLUMNS, f"unit-{unit.code}-{first}-{last}")
+        if resp:
+            return resp
+    year_ago = last.replace(day=1) - dt.timedelta(days=330)
+    trend = indicators.monthly(year_ago.replace(day=1), last, unit.pk)
+    fired = gaming.check(first, last, unit_ids=[unit.pk]).get(unit.pk, [])
+    lost_counts = {"response": row["valid_callbacks"] - round((row["response_rate"] or 0) * row["valid_callbacks"]),
+                   "resolution": row["valid_callbacks"] - round((row["resolution_rate"] or 0) * row["valid_callbacks"])}
+    return render(request, "assessment/unit.html", _ctx(
+        request, first, last, unit=unit, row=row, columns=UNIT_COLUMNS, lost=lost, lost_label=LOST_KINDS.get(lost, ""),
+        lost_rows=lost_rows, lost_columns=LOST_COLUMNS, lost_kinds=LOST_KINDS, lost_counts=lost_counts,
+        trend=trend, fired=fired, suspect=gaming.suspect(fired)))
+
+
+def _evidence_text(evidence: dict[str, Any]) -> str:
+    parts = []
+    for k, v in evidence.items():
+        if isinstance(v, list):
+            v = "、".join(str(x if not isinstance(x, dict) else "/".join(map(str, x.values()))) for x in v)
+        parts.append(f"{k}={v}")
+    return "；".join(parts)
+
+
+@login_required
+def gaming_page(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    first, last = _period(request)
+    fired = gaming.check(first, last, unit_ids=[scope] if scope is not None else None)
+    names = dict(Unit.objects.filter(pk__in=list(fired)).values_list("pk", "name"))
+    rows = []
+    units = []
+    for unit_id, checks in sorted(fired.items(), key=lambda kv: (-len(kv[1]), names.get(kv[0], ""))):
+        suspect = gaming.suspect(checks)
+        units.append({"unit_id": unit_id, "unit": names.get(unit_id, ""), "checks": checks, "suspect": suspect})
+        for c in checks:
+            rows.append({"unit": names.get(unit_id, ""), "label": c["label"], "evidence_text": _evidence_text(c["evidence"]),
+                         "orders": c["orders"], "suspect": suspect})
+    resp = _export(request, rows, GAMING_COLUMNS, f"gaming-{first}-{last}")
+    if resp:
+        return resp
+    return render(request, "assessment/gaming.html", _ctx(request, first, last, units=units, checks=gaming.CHECKS))
+
+
+@login_required
+def warnings_page(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    as_of = timezone.localdate()
+    if request.GET.get("as_of"):
+        try:
+            as_of = dt.date.fromisoformat(request.GET["as_of"])
+        except ValueError:
+            pass
+    items = warning_rules.evaluate(as_of)
+    if scope is not None:
+        items = [w for w in items if w["unit_id"] == scope]
+    subscribed = warning_rules.subscribed_rules(request.user)
+    mine = request.GET.get("mine") == "1"
+    if mine:
+        items = [w for w in items if w["rule"] in subscribed]
+    items.sort(key=lambda w: (w["rule"] not in subscribed, list(warning_rules.RULES).index(w["rule"])))
+    for w in items:
+        w["evidence_text"] = _evidence_text(w["evidence"])
+        w["subscribed"] = w["rule"] in subscribed
+    resp = _export(request, items, WARNING_COLUMNS, f"warnings-{as_of}")
+    if resp:
+        return resp
+    rules = [{"code": k, "label": _(v), "subscribed": k in subscribed} for k, v in warning_rules.RULES.items()]
+    return render(request, "assessment/warnings.html", _ctx(request, as_of, as_of, items=items, rules=rules, mine=mine))
+
+
+@login_required
+@require_POST
+def subscribe(request: HttpRequest) -> HttpResponse:
+    _scope(request)  # 403 for roles without access
+    rule = request.POST.get("rule", "")
+    if rule not in warning_rules.RULES:
+        return HttpResponse(_("未知的预警规则。"), status=400)
+    warning_rules.subscribe(request.user, rule, on=request.POST.get("on", "1") == "1")
+    return redirect("assessment:warnings")
+
+
+@login_required
+def diagnostics_page(request: HttpRequest) -> HttpResponse:
+    scope = _scope(request)
+    first, last = _period(request)
+    data = indicators.diagnostics(first, last)
+    if scope is not None:
+        data["units"] = [r for r in data["units"] if r["unit_id"] == scope]
+    resp = _export(request, data["units"], DIAG_COLUMNS, f"diagnostics-{first}-{last}")
+    if resp:
+        return resp
+    trend = indicators.monthly(last.replace(day=1) - dt.timedelta(days=330), last) if scope is None else []
+    return render(request, "assessment/diagnostics.html", _ctx(
+        request, first, last, data=data, columns=DIAG_COLUMNS, trend=trend, district_view=scope is None))
+
+
+@login_required
+def gaps_page(request: HttpRequest) -> HttpResponse:
+    _district_only(request)
+    first, last = _period(request)
+    data = indicators.gaps(first, last)
+    resp = _export(request, data["orders"], GAP_COLUMNS, f"gaps-{first}-{last}")
+    if resp:
+        return resp
+    for o in data["orders"]:
+        o["url"] = order_url(o["order_id"])
+    return render(request, "assessment/gaps.html", _ctx(request, first, last, data=data, columns=GAP_COLUMNS))
+
+
+@login_required
+def report_page(request: HttpRequest) -> HttpResponse:
+    _district_only(request)
+    if not request.GET.get("month"):
+        today = timezone.localdate()
+        prev = today.replace(day=1) - dt.timedelta(days=1)
+        return redirect(f"{reverse('assessment:report')}?month={prev:%Y-%m}")
+    first, last = _period(request)
+    data = indicators.overview(first, last)
+    fired = gaming.check(first, last)
+    names = {r["unit_id"]: r["unit"] for r in data["units"]}
+    suspects = [{"unit": names.get(u, str(u)), "checks": c} for u, c in fired.items() if gaming.suspect(c)]
+    groups_of_units: dict[str, list[dict[str, Any]]] = {}
+    for row in data["units"]:
+        if row["orders"] or row["valid_callbacks"]:
+            groups_of_units.setdefault(row["group_label"], []).append(row)
+    return render(request, "assessment/report.html", _ctx(
+        request, first, last, data=data, groups_of_units=groups_of_units, columns=SHORT_COLUMNS,
+        group_columns=GROUP_COLUMNS, gaps=indicators.gaps(first, last), suspects=suspects,
+        diagnostics=indicators.diagnostics(first, last)["district"], month=request.GET.get("month")))

@@ -1,0 +1,176 @@
+"""Forms for the workspaces. They only check the shape of input; the actions check the rest and
+their DomainErrors are shown beside the fields (see web/actions.py)."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from hotline.directory.models import Area, Category, Unit
+from hotline.orders.actions import REDO_REASONS, SCREEN_REASONS
+from hotline.orders.models import Channel, Reply, ReturnKind, Satisfaction, Urgency
+
+
+def handling_units() -> forms.ModelChoiceField:
+    return forms.ModelChoiceField(
+        queryset=Unit.objects.filter(active=True, handles_orders=True).order_by("kind", "name"),
+        label=_("承办单位"), empty_label=_("请选择"),
+    )
+
+
+class IntakeForm(forms.Form):
+    caller_name = forms.CharField(label=_("来电人"), max_length=50, required=False)
+    caller_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False,
+                                   widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
+    channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.PHONE)
+    area = forms.ModelChoiceField(label=_("区域"), queryset=Area.objects.all(), required=False, empty_label=_("请选择"))
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    title = forms.CharField(label=_("标题"), max_length=200)
+    description = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 5}))
+    category = forms.ModelChoiceField(label=_("诉求分类"), queryset=Category.objects.filter(active=True, level__gte=2),
+                                      required=False, empty_label=_("（由系统建议）"))
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.GENERAL)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=80)
+
+
+class DispatchForm(forms.Form):
+    unit = handling_units()
+    co_units = forms.ModelMultipleChoiceField(
+        queryset=Unit.objects.filter(active=True, handles_orders=True), required=False, label=_("协办单位"),
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    category = forms.ModelChoiceField(label=_("诉求分类（可更正）"), queryset=Category.objects.filter(active=True),
+                                      required=False, empty_label=_("不变"))
+    note = forms.CharField(label=_("说明（不按权责清单派单时必填）"), required=False, max_length=1000)
+
+
+class NoteForm(forms.Form):
+    note = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+
+
+class TextForm(forms.Form):
+    text = forms.CharField(label=_("内容"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+
+
+class AnswerForm(forms.Form):
+    answer = forms.CharField(label=_("答复内容"), widget=forms.Textarea(attrs={"rows": 3}), max_length=4000)
+
+
+class ScreenOutForm(forms.Form):
+    reason = forms.ChoiceField(label=_("不予受理原因"), choices=list(SCREEN_REASONS.items()))
+    advice = forms.CharField(label=_("告知来电人的办理途径"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class MergeForm(forms.Form):
+    main_number = forms.CharField(label=_("主工单编号"), max_length=20)
+    note = forms.CharField(label=_("说明"), required=False, max_length=1000)
+
+
+class ReturnForm(forms.Form):
+    kind = forms.ChoiceField(label=_("回退类型"), choices=ReturnKind.choices)
+    reason = forms.CharField(label=_("回退理由（引用三定方案或权责清单）"), widget=forms.Textarea(attrs={"rows": 3}),
+                             max_length=4000)
+    suggested_unit = forms.ModelChoiceField(
+        queryset=Unit.objects.filter(active=True, handles_orders=True), required=False, label=_("建议承办单位"),
+        empty_label=_("不确定"),
+    )
+
+
+class ReassignForm(forms.Form):
+    unit = handling_units()
+    co_units = forms.ModelMultipleChoiceField(
+        queryset=Unit.objects.filter(active=True, handles_orders=True), required=False, label=_("协办单位"),
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    note = forms.CharField(label=_("裁定意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class JointForm(forms.Form):
+    lead_unit = handling_units()
+    co_units = forms.ModelMultipleChoiceField(
+        queryset=Unit.objects.filter(active=True, handles_orders=True), label=_("协办单位"),
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+    )
+    note = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ExtensionForm(forms.Form):
+    days = forms.IntegerField(label=_("延期工作日"), min_value=1, max_value=60)
+    reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ExtensionDecisionForm(forms.Form):
+    days = forms.IntegerField(label=_("批准工作日（留空为全部）"), min_value=1, required=False)
+    note = forms.CharField(label=_("意见"), required=False, max_length=2000)
+
+
+class ReplyForm(forms.Form):
+    responder = forms.CharField(label=_("答复人"), max_length=50)
+    process = forms.CharField(label=_("处办过程"), widget=forms.Textarea(attrs={"rows": 4}), required=False,
+                              max_length=8000)
+    outcome = forms.CharField(label=_("办理结果"), widget=forms.Textarea(attrs={"rows": 3}), required=False,
+                              max_length=8000)
+    result = forms.ChoiceField(label=_("办理结论"), choices=Reply.Result.choices)
+    contacted_caller = forms.BooleanField(label=_("已与来电人联系"), required=False)
+
+
+class AttachForm(forms.Form):
+    file = forms.FileField(label=_("现场照片或材料"), widget=forms.ClearableFileInput(attrs={"accept": "image/*,.pdf,.doc,.docx,.xls,.xlsx,.mp3,.m4a,.amr,.wav,.txt", "capture": "environment"}))
+
+
+class RedoForm(forms.Form):
+    reasons = forms.MultipleChoiceField(label=_("驳回理由"), choices=list(REDO_REASONS.items()),
+                                        widget=forms.CheckboxSelectMultiple)
+    note = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class CallbackForm(forms.Form):
+    valid = forms.TypedChoiceField(label=_("回访是否有效"), choices=[("1", _("有效")), ("0", _("无效"))],
+                                   coerce=lambda v: v == "1", initial="1")
+    contacted = forms.TypedChoiceField(label=_("承办单位是否联系过您？"), choices=[("", "—"), ("1", _("是")), ("0", _("否"))],
+                                       coerce=lambda v: v == "1", empty_value=None, required=False)
+    resolved = forms.TypedChoiceField(label=_("您的问题是否解决？"), choices=[("", "—"), ("1", _("已解决")), ("0", _("未解决"))],
+                                      coerce=lambda v: v == "1", empty_value=None, required=False)
+    satisfaction = forms.ChoiceField(label=_("您对办理结果是否满意？"), choices=[("", "—"), *Satisfaction.choices],
+                                     required=False)
+    phone = forms.CharField(label=_("回访号码（与来电号码不同时填写）"), required=False, max_length=30)
+    note = forms.CharField(label=_("备注"), required=False, max_length=2000)
+
+
+class ApproveForm(forms.Form):
+    note = forms.CharField(label=_("审核意见"), required=False, max_length=2000)
+
+
+class SuperviseForm(forms.Form):
+    text = forms.CharField(label=_("督办意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    on = forms.TypedChoiceField(label=_("督办"), choices=[("1", _("列入督办")), ("0", _("解除督办"))],
+                                coerce=lambda v: v == "1", initial="1")
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class EmptyForm(forms.Form):
+    pass
+
+
+class AttemptForm(forms.Form):
+    note = forms.CharField(label=_("说明"), required=False, max_length=500, initial="未接通")
+
+
+class OrderFilterForm(forms.Form):
+    q = forms.CharField(label=_("关键词或编号"), required=False, max_length=100)
+    state = forms.ChoiceField(label=_("状态"), required=False)
+    unit = forms.ModelChoiceField(label=_("承办单位"), queryset=Unit.objects.filter(handles_orders=True), required=False)
+    category = forms.ModelChoiceField(label=_("分类"), queryset=Category.objects.filter(level=1), required=False)
+    area = forms.ModelChoiceField(label=_("区域"), queryset=Area.objects.all(), required=False)
+    date_from = forms.DateField(label=_("受理日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    overdue = forms.BooleanField(label=_("仅超期"), required=False)
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        from hotline.orders.models import STATE_LABELS
+
+        self.fields["state"].choices = [("", _("全部")), *[(s.value, label) for s, label in STATE_LABELS.items()]]  # type: ignore[attr-defined]

@@ -1,0 +1,68 @@
+"""Helpers shared by the workspace views."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Page, Paginator
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+
+from hotline.directory.roles import FULL_PHONE_ROLES, Role
+from hotline.orders.models import WorkOrder
+from hotline.orders.validation import mask_phone
+
+HOME_BY_ROLE = {
+    Role.AGENT: "web:intake",
+    Role.DISPATCHER: "web:dispatch",
+    Role.HANDLER: "web:inbox",
+    Role.UNIT_HEAD: "web:inbox",
+    Role.REVIEWER: "web:review",
+    Role.CALLBACK: "web:callback",
+    Role.SUPERVISOR: "web:overview",
+    Role.ADMIN: "web:overview",
+}
+
+
+def roles_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """Login, then a 403 page unless the user has one of `roles`."""
+    allowed = {r.value for r in roles}
+
+    def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @login_required
+        @wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            if request.user.role not in allowed:  # type: ignore[union-attr]
+                raise PermissionDenied
+            return view(request, *args, **kwargs)
+
+        return wrapper
+
+    return decorator
+
+
+@login_required
+def home(request: HttpRequest) -> HttpResponse:
+    return redirect(HOME_BY_ROLE.get(Role(request.user.role), "web:orders"))  # type: ignore[union-attr]
+
+
+def paginate(request: HttpRequest, qs: QuerySet[Any], per_page: int = 30) -> Page:
+    paginator = Paginator(qs, per_page)
+    return paginator.get_page(request.GET.get("page"))
+
+
+def shows_full_phone(user: Any) -> bool:
+    return Role(user.role) in FULL_PHONE_ROLES
+
+
+def phone_for(user: Any, order: WorkOrder) -> str:
+    return order.caller_phone if shows_full_phone(user) else mask_phone(order.caller_phone)
+
+
+def is_htmx(request: HttpRequest) -> bool:
+    return request.headers.get("HX-Request") == "true"

@@ -1,0 +1,179 @@
+"""The order page: everything about one order, and the actions this person may take on it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hotline.errors import DomainError
+from hotline.orders import actions as do
+from hotline.orders import procedures
+from hotline.orders.models import STATE_LABELS, Event, WorkOrder
+from hotline.orders.selectors import order_for
+from hotline.orders.states import Action, State
+
+from ..actions import REGISTRY, allowed_actions, perform
+from .common import is_htmx, phone_for, shows_full_phone
+
+ACTION_LABELS = {a: spec.label for a, spec in REGISTRY.items()}
+ACTION_LABELS.update({Action.CREATE: _("受理"), Action.VIEW_PHONE: _("查看完整号码")})
+
+
+def _visible_or_404(request: HttpRequest, order_id: int) -> WorkOrder:
+    order = order_for(request.user, order_id)  # type: ignore[arg-type]
+    if order is None:
+        raise Http404(_("工单不存在或您无权查看。"))
+    return order
+
+
+def _timeline(order: WorkOrder) -> list[dict[str, Any]]:
+    events = Event.objects.filter(order=order).select_related("actor", "actor_unit").order_by("seq")
+    out = []
+    for ev in events:
+        try:
+            label = ACTION_LABELS.get(Action(ev.action), ev.action)
+        except ValueError:
+            label = ev.action
+        to_label = STATE_LABELS.get(State(ev.to_state), ev.to_state) if ev.to_state in State._value2member_map_ else ""
+        out.append({"event": ev, "label": label, "to_label": to_label if ev.from_state != ev.to_state else "",
+                    "data": {k: v for k, v in ev.data.items() if k in {"note", "text", "reason", "advice", "answer", "kind", "basis", "confidence", "main_order", "merged_in", "days", "satisfaction", "resolved", "reasons"}}})
+    return out
+
+
+def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, Any] | None = None) -> dict[str, Any]:
+    user = request.user
+    co_units = list(order.co_units.all())
+    allowed = allowed_actions(order, user, [u.pk for u in co_units])  # type: ignore[arg-type]
+    forms = []
+    for action in allowed:
+        spec = REGISTRY[action]
+        if bound is not None and bound[0] is action:
+            form = bound[1]
+        else:
+            form = spec.form(prefix=action.value, initial=_initial(action, order, user))
+        forms.append({"action": action, "label": spec.label, "form": form, "style": spec.style,
+                      "multipart": spec.multipart, "open": bound is not None and bound[0] is action})
+    profile = procedures.profile_for(order)
+    checklist = procedures.checklist(profile)
+    return {
+        "order": order,
+        "phone": phone_for(user, order),
+        "phone_masked": not shows_full_phone(user),
+        "can_view_phone": Action.VIEW_PHONE in _phone_actions(order, user, co_units),
+        "co_units": co_units,
+        "timeline": _timeline(order),
+        "replies": order.replies.select_related("unit").prefetch_related("evidence", "reviews").order_by("round"),
+        "evidence": order.evidence.all().order_by("uploaded_at"),
+        "notes": order.notes.select_related("by", "unit").order_by("at"),
+        "returns": order.returns.select_related("unit", "suggested_unit", "rule_cited", "decided_by").order_by("at"),
+        "extensions": order.extensions.order_by("requested_at"),
+        "callbacks": order.callbacks.select_related("agent").order_by("at"),
+        "merged_orders": order.merged_orders.all()[:50],
+        "rule": do.rule_for(order.category, order.area),
+        "profile": profile,
+        "checklist": checklist,
+        "forms": forms,
+        "history": WorkOrder.objects.filter(caller_phone=order.caller_phone).exclude(pk=order.pk).order_by("-received_at")[:10]
+        if order.caller_phone and shows_full_phone(user) else [],
+    }
+
+
+def _phone_actions(order: WorkOrder, user: Any, co_units: list[Any]) -> list[Action]:
+    from hotline.directory.roles import Role
+    from hotline.orders import policies, states
+
+    state = State(order.state)
+    if states.next_state(state, Action.VIEW_PHONE) is None:
+        return []
+    decision = policies.decide(role=Role(user.role), action=Action.VIEW_PHONE, state=state, actor_unit_id=user.unit_id,
+                               lead_unit_id=order.lead_unit_id, co_unit_ids=[u.pk for u in co_units])
+    return [Action.VIEW_PHONE] if decision.allowed else []
+
+
+def _initial(action: Action, order: WorkOrder, user: Any) -> dict[str, Any]:
+    if action is Action.DISPATCH:
+        rule = do.rule_for(order.category, order.area)
+        if rule is not None:
+            return {"unit": rule.lead_unit_id, "co_units": list(rule.co_units.values_list("id", flat=True))}
+    if action is Action.REPLY:
+        return {"responder": str(user)}
+    return {}
+
+
+@login_required
+def order_page(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = _visible_or_404(request, order_id)
+    return render(request, "web/order.html", order_context(request, order))
+
+
+def _safe_next(request: HttpRequest, default: str) -> str:
+    target = request.POST.get("next") or ""
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return target
+    return default
+
+
+@require_POST
+@login_required
+def act(request: HttpRequest, order_id: int, verb: str) -> HttpResponse:
+    """Perform one action from a form. On error the order page comes back with the form open
+    and the errors beside its fields (status 400); nothing was written."""
+    order = _visible_or_404(request, order_id)
+    try:
+        action = Action(verb)
+        spec = REGISTRY[action]
+    except (ValueError, KeyError):
+        raise Http404(_("未知的操作。")) from None
+    form = spec.form(request.POST, request.FILES, prefix=action.value)
+    done, _result = perform(action, order.pk, request.user, form)  # type: ignore[arg-type]
+    if done:
+        messages.success(request, _("已完成：%(a)s（工单 %(n)s）") % {"a": spec.label, "n": order.number})
+        target = _safe_next(request, f"/orders/{order.pk}/")
+        if is_htmx(request):
+            response = HttpResponse(status=204)
+            response["HX-Redirect"] = target
+            return response
+        return redirect(target)
+    order.refresh_from_db()
+    return render(request, "web/order.html", order_context(request, order, (action, form)), status=400)
+
+
+@require_POST
+@login_required
+def view_phone(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Show a caller's full number to a unit's person; the look is written to the trace."""
+    order = _visible_or_404(request, order_id)
+    try:
+        phone = do.do_view_phone(order.pk, actor=request.user)  # type: ignore[arg-type]
+    except DomainError as exc:
+        return HttpResponse(str(exc.message), status=403 if exc.status == 403 else 409)
+    return HttpResponse(f'<a href="tel:{phone}">{phone}</a> <span class="muted small">{_("（已记录查看）")}</span>')
+
+
+@require_POST
+@login_required
+def reply_check(request: HttpRequest, order_id: int) -> HttpResponse:
+    """Live check of a draft reply against the category's procedure (htmx): what a reviewer
+    will look for, and what is still missing."""
+    order = _visible_or_404(request, order_id)
+    p = request.POST
+    draft = procedures.Draft(
+        responder=p.get("reply-responder", ""), process=p.get("reply-process", ""), outcome=p.get("reply-outcome", ""),
+        contacted_caller=p.get("reply-contacted_caller") in {"on", "true", "1"},
+        evidence_count=order.evidence.filter(reply__isnull=True).count(),
+    )
+    profile = procedures.profile_for(order)
+    gaps = procedures.reply_gaps(profile, draft, contact_recorded=order.first_contact_at is not None)
+    missing = {g.code for g in gaps}
+    brush_off = procedures.looks_like_brush_off(draft.process, draft.outcome)
+    return render(request, "web/_reply_check.html", {
+        "items": [{"code": code, "label": label, "ok": code not in missing} for code, label in procedures.checklist(profile)],
+        "gaps": gaps, "brush_off": brush_off,
+    })

@@ -1,0 +1,222 @@
+"""The workspace of each role: intake, dispatch board, unit inbox, review queue, callback console."""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+from django.contrib import messages
+from django.db.models import Count, Exists, OuterRef, Q
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.directory.models import Area, Category
+from hotline.directory.roles import Role
+from hotline.errors import DomainError
+from hotline.orders import actions as do
+from hotline.orders.models import Callback, ExtensionRequest, OrderReturn, WorkOrder
+from hotline.orders.selectors import caller_history, due_soon, orders_visible_to, overdue
+from hotline.orders.states import State
+from hotline.orders.validation import normalise_phone
+
+from ..actions import apply_domain_error
+from ..forms import DispatchForm, IntakeForm, RedoForm
+from .common import paginate, roles_required
+
+R = Role
+
+
+# ---- intake ---------------------------------------------------------------------------------------
+
+
+@roles_required(R.AGENT, R.DISPATCHER)
+def intake(request: HttpRequest) -> HttpResponse:
+    """Take a call: the form on the left; suggestions and the caller's history beside it."""
+    if request.method == "POST":
+        form = IntakeForm(request.POST)
+        if form.is_valid():
+            d = form.cleaned_data
+            data = do.Intake(
+                title=d["title"], description=d["description"], caller_name=d["caller_name"],
+                caller_phone=d["caller_phone"], channel=d["channel"], address=d["address"],
+                area_id=d["area"].pk if d["area"] else None, category_id=d["category"].pk if d["category"] else None,
+                urgency=d["urgency"], idempotency_key=d["idempotency_key"] or None,
+            )
+            try:
+                order = do.do_create(data, actor=request.user)  # type: ignore[arg-type]
+            except DomainError as exc:
+                apply_domain_error(form, exc)
+            else:
+                messages.success(request, _("已受理，工单编号 %(n)s。") % {"n": order.number})
+                return redirect("web:intake_done", order_id=order.pk)
+        return render(request, "web/intake.html", {"form": form}, status=400)
+    form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
+    return render(request, "web/intake.html", {"form": form})
+
+
+@roles_required(R.AGENT, R.DISPATCHER)
+def intake_done(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = orders_visible_to(request.user).filter(pk=order_id).first()  # type: ignore[arg-type]
+    return render(request, "web/intake_done.html", {"order": order, "form": IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})})
+
+
+@roles_required(R.AGENT, R.DISPATCHER)
+def intake_suggest(request: HttpRequest) -> HttpResponse:
+    """As the agent types: the suggested category and responsible unit, and this caller's
+    earlier requests (possible repeats)."""
+    p = request.POST
+    title, description = p.get("title", "")[:500], p.get("description", "")[:5000]
+    phone = normalise_phone(p.get("caller_phone", ""))[:30]
+    area = Area.objects.filter(pk=_int_or_none(p.get("area"))).first()
+    category = Category.objects.filter(pk=_int_or_none(p.get("category"))).first()
+    suggestion: dict[str, Any] = {}
+    try:
+        from hotline.triage import services as triage_services
+
+        suggestion = triage_services.suggest(title=title, description=description, phone=phone,
+                                             area_id=area.pk if area else None) or {}
+    except Exception:  # noqa: BLE001 - suggestions are a help, never a reason to fail intake
+        suggestion = {}
+    if category is None and suggestion.get("category_id"):
+        category = Category.objects.filter(pk=suggestion["category_id"]).first()
+    rule = do.rule_for(category, area) if category else None
+    history = list(caller_history(phone)[:8]) if len(phone) >= 5 else []
+    return render(request, "web/_intake_suggest.html", {
+        "suggestion": suggestion, "category": category, "rule": rule, "history": history,
+    })
+
+
+def _int_or_none(value: Any) -> int | None:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        return None
+
+
+# ---- dispatch board -------------------------------------------------------------------------------
+
+
+@roles_required(R.DISPATCHER, R.SUPERVISOR)
+def dispatch_board(request: HttpRequest) -> HttpResponse:
+    """Orders waiting for dispatch, returns waiting for arbitration, overdue and due soon."""
+    visible = orders_visible_to(request.user)  # type: ignore[arg-type]
+    tab = request.GET.get("tab", "received")
+    base = visible.select_related("category", "area", "lead_unit")
+    if tab == "returned":
+        qs = base.filter(state=State.RETURNED).order_by("updated_at")
+    elif tab == "overdue":
+        qs = overdue(base).order_by("reply_due")
+    elif tab == "due_soon":
+        qs = due_soon(base).order_by("reply_due")
+    elif tab == "extensions":
+        pending = ExtensionRequest.objects.filter(order=OuterRef("pk"), status=ExtensionRequest.Status.PENDING)
+        qs = base.filter(Exists(pending), state=State.IN_PROGRESS).order_by("reply_due")
+    else:
+        tab = "received"
+        qs = base.filter(state=State.RECEIVED).order_by("received_at")
+    page = paginate(request, qs, 25)
+    rows = []
+    for order in page.object_list:
+        row: dict[str, Any] = {"order": order}
+        if tab == "received":
+            rule = do.rule_for(order.category, order.area)
+            row["rule"] = rule
+            row["form"] = DispatchForm(prefix="dispatch", initial={"unit": rule.lead_unit_id if rule else None})
+        if tab == "returned":
+            row["ret"] = order.returns.filter(outcome=OrderReturn.Outcome.PENDING).select_related("unit", "suggested_unit", "rule_cited").first()
+            row["rule"] = do.rule_for(order.category, order.area)
+            row["previous_returns"] = order.return_count
+        rows.append(row)
+    counts = {
+        "received": visible.filter(state=State.RECEIVED).count(),
+        "returned": visible.filter(state=State.RETURNED).count(),
+        "overdue": overdue(visible).count(),
+        "due_soon": due_soon(visible).count(),
+    }
+    return render(request, "web/dispatch.html", {"tab": tab, "page": page, "rows": rows, "counts": counts})
+
+
+# ---- unit inbox -----------------------------------------------------------------------------------
+
+
+@roles_required(R.HANDLER, R.UNIT_HEAD)
+def inbox(request: HttpRequest) -> HttpResponse:
+    """A unit's orders: new ones to sign, in progress with their clocks, redo, co-handled, and
+    undispatched orders in its area it may claim."""
+    user = request.user
+    unit_id = user.unit_id  # type: ignore[union-attr]
+    visible = orders_visible_to(user).select_related("category", "area")  # type: ignore[arg-type]
+    now = timezone.now()
+    led = visible.filter(lead_unit_id=unit_id)
+    sections = [
+        ("to_sign", _("待签收"), led.filter(state=State.DISPATCHED).order_by("sign_due")[:50]),
+        ("redo", _("驳回重办 / 重新办理"), led.filter(state=State.IN_PROGRESS, redo_count__gt=0).order_by("reply_due")[:50]),
+        ("in_progress", _("办理中"), led.filter(state=State.IN_PROGRESS).order_by("reply_due")[:100]),
+        ("replied", _("已答复待审核"), led.filter(state=State.REPLIED).order_by("-replied_at")[:30]),
+        ("returned", _("已回退待裁定"), led.filter(state=State.RETURNED).order_by("-updated_at")[:30]),
+        ("co", _("协办工单"), visible.filter(co_units__id=unit_id).exclude(lead_unit_id=unit_id)
+         .filter(state__in=[State.DISPATCHED, State.IN_PROGRESS, State.REPLIED]).order_by("reply_due")[:50]),
+        ("claimable", _("辖区内待派工单（可主动认领）"), visible.filter(state=State.RECEIVED).order_by("received_at")[:30]),
+    ]
+    return render(request, "web/inbox.html", {"sections": sections, "now": now,
+                                              "overdue": overdue(led, now).count()})
+
+
+# ---- review queue ---------------------------------------------------------------------------------
+
+
+@roles_required(R.REVIEWER, R.SUPERVISOR)
+def review_queue(request: HttpRequest) -> HttpResponse:
+    """Replies waiting for review, oldest first, each beside the request and its trace."""
+    qs = orders_visible_to(request.user).filter(state=State.REPLIED).select_related(  # type: ignore[arg-type]
+        "lead_unit", "category").order_by("replied_at")
+    page = paginate(request, qs, 10)
+    rows = []
+    for order in page.object_list:
+        reply = order.replies.order_by("-round").prefetch_related("evidence").first()
+        rows.append({
+            "order": order, "reply": reply, "redo_form": RedoForm(prefix="redo"),
+            "events": order.events.select_related("actor").order_by("-seq")[:8],
+            "brush_off": bool(reply and _brush_off(reply)),
+        })
+    return render(request, "web/review.html", {"page": page, "rows": rows})
+
+
+def _brush_off(reply: Any) -> bool:
+    from hotline.orders.procedures import looks_like_brush_off
+
+    return looks_like_brush_off(reply.process, reply.outcome)
+
+
+# ---- callback console -----------------------------------------------------------------------------
+
+
+def callback_queue(user: Any) -> Any:
+    """Orders to call back: awaiting callback, and merged orders whose main order has been
+    replied to, whose caller has not been reached yet."""
+    reached = Callback.objects.filter(order=OuterRef("pk"), reached=True)
+    visible = orders_visible_to(user)
+    return visible.filter(
+        Q(state=State.AWAITING_CALLBACK)
+        | Q(state=State.MERGED, main_order__state__in=[State.AWAITING_CALLBACK, State.CLOSED])
+    ).exclude(Exists(reached)).annotate(attempts=Count("callbacks")).order_by("attempts", "updated_at")
+
+
+@roles_required(R.CALLBACK, R.SUPERVISOR)
+def callback_console(request: HttpRequest) -> HttpResponse:
+    """The next order to call back, its caller's number, the questions, and the queue."""
+    from ..forms import AttemptForm, CallbackForm
+
+    queue = callback_queue(request.user).select_related("lead_unit", "main_order", "category")
+    current = queue.first()
+    context: dict[str, Any] = {"queue": queue[:30], "total": queue.count(), "current": current}
+    if current is not None:
+        context.update({
+            "reply": (current.main_order or current).replies.order_by("-round").first(),
+            "form": CallbackForm(prefix="callback"), "attempt_form": AttemptForm(prefix="callback_attempt"),
+            "attempts": current.callbacks.filter(reached=False).order_by("at"),
+        })
+    return render(request, "web/callback.html", context)
+

@@ -1,0 +1,251 @@
+"""Test helpers for the closed loop: the intended behaviour written out independently of
+states.py / policies.py, a way to bring an order into any state through the actions, and one
+call with valid arguments for every action.
+
+The intended behaviour is written by action (where it applies) and by role (who may take it),
+the other way round from the literal tables, so a slip in either is caught by comparison.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from django.db import connection
+
+from hotline.demo.district import District
+from hotline.directory.models import User
+from hotline.directory.roles import Role
+from hotline.orders import actions
+from hotline.orders.models import WorkOrder
+from hotline.orders.states import Action, State
+from tests.conftest import make_order
+
+A, S, R = Action, State, Role
+ALL = frozenset(State)
+OPEN = frozenset({S.RECEIVED, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK})
+
+# ---- intended behaviour (DESIGN.md "The closed loop") --------------------------------------------
+
+# Actions that move an order: {from state: to state}.
+MOVES: dict[Action, dict[State, State]] = {
+    A.DISPATCH: {S.RECEIVED: S.DISPATCHED},
+    A.CLAIM: {S.RECEIVED: S.DISPATCHED},
+    A.ANSWER: {S.RECEIVED: S.CLOSED},
+    A.SCREEN_OUT: {S.RECEIVED: S.SCREENED_OUT},
+    A.MERGE: {S.RECEIVED: S.MERGED},
+    A.SIGN: {S.DISPATCHED: S.IN_PROGRESS},
+    A.RETURN: {S.DISPATCHED: S.RETURNED},
+    A.ACCEPT_RETURN: {S.RETURNED: S.DISPATCHED},
+    A.REJECT_RETURN: {S.RETURNED: S.DISPATCHED},
+    A.JOINT: {S.RETURNED: S.DISPATCHED},
+    A.ESCALATE: {S.RETURNED: S.DISPATCHED},
+    A.REPLY: {S.IN_PROGRESS: S.REPLIED},
+    A.APPROVE: {S.REPLIED: S.AWAITING_CALLBACK},
+    A.REDO: {S.REPLIED: S.IN_PROGRESS},
+    A.CALLBACK: {S.AWAITING_CALLBACK: S.CLOSED, S.MERGED: S.MERGED},
+    A.REOPEN: {S.AWAITING_CALLBACK: S.IN_PROGRESS, S.CLOSED: S.IN_PROGRESS},
+    A.RESTORE: {S.SCREENED_OUT: S.RECEIVED},
+}
+# Actions that leave the state as it is, and the states they apply in.
+STAYS: dict[Action, frozenset[State]] = {
+    A.CONTACT: frozenset({S.IN_PROGRESS}),
+    A.PROGRESS: frozenset({S.IN_PROGRESS}),
+    A.REQUEST_EXTENSION: frozenset({S.IN_PROGRESS}),
+    A.APPROVE_EXTENSION: frozenset({S.IN_PROGRESS}),
+    A.DENY_EXTENSION: frozenset({S.IN_PROGRESS}),
+    A.CALLBACK_ATTEMPT: frozenset({S.AWAITING_CALLBACK, S.MERGED}),
+    # urging chases a unit or the centre while someone still has to act on the request
+    A.URGE: frozenset({S.RECEIVED, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS}),
+    A.SUPERVISE: OPEN,
+    A.ANNOTATE: ALL,
+    A.ATTACH: frozenset({S.RECEIVED, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED}),
+    A.VIEW_PHONE: frozenset({S.DISPATCHED, S.IN_PROGRESS, S.REPLIED}),
+}
+
+
+def intended_target(state: State, action: Action) -> State | None:
+    if action in MOVES:
+        return MOVES[action].get(state)
+    return state if state in STAYS.get(action, ()) else None
+
+
+# Unit scopes: "lead" = the actor's unit leads the order; "involved" = leads or co-handles;
+# "unit" = any handling unit (the action itself narrows claiming to the unit's own area).
+UNIT_RIGHTS = {
+    A.CLAIM: "unit", A.SIGN: "lead", A.RETURN: "lead", A.REQUEST_EXTENSION: "lead", A.REPLY: "lead",
+    A.CONTACT: "involved", A.PROGRESS: "involved", A.ANNOTATE: "involved", A.ATTACH: "involved",
+    A.VIEW_PHONE: "involved",
+}
+# District roles act on every order; some only in some states.
+DISTRICT_RIGHTS: dict[Role, dict[Action, frozenset[State] | None]] = {
+    R.AGENT: {a: None for a in (A.ANSWER, A.SCREEN_OUT, A.MERGE, A.URGE, A.ANNOTATE, A.ATTACH)},
+    R.DISPATCHER: {a: None for a in (
+        A.DISPATCH, A.ANSWER, A.SCREEN_OUT, A.RESTORE, A.MERGE, A.ACCEPT_RETURN, A.REJECT_RETURN, A.JOINT,
+        A.ESCALATE, A.APPROVE_EXTENSION, A.DENY_EXTENSION, A.URGE, A.ANNOTATE, A.ATTACH)},
+    R.REVIEWER: {A.APPROVE: None, A.REDO: None, A.ANNOTATE: None},
+    # a callback agent reopens only what the caller says is unresolved; a closed order is reopened
+    # by a supervisor
+    R.CALLBACK: {A.CALLBACK: None, A.CALLBACK_ATTEMPT: None, A.ANNOTATE: None,
+                 A.REOPEN: frozenset({S.AWAITING_CALLBACK})},
+    R.SUPERVISOR: {A.SUPERVISE: None, A.URGE: None, A.RESTORE: None, A.APPROVE_EXTENSION: None,
+                   A.DENY_EXTENSION: None, A.ANNOTATE: None, A.REOPEN: frozenset({S.CLOSED})},
+    R.ADMIN: {A.ANNOTATE: None},
+    # triage never closes or screens out by itself; a reply not drawn for sampled review is
+    # passed by do_reply itself, so the system never approves through do_approve
+    R.SYSTEM: {A.DISPATCH: None, A.MERGE: None, A.ANNOTATE: None},
+}
+CREATORS = frozenset({R.AGENT, R.DISPATCHER, R.SYSTEM})
+
+
+def intended_allowed(role: Role, action: Action, state: State, relation: str) -> bool:
+    """May a person of `role` take `action` on an order in `state`? `relation` is the actor's
+    unit's relation to the order: "lead", "co", "other" or "none" (no unit)."""
+    if intended_target(state, action) is None:
+        return False
+    if role in (R.HANDLER, R.UNIT_HEAD):
+        scope = UNIT_RIGHTS.get(action)
+        if scope == "unit":
+            return relation != "none"
+        if scope == "lead":
+            return relation == "lead"
+        if scope == "involved":
+            return relation in ("lead", "co")
+        return False
+    rights = DISTRICT_RIGHTS.get(role, {})
+    if action not in rights:
+        return False
+    states = rights[action]
+    return states is None or state in states
+
+
+# ---- bringing an order into a state through the actions ----------------------------------------
+
+REPLY_TEXT = {
+    "responder": "李强",
+    "process": "接单后当天下午到现场查看，设置围挡并通知市政养护单位修复路面。",
+    "outcome": "路面已于次日修复完毕，来电人表示认可。",
+}
+PHOTO = b"\xff\xd8\xff\xe0 site photo"
+
+
+def bring_to(d: District, state: State, **order_kw: Any) -> int:
+    """A new order (a road collapse in 东湖街道, led by 东湖街道办事处 under the responsibility
+    list) walked through the loop by the personas until it is in `state`."""
+    p = d.people
+    if state is S.MERGED:
+        main = bring_to(d, S.AWAITING_CALLBACK)
+        oid = make_order(d, **order_kw)
+        actions.do_merge(oid, actor=p["chengang"], main_order_id=main, note="同一处路面塌陷")
+        return oid
+    oid = make_order(d, **order_kw)
+    if state is S.RECEIVED:
+        return oid
+    if state is S.SCREENED_OUT:
+        actions.do_screen_out(oid, actor=p["chengang"], reason="litigation", advice="请通过人民法院起诉解决。")
+        return oid
+    actions.do_dispatch(oid, actor=p["chengang"], unit_id=d.units["street-a"].pk)
+    if state is S.DISPATCHED:
+        return oid
+    if state is S.RETURNED:
+        actions.do_return(oid, actor=p["liqiang"], kind="not_remit", reason="该路段属于市政道路，由区城管执法局负责。")
+        return oid
+    actions.do_sign(oid, actor=p["liqiang"])
+    if state is S.IN_PROGRESS:
+        return oid
+    actions.do_contact(oid, actor=p["liqiang"], text="已电话联系张先生，约定下午到场。")
+    actions.do_attach(oid, actor=p["liqiang"], name="site.jpg", content=PHOTO)
+    actions.do_reply(oid, actor=p["liqiang"], **REPLY_TEXT)
+    if state is S.REPLIED:
+        return oid
+    actions.do_approve(oid, actor=p["zhoushen"])
+    if state is S.AWAITING_CALLBACK:
+        return oid
+    actions.do_callback(oid, actor=p["sunhui"], contacted=True, resolved=True, satisfaction="satisfied")
+    assert state is S.CLOSED, state
+    return oid
+
+
+# ---- one valid call per action ----------------------------------------------------------------
+
+
+@dataclass
+class Ctx:
+    """What a call needs besides the order: the district, and a main order for merges."""
+
+    d: District
+    main_order_id: int | None = None
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def unit(self, code: str) -> int:
+        return self.d.units[code].pk
+
+    def other_unit(self, oid: int, *codes: str) -> int:
+        lead = WorkOrder.objects.only("lead_unit_id").get(pk=oid).lead_unit_id
+        return next(self.unit(c) for c in codes if self.unit(c) != lead)
+
+
+CALLS: dict[Action, Callable[[int, User, Ctx], Any]] = {
+    A.DISPATCH: lambda o, u, c: actions.do_dispatch(o, actor=u, unit_id=c.unit("street-a")),
+    A.CLAIM: lambda o, u, c: actions.do_claim(o, actor=u, note="辖区内事项，主动认领"),
+    A.ANSWER: lambda o, u, c: actions.do_answer(o, actor=u, answer="已在电话中告知来电人办理流程和所需材料。"),
+    A.SCREEN_OUT: lambda o, u, c: actions.do_screen_out(o, actor=u, reason="litigation", advice="请通过人民法院起诉解决。"),
+    A.RESTORE: lambda o, u, c: actions.do_restore(o, actor=u, note="来电人申诉，经核实属于受理范围"),
+    A.MERGE: lambda o, u, c: actions.do_merge(o, actor=u, main_order_id=c.main_order_id, note="同一处路面塌陷"),
+    A.SIGN: lambda o, u, c: actions.do_sign(o, actor=u),
+    A.RETURN: lambda o, u, c: actions.do_return(o, actor=u, kind="not_remit", reason="该路段属于市政道路，由区城管执法局负责。"),
+    A.ACCEPT_RETURN: lambda o, u, c: actions.do_accept_return(
+        o, actor=u, unit_id=c.other_unit(o, "enforcement", "housing"), note="经核实属于城管执法局职责"),
+    A.REJECT_RETURN: lambda o, u, c: actions.do_reject_return(o, actor=u, note="权责清单规定由属地街道负责"),
+    A.JOINT: lambda o, u, c: actions.do_joint(
+        o, actor=u, lead_unit_id=c.unit("street-a"), co_unit_ids=[c.unit("enforcement")], note="需街道和城管联合处置"),
+    A.ESCALATE: lambda o, u, c: actions.do_escalate(o, actor=u, unit_id=c.other_unit(o, "caac", "airport"),
+                                                    note="超出承办单位权限，提级处理"),
+    A.CONTACT: lambda o, u, c: actions.do_contact(o, actor=u, text="已电话联系来电人"),
+    A.PROGRESS: lambda o, u, c: actions.do_progress(o, actor=u, text="已到现场设置围挡"),
+    A.REQUEST_EXTENSION: lambda o, u, c: actions.do_request_extension(
+        o, actor=u, days=5, reason="需协调市政养护单位排期施工，五个工作日内无法完成"),
+    A.APPROVE_EXTENSION: lambda o, u, c: actions.do_approve_extension(o, actor=u, note="同意"),
+    A.DENY_EXTENSION: lambda o, u, c: actions.do_deny_extension(o, actor=u, note="理由不充分，请按期办结"),
+    A.REPLY: lambda o, u, c: actions.do_reply(o, actor=u, contacted_caller=True, **REPLY_TEXT),
+    A.APPROVE: lambda o, u, c: actions.do_approve(o, actor=u, note="答复完整"),
+    A.REDO: lambda o, u, c: actions.do_redo(o, actor=u, reasons=["no_evidence"], note="缺少修复后的现场照片"),
+    A.CALLBACK: lambda o, u, c: actions.do_callback(o, actor=u, contacted=True, resolved=True, satisfaction="satisfied"),
+    A.CALLBACK_ATTEMPT: lambda o, u, c: actions.do_callback_attempt(o, actor=u),
+    A.REOPEN: lambda o, u, c: actions.do_reopen(o, actor=u, reason="来电人表示问题仍未解决"),
+    A.URGE: lambda o, u, c: actions.do_urge(o, actor=u, text="来电人来电催促"),
+    A.SUPERVISE: lambda o, u, c: actions.do_supervise(o, actor=u, text="请限期办结并报告"),
+    A.ANNOTATE: lambda o, u, c: actions.do_annotate(o, actor=u, text="备注：来电人白天不方便接电话"),
+    A.ATTACH: lambda o, u, c: actions.do_attach(o, actor=u, name="photo.jpg", content=PHOTO),
+    A.VIEW_PHONE: lambda o, u, c: actions.do_view_phone(o, actor=u),
+}
+
+
+def prepare(d: District, oid: int, state: State, action: Action | None = None) -> None:
+    """What a valid `action` (None: any action) in `state` needs beforehand: a pending extension
+    request (to approve or deny one) and a site photo (the road-collapse procedure needs one
+    for a reply)."""
+    if state is not S.IN_PROGRESS:
+        return
+    if action in (None, A.APPROVE_EXTENSION, A.DENY_EXTENSION):
+        actions.do_request_extension(oid, actor=d.people["liqiang"], days=3,
+                                     reason="需协调市政养护单位排期施工，时间不够")
+    if action in (None, A.REPLY):
+        actions.do_attach(oid, actor=d.people["liqiang"], name="site.jpg", content=PHOTO)
+
+
+SIDE_TABLES = ("notes", "replies", "reviews", "returns", "callbacks", "extensions", "evidence", "events")
+
+
+def snapshot(oid: int) -> tuple[dict[str, Any], list[int], tuple[int, ...]]:
+    """Everything a refused action must leave as it was: the order row, its co-units, and the
+    count of its events and of each kind of row hanging off it (one query for the counts)."""
+    row = WorkOrder.objects.filter(pk=oid).values().get()
+    co = sorted(WorkOrder.co_units.through.objects.filter(workorder_id=oid).values_list("unit_id", flat=True))
+    tables = [WorkOrder._meta.get_field(rel).related_model._meta.db_table for rel in SIDE_TABLES]
+    sql = "SELECT " + ", ".join(f"(SELECT COUNT(*) FROM {t} WHERE order_id = %s)" for t in tables)
+    with connection.cursor() as cur:
+        cur.execute(sql, [oid] * len(tables))
+        counts = tuple(cur.fetchone())
+    return row, co, counts
