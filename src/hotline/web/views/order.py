@@ -33,7 +33,13 @@ def _visible_or_404(request: HttpRequest, order_id: int) -> WorkOrder:
     return order
 
 
+BASIS_LABELS = {"rule": _("按权责清单"), "override": _("未按权责清单（已说明理由）"), "manual": _("人工判断（清单无条目）"),
+                "model": _("智能派单模型")}
+SHOWN_KEYS = ("note", "text", "reason", "advice", "answer", "main_order", "merged_in")
+
+
 def _timeline(order: WorkOrder) -> list[dict[str, Any]]:
+    """The order's events as people read them: what was done, by whom, when, and why."""
     events = Event.objects.filter(order=order).select_related("actor", "actor_unit").order_by("seq")
     out = []
     for ev in events:
@@ -41,9 +47,17 @@ def _timeline(order: WorkOrder) -> list[dict[str, Any]]:
             label = ACTION_LABELS.get(Action(ev.action), ev.action)
         except ValueError:
             label = ev.action
-        to_label = STATE_LABELS.get(State(ev.to_state), ev.to_state) if ev.to_state in State._value2member_map_ else ""
-        out.append({"event": ev, "label": label, "to_label": to_label if ev.from_state != ev.to_state else "",
-                    "data": {k: v for k, v in ev.data.items() if k in {"note", "text", "reason", "advice", "answer", "kind", "basis", "confidence", "main_order", "merged_in", "days", "satisfaction", "resolved", "reasons"}}})
+        moved = ev.from_state != ev.to_state and ev.to_state in State._value2member_map_
+        lines = [str(ev.data[k]) for k in SHOWN_KEYS if ev.data.get(k)]
+        if ev.data.get("basis") in BASIS_LABELS:
+            basis = str(BASIS_LABELS[ev.data["basis"]])
+            if ev.data.get("confidence") is not None:
+                basis += _("，置信度 %(c).2f") % {"c": float(ev.data["confidence"])}
+            lines.insert(0, basis)
+        if ev.data.get("late"):
+            lines.append(str(_("超时")))
+        out.append({"event": ev, "label": label, "to_label": STATE_LABELS[State(ev.to_state)] if moved else "",
+                    "lines": lines})
     return out
 
 

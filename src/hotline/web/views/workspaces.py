@@ -16,7 +16,7 @@ from hotline.directory.models import Area, Category
 from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
-from hotline.orders.models import Callback, ExtensionRequest, OrderReturn, WorkOrder
+from hotline.orders.models import Callback, ExtensionRequest, OrderReturn
 from hotline.orders.selectors import caller_history, due_soon, orders_visible_to, overdue
 from hotline.orders.states import State
 from hotline.orders.validation import normalise_phone

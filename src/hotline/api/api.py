@@ -1,0 +1,218 @@
+"""The JSON API (OpenAPI 3 at /api/docs and /api/openapi.json).
+
+Same rules as the pages: reads start from orders_visible_to, writes go through the actions
+(via the web registry's forms, so the API and the pages accept exactly the same input), and
+every error has one shape: {"error": code, "message": text, "details": {...}}.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from typing import Any
+
+from django.http import HttpRequest, HttpResponse
+from django.utils.translation import gettext as _
+from ninja import NinjaAPI, Schema, Status
+from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.security import django_auth
+
+from hotline.errors import DomainError, InvalidInput, NotFound
+from hotline.orders import actions as do
+from hotline.orders.models import WorkOrder
+from hotline.orders.selectors import order_for, orders_visible_to
+from hotline.orders.states import Action
+from hotline.web.actions import REGISTRY, allowed_actions
+from hotline.web.views.common import phone_for
+
+api = NinjaAPI(title="Hotline 12345 API", version="1", urls_namespace="api", auth=django_auth)
+
+
+def _error(request: HttpRequest, status: int, code: str, message: str, details: Any = None) -> HttpResponse:
+    return api.create_response(request, {"error": code, "message": message, "details": details or {}}, status=status)
+
+
+@api.exception_handler(DomainError)
+def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    return api.create_response(request, exc.as_dict(), status=exc.status)
+
+
+@api.exception_handler(ValidationError)
+def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    details: dict[str, list[str]] = {}
+    for err in exc.errors:
+        loc = [str(x) for x in err.get("loc", []) if x not in {"body", "payload", "query", "path"}]
+        details.setdefault(".".join(loc) or "body", []).append(str(err.get("msg", "")))
+    return _error(request, 422, "invalid_input", _("请求内容格式不正确。"), details)
+
+
+@api.exception_handler(AuthenticationError)
+def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
+    return _error(request, 401, "unauthenticated", _("请先登录。"))
+
+
+@api.exception_handler(HttpError)
+def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    return _error(request, exc.status_code, "http_error", str(exc))
+
+
+class IntakeIn(Schema):
+    title: str
+    description: str
+    caller_name: str = ""
+    caller_phone: str = ""
+    channel: str = "web"
+    address: str = ""
+    area_id: int | None = None
+    category_id: int | None = None
+    urgency: str = "general"
+    latitude: float | None = None
+    longitude: float | None = None
+
+
+class OrderOut(Schema):
+    id: int
+    number: str
+    state: str
+    state_label: str
+    title: str
+    description: str
+    caller_name: str
+    caller_phone: str
+    channel: str
+    address: str
+    area: str | None
+    category: str | None
+    urgency: str
+    lead_unit: str | None
+    received_at: dt.datetime
+    sign_due: dt.datetime | None
+    reply_due: dt.datetime | None
+    replied_at: dt.datetime | None
+    closed_at: dt.datetime | None
+    redo_count: int
+    return_count: int
+    allowed_actions: list[str]
+
+
+class EventOut(Schema):
+    seq: int
+    action: str
+    from_state: str
+    to_state: str
+    actor: str | None
+    at: dt.datetime
+    data: dict[str, Any]
+    hash: str
+
+
+class OrderListOut(Schema):
+    count: int
+    page: int
+    results: list[OrderOut]
+
+
+def _out(request: HttpRequest, order: WorkOrder, *, with_actions: bool = True) -> dict[str, Any]:
+    return {
+        "id": order.pk, "number": order.number, "state": order.state, "state_label": order.state_label,
+        "title": order.title, "description": order.description, "caller_name": order.caller_name,
+        "caller_phone": phone_for(request.user, order), "channel": order.channel, "address": order.address,
+        "area": order.area.name if order.area else None, "category": order.category.path if order.category else None,
+        "urgency": order.urgency, "lead_unit": order.lead_unit.name if order.lead_unit else None,
+        "received_at": order.received_at, "sign_due": order.sign_due, "reply_due": order.reply_due,
+        "replied_at": order.replied_at, "closed_at": order.closed_at, "redo_count": order.redo_count,
+        "return_count": order.return_count,
+        "allowed_actions": [a.value for a in allowed_actions(order, request.user)] if with_actions else [],  # type: ignore[arg-type]
+    }
+
+
+@api.get("/orders", response=OrderListOut, summary="List the orders you may see")
+def list_orders(request: HttpRequest, state: str = "", page: int = 1, per_page: int = 50) -> dict[str, Any]:
+    qs = orders_visible_to(request.user).select_related("area", "category", "lead_unit").order_by("-received_at", "-id")  # type: ignore[arg-type]
+    if state:
+        qs = qs.filter(state=state)
+    per_page = max(1, min(per_page, 200))
+    page = max(1, page)
+    rows = list(qs[(page - 1) * per_page: page * per_page])
+    return {"count": qs.count(), "page": page, "results": [_out(request, o, with_actions=False) for o in rows]}
+
+
+@api.post("/orders", response={201: OrderOut}, summary="Take a request in (idempotent with Idempotency-Key)")
+def create_order(request: HttpRequest, payload: IntakeIn) -> Status:
+    key = request.headers.get("Idempotency-Key") or None
+    order = do.do_create(do.Intake(**payload.dict(), idempotency_key=key), actor=request.user)  # type: ignore[arg-type]
+    return Status(201, _out(request, order))
+
+
+def _visible(request: HttpRequest, order_id: int) -> WorkOrder:
+    order = order_for(request.user, order_id)  # type: ignore[arg-type]
+    if order is None:
+        raise NotFound(_("工单不存在或您无权查看。"))
+    return order
+
+
+@api.get("/orders/{order_id}", response=OrderOut, summary="One order")
+def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+    return _out(request, _visible(request, order_id))
+
+
+@api.get("/orders/{order_id}/events", response=list[EventOut], summary="The order's trace")
+def get_events(request: HttpRequest, order_id: int) -> list[dict[str, Any]]:
+    order = _visible(request, order_id)
+    return [
+        {"seq": e.seq, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
+         "actor": str(e.actor) if e.actor else None, "at": e.at, "data": e.data, "hash": e.hash}
+        for e in order.events.select_related("actor").order_by("seq")
+    ]
+
+
+@api.post("/orders/{order_id}/actions/{verb}", response=OrderOut, summary="Take an action on an order")
+def take_action(request: HttpRequest, order_id: int, verb: str) -> dict[str, Any]:
+    """The body holds the action's fields (the same as the page's form, without prefix); for
+    multiple choices pass a list. `attach` is not available here (use the page's upload)."""
+    order = _visible(request, order_id)
+    try:
+        action = Action(verb)
+        spec = REGISTRY[action]
+    except (ValueError, KeyError):
+        raise NotFound(_("未知的操作。")) from None
+    if spec.multipart:
+        raise InvalidInput(_("上传材料请使用工单页面。"))
+    data = _as_form_data(_json_body(request))
+    form = spec.form(data)
+    if not form.is_valid():
+        details = {k: [str(m) for m in v] for k, v in form.errors.items()}
+        raise InvalidInput(_("操作未完成：请检查填写的内容。"), details=details)
+    spec.run(order.pk, request.user, form.cleaned_data)  # type: ignore[arg-type]
+    order.refresh_from_db()
+    return _out(request, order)
+
+
+def _json_body(request: HttpRequest) -> dict[str, Any]:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput(_("请求内容不是有效的JSON。")) from None
+    if not isinstance(body, dict):
+        raise InvalidInput(_("请求内容须为JSON对象。"))
+    return body
+
+
+def _as_form_data(payload: dict[str, Any]) -> Any:
+    from django.http import QueryDict
+
+    data = QueryDict(mutable=True)
+    for key, value in payload.items():
+        if isinstance(value, list | tuple):
+            data.setlist(key, [_scalar(v) for v in value])
+        else:
+            data[key] = _scalar(value)
+    return data
+
+
+def _scalar(value: Any) -> str:
+    if value is True:
+        return "1"
+    if value is False:
+        return "0"
+    return "" if value is None else str(value)
