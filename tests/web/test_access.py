@@ -78,3 +78,18 @@ def test_a_unit_sees_a_masked_number_and_each_reveal_is_traced(district):
 
     assert Event.objects.filter(order_id=oid, action="view_phone", actor=p["liqiang"]).count() == 1
     assert "13812345678" in as_user(p["chengang"]).get(f"/orders/{oid}/").content.decode()
+
+
+def test_it_exports_the_filtered_list_to_excel(district):
+    import io
+
+    from openpyxl import load_workbook
+
+    make_order(district, title="东湖路路面塌陷")
+    make_order(district, area="west-city", title="西城路面塌陷")
+    c = as_user(district.people["chengang"])
+    r = c.get(f"/orders/export.xlsx?area={district.areas['west-city'].pk}")
+    assert r.status_code == 200
+    rows = list(load_workbook(io.BytesIO(r.content)).active.iter_rows(values_only=True))
+    assert rows[0][0] == "工单编号"
+    assert [row[9] for row in rows[1:]] == ["西城路面塌陷"]

@@ -108,6 +108,10 @@ def test_it_drives_one_order_round_the_loop_as_six_roles(live_server, page, tmp_
     page.set_input_files("#id_attach-file", str(photo))
     page.click("details.action-attach button[type=submit]")
     page.wait_for_load_state("networkidle")
+    page.set_viewport_size({"width": 390, "height": 844})  # the unit's pages work on a phone
+    shot(page, "3-order-phone")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 400
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.click("details.action-reply summary")
     page.fill("#id_reply-process", "接到工单后当天下午到现场查看，设置围挡警示，并通知市政养护单位连夜修复。")
     page.fill("#id_reply-outcome", "路面已于次日上午修复完毕，已电话告知来电人。")

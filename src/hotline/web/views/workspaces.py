@@ -12,7 +12,8 @@ from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.directory.models import Area, Category
+from hotline.directory.models import Area, Category, Unit
+from hotline.directory.responsibility import RuleBook
 from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
@@ -22,7 +23,7 @@ from hotline.orders.states import State
 from hotline.orders.validation import normalise_phone
 
 from ..actions import apply_domain_error
-from ..forms import DispatchForm, IntakeForm, RedoForm
+from ..forms import IntakeForm, RedoForm
 from .common import paginate, roles_required
 
 R = Role
@@ -117,25 +118,22 @@ def dispatch_board(request: HttpRequest) -> HttpResponse:
         tab = "received"
         qs = base.filter(state=State.RECEIVED).order_by("received_at")
     page = paginate(request, qs, 25)
+    book = RuleBook.load()
     rows = []
     for order in page.object_list:
-        row: dict[str, Any] = {"order": order}
-        if tab == "received":
-            rule = do.rule_for(order.category, order.area)
-            row["rule"] = rule
-            row["form"] = DispatchForm(prefix="dispatch", initial={"unit": rule.lead_unit_id if rule else None})
+        row: dict[str, Any] = {"order": order, "rule": book.lookup(order.category_id, order.area_id)}
         if tab == "returned":
             row["ret"] = order.returns.filter(outcome=OrderReturn.Outcome.PENDING).select_related("unit", "suggested_unit", "rule_cited").first()
-            row["rule"] = do.rule_for(order.category, order.area)
             row["previous_returns"] = order.return_count
         rows.append(row)
+    units = list(Unit.objects.filter(active=True, handles_orders=True).order_by("kind", "name").values_list("id", "name"))
     counts = {
         "received": visible.filter(state=State.RECEIVED).count(),
         "returned": visible.filter(state=State.RETURNED).count(),
         "overdue": overdue(visible).count(),
         "due_soon": due_soon(visible).count(),
     }
-    return render(request, "web/dispatch.html", {"tab": tab, "page": page, "rows": rows, "counts": counts})
+    return render(request, "web/dispatch.html", {"tab": tab, "page": page, "rows": rows, "counts": counts, "units": units})
 
 
 # ---- unit inbox -----------------------------------------------------------------------------------
