@@ -20,7 +20,6 @@ install: $(VENV)/.installed
 run: install
 	$(BIN)/hotline migrate --verbosity 0
 	$(BIN)/hotline demo --if-empty
-	$(BIN)/hotline compilemessages --verbosity 0 >/dev/null 2>&1 || true
 	$(BIN)/hotline runserver 127.0.0.1:8000 --insecure
 
 # The whole test suite (SQLite by default; set DATABASE_URL for PostgreSQL).

@@ -33,6 +33,14 @@ SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-pr
 DEBUG = envbool("DEBUG", "false")
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
+# Behind an HTTPS reverse proxy (production): secure cookies and the proxy's scheme header.
+if envbool("HOTLINE_HTTPS", "false"):
+    SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
+    SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
+SESSION_COOKIE_AGE = envint("HOTLINE_SESSION_HOURS", "12") * 3600
+X_FRAME_OPTIONS = "DENY"
+
 INSTALLED_APPS = [
     "django.contrib.admin",
     "django.contrib.auth",

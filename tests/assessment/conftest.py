@@ -56,3 +56,18 @@ def closed(district, unit: str = "street-a", *, contacted: bool = True, resolved
     else:
         actions.do_callback(oid, actor=p["sunhui"], valid=False, note="多次未接通")
     return oid
+
+
+def hist(number: str, unit: str, day: str = "2023-07-03", *, resolved: bool = True, satisfaction: str = "满意",
+         contacted: bool = True, **kw) -> dict[str, str]:
+    """One history-import row (English column names) of a closed order of unit `unit` (a unit name)."""
+    row = {
+        "number": number, "received_at": f"{day} 09:00:00", "caller_name": "市民", "caller_phone": "13700000000",
+        "title": "历史工单", "description": "历史工单诉求内容", "category": "道路塌陷破损", "unit": unit,
+        "dispatched_at": f"{day} 09:30:00", "signed_at": f"{day} 10:00:00", "first_contact_at": f"{day} 11:00:00",
+        "replied_at": f"{day} 15:00:00", "reply": "已处理", "redo_count": "0", "return_count": "0",
+        "closed_at": f"{day} 17:00:00", "callback_valid": "是", "callback_phone": "",
+        "contacted": "是" if contacted else "否", "resolved": "是" if resolved else "否", "satisfaction": satisfaction,
+    }
+    row.update({k: str(v) for k, v in kw.items()})
+    return row

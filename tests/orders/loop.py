@@ -8,9 +8,13 @@ the other way round from the literal tables, so a slip in either is caught by co
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import datetime as dt
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
+from unittest import mock
+from zoneinfo import ZoneInfo
 
 from django.db import connection
 
@@ -182,7 +186,8 @@ class Ctx:
         return self.d.units[code].pk
 
     def other_unit(self, oid: int, *codes: str) -> int:
-        lead = WorkOrder.objects.only("lead_unit_id").get(pk=oid).lead_unit_id
+        lead = WorkOrder.objects.filter(pk=oid).values_list("lead_unit_id", flat=True).first() if isinstance(
+            oid, int) else None
         return next(self.unit(c) for c in codes if self.unit(c) != lead)
 
 
@@ -249,3 +254,15 @@ def snapshot(oid: int) -> tuple[dict[str, Any], list[int], tuple[int, ...]]:
         cur.execute(sql, [oid] * len(tables))
         counts = tuple(cur.fetchone())
     return row, co, counts
+
+
+@contextmanager
+def frozen(when: dt.datetime) -> Iterator[None]:
+    """Run the actions as if it were `when` (they read the time through django.utils.timezone)."""
+    with mock.patch("django.utils.timezone.now", return_value=when):
+        yield
+
+
+def cst(*args: int) -> dt.datetime:
+    """A time in Beijing (Asia/Shanghai, the settings' zone)."""
+    return dt.datetime(*args, tzinfo=ZoneInfo("Asia/Shanghai"))

@@ -7,24 +7,38 @@ import datetime as dt
 
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
-from hypothesis.stateful import Bundle, RuleBasedStateMachine, initialize, invariant, precondition, rule, run_state_machine_as_test
+from hypothesis.stateful import (
+    Bundle,
+    RuleBasedStateMachine,
+    initialize,
+    invariant,
+    precondition,
+    rule,
+    run_state_machine_as_test,
+)
 
-from hotline.errors import DomainError
 from hotline.directory.roles import Role
+from hotline.errors import DomainError
 from hotline.orders import actions, policies, states, trace
 from hotline.orders.models import Event, WorkOrder
 from hotline.orders.states import Action, State
 from tests.conftest import make_order
-from tests.orders.loop import CALLS, Ctx
+from tests.orders.loop import CALLS, PHOTO, Ctx
 
 ACTORS = ["wangfang", "chengang", "zhoushen", "sunhui", "liudu", "admin", "liqiang", "lizhang", "zhaomin",
-          "zhengzhi", "renshe", "qianji", "minhang", "system"]
+          "zhengzhi", "wujian", "renshe", "qianji", "minhang", "system"]
 # (category, area): a street's place-based matter in two streets, a consultation with sampled
 # review, and aircraft noise (the airport leads; the civil aviation authority can act)
 KINDS = [("道路塌陷破损", "east-lake"), ("道路塌陷破损", "west-city"), ("社保政策咨询", "east-lake"),
          ("航空器噪声", "north-hill")]
 CLOCKS = ("sign_due", "contact_due", "reply_due")
-SEEN: set[tuple[str, str]] = set()  # (state, action) pairs that succeeded, for tuning
+
+
+def _dispatch_by_rule(oid, actor, ctx):
+    order = WorkOrder.objects.get(pk=oid)
+    rule = actions.rule_for(order.category, order.area)
+    unit = rule.lead_unit_id if rule else ctx.unit("street-a")
+    return actions.do_dispatch(oid, actor=actor, unit_id=unit)
 
 
 def _machine(d):
@@ -49,22 +63,31 @@ def _machine(d):
 
         @rule(oid=orders, data=st.data())
         def act(self, oid, data):
+            order = WorkOrder.objects.get(pk=oid)
+            state = State(order.state)
+            # mostly actions that apply now, moves forward weighted up (so orders travel the
+            # loop), sometimes any action at all
+            here = states.actions_from(state)
+            weighted = [a for a in here for _ in range(3 if states.next_state(state, a) != state else 1)]
+            pick = data.draw(st.integers(0, 999), label="action")
+            pool = weighted if pick % 10 < 8 and weighted else list(states.ALL_ACTIONS)
+            action = pool[pick // 10 % len(pool)]
+            self._prepare(order, state, action)
             before = WorkOrder.objects.get(pk=oid)
-            state = State(before.state)
-            # mostly actions that apply now (so orders travel the loop), sometimes any action
-            action = data.draw(st.one_of(st.sampled_from(states.actions_from(state) or [Action.ANNOTATE]),
-                                         st.sampled_from(states.ALL_ACTIONS)), label="action")
-            # mostly someone whose role has the right (in or out of scope), sometimes anyone
+            # mostly someone whose role and unit give the right, sometimes anyone
             co = list(before.co_units.values_list("id", flat=True))
             entitled = [n for n in ACTORS if policies.decide(
                 role=Role(p[n].role), action=action, state=state, actor_unit_id=p[n].unit_id,
-                lead_unit_id=before.lead_unit_id, co_unit_ids=co).allowed] or ACTORS
-            name = data.draw(st.one_of(st.sampled_from(entitled), st.sampled_from(ACTORS)), label="actor")
+                lead_unit_id=before.lead_unit_id, co_unit_ids=co).allowed]
+            pick = data.draw(st.integers(0, 999), label="actor")
+            pool = entitled if pick % 4 and entitled else ACTORS
+            name = pool[pick // 4 % len(pool)]
             others = [o for o in self.created if o != oid] or [oid]
             ctx = Ctx(d, main_order_id=data.draw(st.sampled_from(others), label="main"))
             events_before = Event.objects.count()
+            call = CALLS[action] if action is not Action.DISPATCH else _dispatch_by_rule
             try:
-                CALLS[action](oid, p[name], ctx)
+                call(oid, p[name], ctx)
             except DomainError:
                 after = WorkOrder.objects.get(pk=oid)
                 assert (after.state, after.event_seq, after.last_hash) == (
@@ -86,25 +109,38 @@ def _machine(d):
             if action is Action.APPROVE_EXTENSION:
                 assert new[2] > old[2] and new[:2] == old[:2]
             self.clocks[oid] = new
-            SEEN.add((state.value, action.value))
+
+        def _prepare(self, order, state, action):
+            """What a valid reply or extension decision needs first (a site photo, a pending
+            request), done by the lead unit's person; it may be refused like any action."""
+            member = next((p[n] for n in ACTORS if p[n].unit_id == order.lead_unit_id and order.lead_unit_id), None)
+            if member is None or state is not State.IN_PROGRESS:
+                return
+            try:
+                if action is Action.REPLY:
+                    actions.do_attach(order.pk, actor=member, name="site.jpg", content=PHOTO)
+                elif action in (Action.APPROVE_EXTENSION, Action.DENY_EXTENSION):
+                    actions.do_request_extension(order.pk, actor=member, days=2, reason="需协调施工单位排期，时间不够")
+            except DomainError:
+                pass
+            old = self.clocks[order.pk]
+            self.clocks[order.pk] = tuple(getattr(WorkOrder.objects.get(pk=order.pk), c) for c in CLOCKS)
+            assert all(o is None or n >= o for o, n in zip(old, self.clocks[order.pk], strict=True))
 
         @invariant()
-        def one_lead_unit_while_led(self):
+        def loop_invariants(self):
+            # no order lost or duplicated
+            assert WorkOrder.objects.count() == self.baseline + len(self.created)
+            events: dict[int, list[Event]] = {oid: [] for oid in self.created}
+            for ev in Event.objects.filter(order_id__in=self.created).order_by("order_id", "seq"):
+                events[ev.order_id].append(ev)
             for order in WorkOrder.objects.filter(pk__in=self.created).prefetch_related("co_units"):
+                # exactly one lead unit (never also a co-unit) while a unit leads the order
                 if order.state in states.LED_STATES:
                     assert order.lead_unit_id is not None, (order.number, order.state)
                     assert order.lead_unit_id not in {u.pk for u in order.co_units.all()}
-
-        @invariant()
-        def chains_verify(self):
-            orders = list(WorkOrder.objects.filter(pk__in=self.created))
-            for order in orders:
-                events = list(Event.objects.filter(order_id=order.pk).order_by("seq"))
-                assert trace.verify_order(order, events) == []
-
-        @invariant()
-        def no_order_lost_or_duplicated(self):
-            assert WorkOrder.objects.count() == self.baseline + len(self.created)
+                # the event chain verifies
+                assert trace.verify_order(order, events[order.pk]) == []
 
         def teardown(self):
             assert list(trace.verify_all()) == []
@@ -115,10 +151,7 @@ def _machine(d):
 def test_it_keeps_the_loops_invariants_under_random_actions(district):
     run_state_machine_as_test(
         _machine(district),
-        settings=settings(max_examples=30, stateful_step_count=40, deadline=None, derandomize=True,
+        settings=settings(max_examples=20, stateful_step_count=30, deadline=None, derandomize=True,
                           suppress_health_check=list(HealthCheck)),
     )
 
-
-def test_zz_debug_coverage():
-    print(len(SEEN), len(states.TRANSITIONS), sorted(set(states.TRANSITIONS) - {(State(a), Action(b)) for a, b in SEEN}))

@@ -76,7 +76,7 @@ def test_it_reaches_every_state_from_received():
 
 
 def test_it_keeps_the_state_groups_consistent():
-    assert states.OPEN_STATES | states.FINAL_STATES == set(State)
+    assert set(State) == states.OPEN_STATES | states.FINAL_STATES
     assert not states.OPEN_STATES & states.FINAL_STATES
     assert states.LED_STATES <= states.OPEN_STATES
     assert states.UNIT_CLOCK_STATES <= states.LED_STATES

@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import Count, Exists, F, OuterRef, Q
 from django.utils.translation import gettext as _
 
-from hotline.directory.models import StaffPhone, UnitKind
+from hotline.directory.models import StaffPhone
 from hotline.orders.models import Callback, Satisfaction
 
 from . import stats
@@ -32,8 +32,6 @@ CHECKS = {
     "satisfaction_jump": "满意率跃升而解决率未变",
 }
 DIRECT = {"other_phone", "staff_callers", "satisfied_cluster"}
-MIN_VALID = 20
-
 
 def mask(phone: str) -> str:
     """138****5678: enough to see that numbers repeat, not enough to call them."""
@@ -41,7 +39,7 @@ def mask(phone: str) -> str:
 
 
 def _counted() -> Q:
-    return Q(order__outside_authority=False) | Q(unit__kind=UnitKind.AUTHORITY)
+    return stats.counted_q()
 
 
 def check(first: dt.date, last: dt.date, *, unit_ids: list[int] | None = None) -> dict[int, list[dict[str, Any]]]:
@@ -58,11 +56,12 @@ def check(first: dt.date, last: dt.date, *, unit_ids: list[int] | None = None) -
         cbs = cbs.filter(unit_id__in=unit_ids)
     wanted = set(unit_ids) if unit_ids is not None else None
 
+    min_valid = cfg["gaming_min_valid"]
     for unit_id, c in totals.items():
         if wanted is not None and unit_id not in wanted:
             continue
         f = figures(c, cfg)
-        if c["valid"] >= MIN_VALID and f["satisfaction_rate"] is not None:
+        if c["valid"] >= min_valid and f["satisfaction_rate"] is not None:
             gap = f["satisfaction_rate"] - f["resolution_rate"]
             if gap >= cfg["gaming_gap"] and c["unresolved_satisfied"] >= cfg["gaming_min_unresolved_satisfied"]:
                 examples = list(cbs.filter(unit_id=unit_id, resolved=False,
@@ -80,7 +79,7 @@ def check(first: dt.date, last: dt.date, *, unit_ids: list[int] | None = None) -
                 "answered_by_other_number": c["other_phone"], "valid_callbacks": c["valid"],
                 "share": round(c["other_phone"] / c["valid"], 4)}, examples))
         prev = before.get(unit_id, dict.fromkeys(COUNTERS, 0))
-        if c["valid"] >= MIN_VALID and prev["valid"] >= MIN_VALID:
+        if c["valid"] >= min_valid and prev["valid"] >= min_valid:
             now_f, prev_f = f, figures(prev, cfg)
             d_sat = now_f["satisfaction_rate"] - prev_f["satisfaction_rate"]
             d_res = now_f["resolution_rate"] - prev_f["resolution_rate"]
@@ -108,11 +107,17 @@ def check(first: dt.date, last: dt.date, *, unit_ids: list[int] | None = None) -
             "orders": len(rows), "rated_satisfied": sum(1 for r in rows if r[4] == Satisfaction.SATISFIED),
             "staff": [f"{names[(unit_id, p)] or ''} {mask(p)}".strip() for p in phones]}, [r[1] for r in rows][:20]))
 
-    # A few numbers rating many of the unit's orders "satisfied".
+    # A few numbers calling the unit again and again with simple requests and always rating them
+    # "satisfied". Real repeat callers call back because something is not solved (scenario 8), and
+    # real requests are not all simple: both keep honest units out.
     repeat = cfg["gaming_cluster_repeat"]
-    clusters = (cbs.filter(satisfaction=Satisfaction.SATISFIED).values("unit_id", "order__caller_phone")
-                .annotate(n=Count("pk")).filter(n__gte=repeat).exclude(order__caller_phone="")
-                .values_list("unit_id", "order__caller_phone", "n"))
+    simple = (Q(order__category__profile__review_mode="sample")
+              | Q(order__category__parent__profile__review_mode="sample")
+              | Q(order__category__parent__parent__profile__review_mode="sample"))
+    clusters = (cbs.filter(simple).exclude(order__caller_phone="").values("unit_id", "order__caller_phone")
+                .annotate(n=Count("pk"), x_sat=Count("pk", filter=Q(satisfaction=Satisfaction.SATISFIED)))
+                .filter(n__gte=repeat, x_sat__gte=F("n") * cfg["gaming_cluster_satisfied_share"])
+                .values_list("unit_id", "order__caller_phone", "x_sat"))
     by_unit: dict[int, list[tuple[str, int]]] = defaultdict(list)
     for unit_id, phone, n in clusters:
         by_unit[unit_id].append((phone, n))
@@ -121,12 +126,11 @@ def check(first: dt.date, last: dt.date, *, unit_ids: list[int] | None = None) -
         if total < cfg["gaming_cluster_min_orders"]:
             continue
         phones = [p for p, _n in members]
-        member_cbs = cbs.filter(unit_id=unit_id, satisfaction=Satisfaction.SATISFIED, order__caller_phone__in=phones)
-        simple = member_cbs.filter(Q(order__category__parent__profile__review_mode="sample")
-                                   | Q(order__category__profile__review_mode="sample")).count()
+        member_cbs = cbs.filter(simple, unit_id=unit_id, satisfaction=Satisfaction.SATISFIED,
+                                order__caller_phone__in=phones)
         satisfied = totals.get(unit_id, {}).get("satisfied", 0)
         fired[unit_id].append(_fire("satisfied_cluster", {
-            "numbers": len(members), "orders": total, "simple_requests": simple,
+            "numbers": len(members), "orders": total, "simple_requests": total,
             "share_of_unit_satisfied": round(total / satisfied, 4) if satisfied else None,
             "by_number": [{"phone": mask(p), "satisfied": n} for p, n in sorted(members, key=lambda m: -m[1])]},
             list(member_cbs.values_list("order__number", flat=True)[:20])))

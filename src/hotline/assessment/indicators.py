@@ -9,10 +9,10 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Q
+from django.db.models import Count
 from django.utils.translation import gettext as _
 
-from hotline.directory.models import Category, Unit, UnitKind, User
+from hotline.directory.models import Area, Category, Unit, UnitKind, User
 from hotline.directory.roles import UNIT_ROLES
 from hotline.orders import selectors
 from hotline.orders.deadlines import load_calendar
@@ -83,7 +83,8 @@ def _sum(rows: list[dict[str, int]]) -> dict[str, int]:
     return {k: total.get(k, 0) for k in COUNTERS}
 
 
-def difficulty(first: dt.date, last: dt.date, cfg: dict[str, Any] | None = None) -> dict[int, dict[str, Any]]:
+def difficulty(first: dt.date, last: dt.date, cfg: dict[str, Any] | None = None, *,
+               mix: dict[tuple, dict[str, int]] | None = None) -> dict[int, dict[str, Any]]:
     """Observed against expected resolution and satisfaction for each unit's mix of categories
     and urgency. A cell's expected rate is the district's rate in that (category, urgency),
     shrunk towards the district's overall rate by `difficulty_prior` pseudo-callbacks so a cell
@@ -92,7 +93,7 @@ def difficulty(first: dt.date, last: dt.date, cfg: dict[str, Any] | None = None)
     k, bw = cfg["difficulty_prior"], cfg["basic_weight"]
     cells: dict[tuple, dict[str, float]] = defaultdict(lambda: {"n": 0, "res": 0, "sat": 0.0})
     per_unit: dict[int, list[tuple[tuple, int, int, float]]] = defaultdict(list)
-    for (unit, cat, urg), c in stats.mix_totals(first, last).items():
+    for (unit, cat, urg), c in (mix if mix is not None else stats.mix_totals(first, last)).items():
         if unit is None or not c["valid"]:
             continue
         sat = c["satisfied"] + bw * c["basic"]
@@ -123,12 +124,13 @@ def difficulty(first: dt.date, last: dt.date, cfg: dict[str, Any] | None = None)
 
 
 def unit_table(first: dt.date, last: dt.date, *, cfg: dict[str, Any] | None = None,
-               unit_ids: list[int] | None = None) -> list[dict[str, Any]]:
+               unit_ids: list[int] | None = None, totals: dict[int, dict[str, int]] | None = None,
+               mix: dict[tuple, dict[str, int]] | None = None) -> list[dict[str, Any]]:
     """One row per handling unit: its figures, the difficulty adjustment and its group; ranked
     within its group by composite (small samples unranked)."""
     cfg = cfg or config()
-    totals = stats.unit_totals(first, last)
-    adjusted = difficulty(first, last, cfg)
+    totals = totals if totals is not None else stats.unit_totals(first, last)
+    adjusted = difficulty(first, last, cfg, mix=mix)
     overdue = dict(selectors.overdue(WorkOrder.objects.filter(state__in=list(OPEN_STATES)))
                    .values_list("lead_unit").annotate(n=Count("pk")).values_list("lead_unit", "n"))
     rows: list[dict[str, Any]] = []
@@ -152,9 +154,9 @@ def unit_table(first: dt.date, last: dt.date, *, cfg: dict[str, Any] | None = No
     return ranked
 
 
-def groups(rows: list[dict[str, Any]], first: dt.date, last: dt.date) -> list[dict[str, Any]]:
-    """The three rates per unit group (unit type), from the same totals."""
-    totals = stats.unit_totals(first, last)
+def groups(first: dt.date, last: dt.date, *, totals: dict[int, dict[str, int]] | None = None) -> list[dict[str, Any]]:
+    """The three rates per unit group (unit type)."""
+    totals = totals if totals is not None else stats.unit_totals(first, last)
     kinds = {u.pk: u.group for u in handling_units()}
     by_group: dict[str, list[dict[str, int]]] = defaultdict(list)
     for unit_id, counters in totals.items():
@@ -167,7 +169,8 @@ def groups(rows: list[dict[str, Any]], first: dt.date, last: dt.date) -> list[di
     return out
 
 
-def by_category(first: dt.date, last: dt.date, *, level: int = 1) -> list[dict[str, Any]]:
+def by_category(first: dt.date, last: dt.date, *, level: int = 1,
+                mix: dict[tuple, dict[str, int]] | None = None) -> list[dict[str, Any]]:
     """Intake volume and the three rates per category, rolled up to `level` (1 = top)."""
     cfg = config()
     cats = {c.pk: c for c in Category.objects.all()}
@@ -180,7 +183,7 @@ def by_category(first: dt.date, last: dt.date, *, level: int = 1) -> list[dict[s
 
     acc: dict[str, dict[str, int]] = defaultdict(lambda: {"received": 0, "valid": 0, "resolved": 0,
                                                           "satisfied": 0, "basic": 0})
-    for (_unit, cat, _urg), c in stats.mix_totals(first, last).items():
+    for (_unit, cat, _urg), c in (mix if mix is not None else stats.mix_totals(first, last)).items():
         bucket = acc[top(cat)]
         for key in bucket:
             bucket[key] += c[key]
@@ -194,20 +197,13 @@ def by_category(first: dt.date, last: dt.date, *, level: int = 1) -> list[dict[s
 
 
 def by_area(first: dt.date, last: dt.date) -> list[dict[str, Any]]:
-    """The three rates per area of the orders (a live grouped query on the period's callbacks)."""
+    """The three rates per area of the orders."""
     cfg = config()
-    lo, hi = stats.day_bounds(first, last)
-    counted = Q(order__outside_authority=False) | Q(unit__kind=UnitKind.AUTHORITY)
-    rows = (Callback.objects.filter(Q(at__gte=lo, at__lt=hi, valid=True, reached=True) & counted)
-            .values("order__area__name")
-            .annotate(n=Count("pk"), x_contacted=Count("pk", filter=Q(contacted=True)),
-                      x_resolved=Count("pk", filter=Q(resolved=True)),
-                      x_sat=Count("pk", filter=Q(satisfaction=Satisfaction.SATISFIED)),
-                      x_basic=Count("pk", filter=Q(satisfaction=Satisfaction.BASIC))).order_by("-n"))
+    names = dict(Area.objects.values_list("pk", "name"))
     out = []
-    for row in rows:
-        r = three_rates(row["n"], row["x_contacted"], row["x_resolved"], row["x_sat"], row["x_basic"], cfg)
-        out.append({"area": row["order__area__name"] or _("未填区域"), **r.as_dict()})
+    for area, c in sorted(stats.area_totals(first, last).items(), key=lambda kv: -kv[1]["valid"]):
+        r = three_rates(c["valid"], c["contacted"], c["resolved"], c["satisfied"], c["basic"], cfg)
+        out.append({"area": names.get(area, _("未填区域")) if area else _("未填区域"), **r.as_dict()})
     return out
 
 
@@ -237,8 +233,7 @@ def _district_days(first: dt.date, last: dt.date) -> dict[dt.date, dict[str, int
                     .annotate(**{c: Sum(c) for c in COUNTERS})):
             out[row["day"]] = {c: row[c] or 0 for c in COUNTERS}
     for a, b in live:
-        units, _mix = stats.compute(a, b)
-        for (_u, d), counters in units.items():
+        for (_u, d), counters in stats.compute(a, b).units.items():
             for k, v in counters.items():
                 out[d][k] += v
     return dict(out)
@@ -247,18 +242,25 @@ def _district_days(first: dt.date, last: dt.date) -> dict[dt.date, dict[str, int
 def overview(period_start: dt.date, period_end: dt.date) -> dict[str, Any]:
     """Everything the overview page and the supervisor's dashboard show for a period: the
     district's figures, each group's, each unit's (ranked within its group), and warnings."""
+    with stats.memo():
+        return _overview(period_start, period_end)
+
+
+def _overview(period_start: dt.date, period_end: dt.date) -> dict[str, Any]:
     from . import warnings as warning_rules
 
     cfg = config()
-    rows = unit_table(period_start, period_end, cfg=cfg)
-    district = figures(_sum(list(stats.unit_totals(period_start, period_end).values())), cfg)
-    received = sum(c["received"] for (u, _cat, _urg), c in stats.mix_totals(period_start, period_end).items()
-                   if u is None)
+    totals = stats.unit_totals(period_start, period_end)
+    mix = stats.mix_totals(period_start, period_end)
+    rows = unit_table(period_start, period_end, cfg=cfg, totals=totals, mix=mix)
+    district = figures(_sum(list(totals.values())), cfg)
+    received = sum(c["received"] for (u, _cat, _urg), c in mix.items() if u is None)
     district["received"] = received
     return {
         "period_start": period_start, "period_end": period_end, "district": district,
-        "groups": groups(rows, period_start, period_end), "units": rows,
+        "groups": groups(period_start, period_end, totals=totals), "units": rows,
         "warnings": warning_rules.evaluate(period_end),
+        "categories": by_category(period_start, period_end, mix=mix), "areas": by_area(period_start, period_end),
         "config": {"weights": cfg["weights"], "basic_weight": cfg["basic_weight"], "min_sample": cfg["min_sample"]},
     }
 
@@ -352,8 +354,9 @@ def lost_points(unit_id: int, first: dt.date, last: dt.date, *, kind: str) -> li
     """The callbacks behind a unit's lost points: kind "response" (caller not contacted),
     "resolution" (not resolved) or "satisfaction" (not satisfied), fairly attributed."""
     lo, hi = stats.day_bounds(first, last)
-    qs = Callback.objects.filter(Q(unit_id=unit_id, at__gte=lo, at__lt=hi, valid=True, reached=True)
-                                 & (Q(order__outside_authority=False) | Q(unit__kind=UnitKind.AUTHORITY)))
+    qs = Callback.objects.filter(unit_id=unit_id, at__gte=lo, at__lt=hi, valid=True, reached=True)
+    if not Unit.objects.filter(pk=unit_id, kind=UnitKind.AUTHORITY).exists():
+        qs = qs.filter(order__outside_authority=False)
     if kind == "response":
         qs = qs.filter(contacted=False)
     elif kind == "resolution":

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from hotline.directory.models import Category, Unit
+from hotline.directory.models import Area, Category, Unit
 
 COUNTERS = [
     # what happened to the unit's orders that day (by the day it happened)
@@ -99,6 +99,25 @@ class MixDayStats(models.Model):
         verbose_name = _("分类日统计")
         verbose_name_plural = _("分类日统计")
         indexes = [models.Index(fields=["day", "unit", "category"])]
+
+
+class AreaDayStats(models.Model):
+    """Valid callbacks by the orders' area and day (the three rates per area).
+
+    Invariant: one row per (area, day); area None holds orders without an area."""
+
+    area = models.ForeignKey(Area, null=True, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    valid = models.PositiveIntegerField(default=0)
+    contacted = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basic = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("区域日统计")
+        verbose_name_plural = _("区域日统计")
+        indexes = [models.Index(fields=["day", "area"])]
 
 
 class StatsBuild(models.Model):

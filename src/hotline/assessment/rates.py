@@ -19,14 +19,16 @@ DEFAULTS: dict[str, Any] = {
     "z": 1.96,
     # shrinkage (pseudo-callbacks) of a category cell's expected rate towards the district's
     "difficulty_prior": 10,
-    # gaming checks
+    # gaming checks (rate-based checks need this many valid callbacks in each period compared)
+    "gaming_min_valid": 20,
     "gaming_gap": 0.15,  # satisfaction − resolution at or above this is suspicious
     "gaming_min_unresolved_satisfied": 3,
     "gaming_other_phone_share": 0.10,
     "gaming_other_phone_min": 3,
     "gaming_staff_min": 1,
-    "gaming_cluster_repeat": 3,  # one number rating this many orders "satisfied" is a cluster member
+    "gaming_cluster_repeat": 3,  # one number with this many simple requests to one unit...
     "gaming_cluster_min_orders": 6,
+    "gaming_cluster_satisfied_share": 0.9,  # ...and rates (nearly) all of them "satisfied"
     "gaming_jump": 0.15,  # satisfaction up this much...
     "gaming_jump_resolution": 0.05,  # ...while resolution moved less than this
     # early warnings

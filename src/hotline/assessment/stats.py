@@ -9,20 +9,21 @@ and are never stale."""
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import datetime as dt
 from collections import defaultdict
-from collections.abc import Iterable
-from typing import Any
+from collections.abc import Iterable, Iterator
+from typing import Any, NamedTuple
 from zoneinfo import ZoneInfo
 
 from django.conf import settings
-from django.db import models, transaction
-from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, Sum
+from django.db import connection, models, transaction
+from django.db.models import Count, F, Func, Q, Sum
 from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
-from hotline.directory.models import UnitKind
 from hotline.orders.models import (
     Callback,
     Event,
@@ -36,13 +37,23 @@ from hotline.orders.models import (
     WorkOrder,
 )
 
-from .models import COUNTERS, MixDayStats, StatsBuild, UnitDayStats
+from .models import COUNTERS, AreaDayStats, MixDayStats, StatsBuild, UnitDayStats
 
 MIX_COUNTERS = ["received", "valid", "resolved", "satisfied", "basic"]
+AREA_COUNTERS = ["valid", "contacted", "resolved", "satisfied", "basic"]
 # Actions that hand an order to a lead unit (a rejected return hands it back: the unit gets it again).
 ASSIGNING = ["dispatch", "claim", "accept_return", "reject_return", "joint", "escalate"]
+# Ranges shorter than this are read order by order through the event index (see compute()).
+SHORT_RANGE_DAYS = 7
 UnitKey = tuple[int, dt.date]
 MixKey = tuple[int | None, dt.date, int | None, str]
+AreaKey = tuple[int | None, dt.date]
+
+
+class Computed(NamedTuple):
+    units: dict[UnitKey, dict[str, int]]
+    mix: dict[MixKey, dict[str, int]]
+    areas: dict[AreaKey, dict[str, int]]
 
 
 def _tz() -> ZoneInfo:
@@ -56,12 +67,54 @@ def day_bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]
             dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
 
 
-def _day(field: str) -> TruncDate:
+class _SqliteLocalDate(Func):
+    """date(at, '+480 minutes'): SQLite's own date arithmetic, for zones with a fixed offset
+    (China has had no daylight saving since 1991). Django's TruncDate calls a Python function per
+    row on SQLite, which dominated the cost of a rebuild."""
+
+    output_field = models.DateField()
+
+    def __init__(self, field: str, minutes: int) -> None:
+        super().__init__(F(field))
+        self.template = f"date(%(expressions)s, '{minutes:+d} minutes')"
+
+
+class _Seconds(Func):
+    """Seconds from b to a, computed natively (julianday on SQLite, EXTRACT(EPOCH) elsewhere)."""
+
+    output_field = models.FloatField()
+
+    def __init__(self, a: str, b: str) -> None:
+        super().__init__(F(a), F(b))
+
+    def as_sqlite(self, compiler: Any, connection: Any, **extra: Any) -> Any:
+        return self.as_sql(compiler, connection, template="((julianday(%(expressions)s)) * 86400.0)",
+                           arg_joiner=") - julianday(", **extra)
+
+    def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> Any:  # PostgreSQL
+        extra.setdefault("template", "EXTRACT(EPOCH FROM (%(expressions)s))")
+        extra.setdefault("arg_joiner", " - ")
+        return super().as_sql(compiler, connection, **extra)
+
+
+def _fixed_offset_minutes() -> int | None:
+    tz = _tz()
+    year = timezone.now().year
+    offsets = {dt.datetime(year, m, 1, tzinfo=tz).utcoffset() for m in (1, 4, 7, 10)}
+    if len(offsets) != 1:
+        return None
+    return int(offsets.pop().total_seconds() // 60)
+
+
+def _day(field: str) -> Func:
+    minutes = _fixed_offset_minutes()
+    if connection.vendor == "sqlite" and minutes is not None:
+        return _SqliteLocalDate(field, minutes)
     return TruncDate(field, tzinfo=_tz())
 
 
-def _seconds(a: str, b: str) -> ExpressionWrapper:
-    return ExpressionWrapper(F(a) - F(b), output_field=DurationField())
+def _seconds(a: str, b: str) -> _Seconds:
+    return _Seconds(a, b)
 
 
 def _secs(value: Any) -> int:
@@ -69,18 +122,59 @@ def _secs(value: Any) -> int:
         return 0
     if isinstance(value, dt.timedelta):
         return int(value.total_seconds())
-    return int(value) // 1_000_000  # microseconds, as some backends return a raw duration
+    return int(round(float(value)))
 
 
 def _count(**filters: Any) -> Count:
     return Count("pk", filter=Q(**filters)) if filters else Count("pk")
 
 
-def compute(first: dt.date, last: dt.date) -> tuple[dict[UnitKey, dict[str, int]], dict[MixKey, dict[str, int]]]:
+_memo: contextvars.ContextVar[dict[tuple[dt.date, dt.date], Computed] | None] = contextvars.ContextVar(
+    "assessment_stats_memo", default=None)
+
+
+@contextlib.contextmanager
+def memo() -> Iterator[None]:
+    """Within this block a live range is computed once, however many tables ask for it (one page
+    view asks for units, case mix and areas)."""
+    token = _memo.set({})
+    try:
+        yield
+    finally:
+        _memo.reset(token)
+
+
+def compute(first: dt.date, last: dt.date) -> Computed:
     """The counters of local days first..last (inclusive), from the source tables. Pure read."""
+    cache = _memo.get()
+    if cache is not None:
+        if (first, last) not in cache:
+            cache[(first, last)] = _compute(first, last)
+        return cache[(first, last)]
+    return _compute(first, last)
+
+
+def counted_q() -> Q:
+    """Callbacks that count for their unit (fair attribution): not on an order confirmed beyond
+    its unit's authority, unless the unit is itself an authority that took it. The authority
+    units are listed by id, which keeps the unit table out of the join."""
+    authorities = list(Unit.objects.filter(kind=UnitKind.AUTHORITY).values_list("pk", flat=True))
+    return Q(order__outside_authority=False) | Q(unit_id__in=authorities)
+
+
+def _compute(first: dt.date, last: dt.date) -> Computed:
     lo, hi = day_bounds(first, last)
+    events = Event.objects.filter(at__gte=lo, at__lt=hi)
+    if not events.exists():  # every fact has an event: a range without events has nothing to count
+        return Computed({}, {}, {})
+    # Every fact of a day has an event that day. For a short range (today, computed live at each
+    # page view) the orders with events in the range are found through Event's index on `at`, so
+    # the other tables are read by order instead of scanned whole; a long range (a rebuild) scans.
+    short = (last - first).days < SHORT_RANGE_DAYS
+    active = Q(order__in=events.values("order_id")) if short else Q()
     units: dict[UnitKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     mix: dict[MixKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MIX_COUNTERS, 0))
+    areas: dict[AreaKey, dict[str, int]] = defaultdict(lambda: dict.fromkeys(AREA_COUNTERS, 0))
 
     def add(rows: Iterable[dict[str, Any]], unit_field: str, mapping: dict[str, str]) -> None:
         for row in rows:
@@ -92,7 +186,6 @@ def compute(first: dt.date, last: dt.date) -> tuple[dict[UnitKey, dict[str, int]
                 bucket[dst] += _secs(value) if dst.endswith("_seconds") else int(value or 0)
 
     # New assignments of an order to a unit (the unit is in the event's data).
-    events = Event.objects.filter(at__gte=lo, at__lt=hi)
     assigned = (events.filter(action__in=ASSIGNING).annotate(u=Cast(KT("data__unit"), models.BigIntegerField()))
                 .values("u").annotate(d=_day("at"), n=Count("pk"),
                                       first=Count("pk", filter=Q(from_state="received")),
@@ -108,21 +201,21 @@ def compute(first: dt.date, last: dt.date) -> tuple[dict[UnitKey, dict[str, int]
                          na=_count(data__result="no_authority"))
                .values("actor_unit", "d", "n", "late", "na"))
     add(replies, "actor_unit", {"n": "replies", "late": "replies_late", "na": "no_authority_replies"})
-    first_replies = (Reply.objects.filter(replied_at__gte=lo, replied_at__lt=hi, round=1).values("unit")
+    first_replies = (Reply.objects.filter(active, replied_at__gte=lo, replied_at__lt=hi, round=1).values("unit")
                      .annotate(d=_day("replied_at"), n=Count("pk"), due=_count(order__contact_due__isnull=False),
                                ok=_count(order__contact_due__isnull=False,
                                          order__first_contact_at__lte=F("order__contact_due")))
                      .values("unit", "d", "n", "due", "ok"))
     add(first_replies, "unit", {"n": "first_replies", "due": "contact_due", "ok": "contact_on_time"})
-    reviews = (Review.objects.filter(at__gte=lo, at__lt=hi).values("reply__unit")
+    reviews = (Review.objects.filter(active, at__gte=lo, at__lt=hi).values("reply__unit")
                .annotate(d=_day("at"), n=Count("pk"), redo=_count(decision=Review.Decision.REDO))
                .values("reply__unit", "d", "n", "redo"))
     add(reviews, "reply__unit", {"n": "reviews", "redo": "redos"})
 
-    returns = OrderReturn.objects.filter(at__gte=lo, at__lt=hi)
+    returns = OrderReturn.objects.filter(active, at__gte=lo, at__lt=hi)
     add(returns.values("unit").annotate(d=_day("at"), n=Count("pk"), pp=_count(order__return_count__gte=2))
         .values("unit", "d", "n", "pp"), "unit", {"n": "returns", "pp": "pingpong_returns"})
-    decided = (OrderReturn.objects.filter(decided_at__gte=lo, decided_at__lt=hi).values("unit")
+    decided = (OrderReturn.objects.filter(active, decided_at__gte=lo, decided_at__lt=hi).values("unit")
                .annotate(d=_day("decided_at"), n=Count("pk"),
                          up=Count("pk", filter=Q(outcome__in=[OrderReturn.Outcome.ACCEPTED, OrderReturn.Outcome.ESCALATED])),
                          rej=_count(outcome=OrderReturn.Outcome.REJECTED), joint=_count(outcome=OrderReturn.Outcome.JOINT),
@@ -140,16 +233,16 @@ def compute(first: dt.date, last: dt.date) -> tuple[dict[UnitKey, dict[str, int]
             if seen[order_id] == 2 and lo <= at < hi:
                 units[(unit_id, timezone.localtime(at, _tz()).date())]["pingpong_orders"] += 1
 
-    ext = (ExtensionRequest.objects.filter(requested_at__gte=lo, requested_at__lt=hi).values("unit")
+    ext = (ExtensionRequest.objects.filter(active, requested_at__gte=lo, requested_at__lt=hi).values("unit")
            .annotate(d=_day("requested_at"), n=Count("pk"), ok=_count(status=ExtensionRequest.Status.APPROVED))
            .values("unit", "d", "n", "ok"))
     add(ext, "unit", {"n": "extensions", "ok": "extensions_approved"})
 
     # Callbacks. Fair attribution: an order confirmed beyond its unit's authority (a return of
     # that kind accepted, or escalated) counts only for an authority-kind unit that took it.
-    counted = Q(order__outside_authority=False) | Q(unit__kind=UnitKind.AUTHORITY)
+    counted = counted_q()
     good = Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC])
-    cbs = Callback.objects.filter(at__gte=lo, at__lt=hi, reached=True, unit__isnull=False)
+    cbs = Callback.objects.filter(active, at__gte=lo, at__lt=hi, reached=True, unit__isnull=False)
     cb_rows = (cbs.values("unit").annotate(
         d=_day("at"), n=Count("pk"), x_valid=Count("pk", filter=Q(valid=True) & counted),
         x_contacted=Count("pk", filter=Q(valid=True, contacted=True) & counted),
@@ -175,31 +268,48 @@ def compute(first: dt.date, last: dt.date) -> tuple[dict[UnitKey, dict[str, int]
         cell["resolved"] += row["x_resolved"]
         cell["satisfied"] += row["x_sat"]
         cell["basic"] += row["x_basic"]
-    for row in (WorkOrder.objects.filter(received_at__gte=lo, received_at__lt=hi).values("category", "urgency")
+    for row in (cbs.filter(Q(valid=True) & counted).values("order__area")
+                .annotate(d=_day("at"), x_valid=Count("pk"), x_contacted=_count(contacted=True),
+                          x_resolved=_count(resolved=True), x_sat=_count(satisfaction=Satisfaction.SATISFIED),
+                          x_basic=_count(satisfaction=Satisfaction.BASIC))
+                .values("order__area", "d", "x_valid", "x_contacted", "x_resolved", "x_sat", "x_basic")):
+        areas[(row["order__area"], row["d"])] = {
+            "valid": row["x_valid"], "contacted": row["x_contacted"], "resolved": row["x_resolved"],
+            "satisfied": row["x_sat"], "basic": row["x_basic"]}
+    by_pk = Q(pk__in=events.values("order_id")) if short else Q()
+    for row in (WorkOrder.objects.filter(by_pk, received_at__gte=lo, received_at__lt=hi).values("category", "urgency")
                 .annotate(d=_day("received_at"), n=Count("pk")).values("category", "urgency", "d", "n")):
         mix[(None, row["d"], row["category"], row["urgency"])]["received"] += row["n"]
 
-    closed = (WorkOrder.objects.filter(closed_at__gte=lo, closed_at__lt=hi, state="closed", lead_unit__isnull=False)
+    closed = (WorkOrder.objects.filter(by_pk, closed_at__gte=lo, closed_at__lt=hi, state="closed",
+                                       lead_unit__isnull=False)
               .values("lead_unit").annotate(d=_day("closed_at"), n=Count("pk"),
                                             secs=Sum(_seconds("closed_at", "received_at")))
               .values("lead_unit", "d", "n", "secs"))
     add(closed, "lead_unit", {"n": "closed", "secs": "close_seconds"})
-    evidence = (Evidence.objects.filter(uploaded_at__gte=lo, uploaded_at__lt=hi).values("uploaded_by__unit")
+    evidence = (Evidence.objects.filter(active, uploaded_at__gte=lo, uploaded_at__lt=hi).values("uploaded_by__unit")
                 .annotate(d=_day("uploaded_at"), n=Count("pk")).values("uploaded_by__unit", "d", "n"))
     add(evidence, "uploaded_by__unit", {"n": "evidence"})
-    notes = (Note.objects.filter(at__gte=lo, at__lt=hi, kind__in=[Note.Kind.PROGRESS, Note.Kind.CONTACT])
+    notes = (Note.objects.filter(active, at__gte=lo, at__lt=hi, kind__in=[Note.Kind.PROGRESS, Note.Kind.CONTACT])
              .values("unit").annotate(d=_day("at"), n=Count("pk")).values("unit", "d", "n"))
     add(notes, "unit", {"n": "notes"})
-    return dict(units), dict(mix)
+    return Computed(dict(units), dict(mix), dict(areas))
 
 
 def rebuild(first: dt.date, last: dt.date) -> dict[str, int]:
     """Recompute and store the aggregates of days first..last; move the build mark forward
-    when the range reaches it. Returns how many rows were written."""
-    units, mix = compute(first, last)
+    when the range reaches it. Today and later are never stored (they are still changing and
+    are computed live). Returns how many rows were written."""
+    last = min(last, timezone.localdate() - dt.timedelta(days=1))
+    if first > last:
+        return {"unit_rows": 0, "mix_rows": 0}
+    units, mix, areas = compute(first, last)
     with transaction.atomic():
         UnitDayStats.objects.filter(day__gte=first, day__lte=last).delete()
         MixDayStats.objects.filter(day__gte=first, day__lte=last).delete()
+        AreaDayStats.objects.filter(day__gte=first, day__lte=last).delete()
+        AreaDayStats.objects.bulk_create(
+            [AreaDayStats(area_id=a, day=d, **c) for (a, d), c in areas.items()], batch_size=2000)
         UnitDayStats.objects.bulk_create(
             [UnitDayStats(unit_id=u, day=d, **c) for (u, d), c in units.items()], batch_size=2000)
         MixDayStats.objects.bulk_create(
@@ -223,7 +333,7 @@ def rebuild_all(*, until: dt.date | None = None) -> dict[str, int]:
         return {"unit_rows": 0, "mix_rows": 0}
     start = timezone.localtime(first, _tz()).date()
     StatsBuild.objects.filter(key="default").delete()
-    return rebuild(start, max(start, until))
+    return rebuild(start, until)
 
 
 def invalidate(first: dt.date) -> None:
@@ -266,7 +376,7 @@ def unit_totals(first: dt.date, last: dt.date, *, unit_ids: list[int] | None = N
             for c in COUNTERS:
                 bucket[c] += row[c] or 0
     for a, b in live:
-        units, _mix = compute(a, b)
+        units = compute(a, b).units
         for (u, _d), counters in units.items():
             if unit_ids is not None and u not in unit_ids:
                 continue
@@ -283,7 +393,7 @@ def unit_days(first: dt.date, last: dt.date, unit_id: int) -> dict[dt.date, dict
         for row in UnitDayStats.objects.filter(unit_id=unit_id, day__gte=stored[0], day__lte=stored[1]).values():
             out[row["day"]] = {c: row[c] for c in COUNTERS}
     for a, b in live:
-        units, _mix = compute(a, b)
+        units = compute(a, b).units
         for (u, d), counters in units.items():
             if u == unit_id:
                 out[d] = counters
@@ -303,9 +413,25 @@ def mix_totals(first: dt.date, last: dt.date, *, by_day: bool = False) -> dict[t
             for c in MIX_COUNTERS:
                 bucket[c] += row[c] or 0
     for a, b in live:
-        _units, mix = compute(a, b)
+        mix = compute(a, b).mix
         for (u, d, cat, urg), counters in mix.items():
             key = (u, d, cat, urg) if by_day else (u, cat, urg)
             for c, v in counters.items():
                 out[key][c] += v
+    return dict(out)
+
+
+def area_totals(first: dt.date, last: dt.date) -> dict[int | None, dict[str, int]]:
+    """Valid callbacks per area summed over the period."""
+    stored, live = _split(first, last)
+    out: dict[int | None, dict[str, int]] = defaultdict(lambda: dict.fromkeys(AREA_COUNTERS, 0))
+    if stored is not None:
+        for row in (AreaDayStats.objects.filter(day__gte=stored[0], day__lte=stored[1]).values("area")
+                    .annotate(**{c: Sum(c) for c in AREA_COUNTERS})):
+            for c in AREA_COUNTERS:
+                out[row["area"]][c] += row[c] or 0
+    for a, b in live:
+        for (area, _d), counters in compute(a, b).areas.items():
+            for c, v in counters.items():
+                out[area][c] += v
     return dict(out)

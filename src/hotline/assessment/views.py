@@ -4,6 +4,7 @@ table page exports with ?format=csv or ?format=xlsx."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 from typing import Any
 
@@ -128,9 +129,9 @@ def overview_page(request: HttpRequest) -> HttpResponse:
     if table == "groups":
         rows, cols = data["groups"], GROUP_COLUMNS
     elif table == "categories":
-        rows, cols = indicators.by_category(first, last), CATEGORY_COLUMNS
+        rows, cols = data["categories"], CATEGORY_COLUMNS
     elif table == "areas":
-        rows, cols = indicators.by_area(first, last), AREA_COLUMNS
+        rows, cols = data["areas"], AREA_COLUMNS
     else:
         rows, cols = data["units"], UNIT_COLUMNS
     resp = _export(request, rows, cols, f"assessment-{table}-{first}-{last}")
@@ -144,8 +145,8 @@ def overview_page(request: HttpRequest) -> HttpResponse:
              "satisfaction": [r["satisfaction_rate"] for r in data["units"] if r["valid_callbacks"]]}
     return render(request, "assessment/overview.html", _ctx(
         request, first, last, data=data, groups_of_units=groups_of_units, unit_columns=SHORT_COLUMNS,
-        group_columns=GROUP_COLUMNS, categories=indicators.by_category(first, last), category_columns=CATEGORY_COLUMNS,
-        areas=indicators.by_area(first, last), area_columns=AREA_COLUMNS, chart=chart))
+        group_columns=GROUP_COLUMNS, categories=data["categories"], category_columns=CATEGORY_COLUMNS,
+        areas=data["areas"], area_columns=AREA_COLUMNS, chart=chart))
 
 
 @login_required
@@ -220,10 +221,8 @@ def warnings_page(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     as_of = timezone.localdate()
     if request.GET.get("as_of"):
-        try:
+        with contextlib.suppress(ValueError):
             as_of = dt.date.fromisoformat(request.GET["as_of"])
-        except ValueError:
-            pass
     items = warning_rules.evaluate(as_of)
     if scope is not None:
         items = [w for w in items if w["unit_id"] == scope]

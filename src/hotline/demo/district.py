@@ -192,3 +192,23 @@ def _category(name: str, parent: Category | None, *, profile: ProcedureProfile |
         cat.profile = profile
         cat.save(update_fields=["profile"])
     return cat
+
+
+def load_district() -> District | None:
+    """The district that build_district() made earlier, read back from the database; None when
+    the database has no district yet. Lets the demo add orders to a directory that exists."""
+    if not Unit.objects.filter(code="district").exists():
+        return None
+    d = District()
+    d.units = {u.code: u for u in Unit.objects.filter(code__in=[c for c, *_rest in UNITS])}
+    d.areas = {a.code: a for a in Area.objects.filter(code__in=[c for c, *_rest in AREAS])}
+    d.profiles = {p.code: p for p in ProcedureProfile.objects.filter(code__in=[c for c, *_rest in PROFILES])}
+    d.people = {u.username: u for u in User.objects.filter(username__in=[p[0] for p in PEOPLE])}
+    paths = {f"{l1}/{l2}/{l3}": l3 for l1, l2, l3, _profile in CATEGORIES}
+    d.categories = {paths[c.path]: c for c in Category.objects.filter(path__in=list(paths))}
+    for rule in ResponsibilityRule.objects.filter(category__in=list(d.categories.values())).select_related(
+        "category", "area"
+    ):
+        key = rule.category.name if rule.area_id is None else f"{rule.category.name}@{rule.area.code}"
+        d.rules.setdefault(key, rule)
+    return d

@@ -42,7 +42,7 @@ from .models import (
     WorkOrder,
 )
 from .states import Action, State
-from .validation import normalise_phone, phone_error, text_errors
+from .validation import as_id, normalise_phone, phone_error, text_errors
 
 A = Action
 MIN_REASON_CHARS = 5
@@ -57,7 +57,7 @@ def _role(actor: User) -> Role:
 
 def _lock(order_id: int) -> WorkOrder:
     try:
-        return WorkOrder.objects.select_for_update().get(pk=order_id)
+        return WorkOrder.objects.select_for_update().get(pk=as_id(order_id))
     except (WorkOrder.DoesNotExist, ValueError, TypeError):
         raise NotFound(_("工单不存在。")) from None
 
@@ -127,8 +127,8 @@ def _reason(text: str, field: str = "note", *, min_chars: int = MIN_REASON_CHARS
 
 def _unit(unit_id: Any, field: str = "unit") -> Unit:
     try:
-        unit = Unit.objects.get(pk=int(unit_id), active=True)
-    except (Unit.DoesNotExist, ValueError, TypeError):
+        unit = Unit.objects.get(pk=_int(unit_id, field), active=True)
+    except (Unit.DoesNotExist, InvalidInput):
         raise InvalidInput(_("承办单位不存在或已停用。"), details={field: [_("请选择有效的承办单位。")]}) from None
     if not unit.handles_orders:
         raise InvalidInput(_("“%(u)s”不承办工单。") % {"u": unit.name}, details={field: [_("请选择承办单位。")]})
@@ -136,6 +136,10 @@ def _unit(unit_id: Any, field: str = "unit") -> Unit:
 
 
 def _units(ids: Iterable[Any], field: str = "co_units") -> list[Unit]:
+    if ids is None:
+        return []
+    if isinstance(ids, str | int) or not isinstance(ids, Iterable):
+        raise InvalidInput(_("参数格式不正确。"), details={field: [_("须为单位编号的列表。")]})
     return [_unit(i, field) for i in dict.fromkeys(ids)]
 
 
@@ -206,12 +210,19 @@ def rule_for(category: Category | None, area: Area | None, on: dt.date | None = 
     return None
 
 
+def _basis(order: WorkOrder, lead: Unit) -> ResponsibilityRule | None:
+    """The rule an order's dispatch rests on: the one in force, if it names `lead` (a unit
+    the list does not name has the dispatcher's decision as its basis, not the list)."""
+    rule = rule_for(order.category, order.area)
+    return rule if rule is not None and rule.lead_unit_id == lead.pk else None
+
+
 def _rule(rule_id: Any) -> ResponsibilityRule | None:
     if rule_id in (None, ""):
         return None
     try:
-        return ResponsibilityRule.objects.get(pk=int(rule_id))
-    except (ResponsibilityRule.DoesNotExist, ValueError, TypeError):
+        return ResponsibilityRule.objects.get(pk=_int(rule_id, "rule"))
+    except (ResponsibilityRule.DoesNotExist, InvalidInput):
         raise InvalidInput(_("引用的权责清单条目不存在。"), details={"rule": [_("请选择有效的权责清单条目。")]}) from None
 
 
@@ -280,9 +291,8 @@ def validate_intake(data: Intake, *, areas: dict[int, Area] | None = None,
 
 
 def _lookup(model: Any, pk: Any, cache: dict[int, Any] | None) -> Any:
-    try:
-        key = int(pk)
-    except (TypeError, ValueError):
+    key = as_id(pk)
+    if key is None:
         return None
     if cache is not None:
         return cache.get(key)
@@ -358,7 +368,13 @@ def _triage_on_commit(orders: Sequence[WorkOrder]) -> None:
     def enqueue() -> None:
         from hotline.triage.tasks import enqueue_triage  # lazy: triage imports this module
 
-        enqueue_triage(ids)
+        if len(ids) == 1:
+            enqueue_triage(ids)
+            return
+        # An import batch queues a task per order: one commit for all of them instead of one
+        # each (on PostgreSQL every commit waits for the WAL flush). A failure still only logs.
+        with transaction.atomic():
+            enqueue_triage(ids)
 
     transaction.on_commit(enqueue)
 
@@ -460,17 +476,17 @@ def do_dispatch(
         order.rule = rule if basis == "rule" else None
         _start_clocks(order, now)
         _finish(order, actor, A.DISPATCH, target, now, unit=lead.pk, co_units=[u.pk for u in co],
-                rule=rule.pk if rule else None, basis=basis, note=note.strip(), confidence=confidence,
+                rule=rule.pk if rule else None, basis=basis, note=(note or "").strip(), confidence=confidence,
                 category=order.category_id)
         _set_co_units(order, co)
     return order
 
 
 def _int(value: Any, field: str) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise InvalidInput(_("参数格式不正确。"), details={field: [_("须为数字。")]}) from None
+    number = as_id(value)
+    if number is None:
+        raise InvalidInput(_("参数格式不正确。"), details={field: [_("须为整数。")]})
+    return number
 
 
 def do_claim(order_id: int, *, actor: User, note: str = "") -> WorkOrder:
@@ -485,7 +501,7 @@ def do_claim(order_id: int, *, actor: User, note: str = "") -> WorkOrder:
         unit = _unit(actor.unit_id)
         _assign(order, unit, [], now)
         _start_clocks(order, now)
-        _finish(order, actor, A.CLAIM, target, now, unit=unit.pk, note=note.strip())
+        _finish(order, actor, A.CLAIM, target, now, unit=unit.pk, note=(note or "").strip())
     return order
 
 
@@ -546,21 +562,22 @@ def do_restore(order_id: int, *, actor: User, note: str) -> WorkOrder:
 def do_merge(order_id: int, *, actor: User, main_order_id: int, note: str = "", score: float | None = None) -> WorkOrder:
     """Merge a duplicate into its main order. The main order gets an event too, so both
     traces tell the story; the merged caller is still called back when the main order is."""
-    if str(order_id) == str(main_order_id):
+    if as_id(order_id) is not None and as_id(order_id) == as_id(main_order_id):
         raise InvalidInput(_("不能把工单合并到它自己。"), details={"main_order": [_("请选择另一张工单。")]})
     with transaction.atomic(durable=True):
         # Lock both rows in id order so two merges never deadlock.
         first, second = sorted([_int(order_id, "order"), _int(main_order_id, "main_order")])
         locked = {first: _lock(first), second: _lock(second)}
-        order, main = locked[int(order_id)], locked[int(main_order_id)]
+        order, main = locked[_int(order_id, "order")], locked[_int(main_order_id, "main_order")]
         target = _check(order, actor, A.MERGE)
         if main.state in {State.MERGED, State.SCREENED_OUT}:
             raise InvalidInput(_("主工单已合并或不予受理，不能作为主工单。"), details={"main_order": [main.number]})
         now = timezone.now()
         order.main_order = main
-        _finish(order, actor, A.MERGE, target, now, main_order=main.number, note=note.strip(), score=score)
+        note = (note or "").strip()
+        _finish(order, actor, A.MERGE, target, now, main_order=main.number, note=note, score=score)
         event = _append_event(main, actor, A.ANNOTATE, main.state, main.state, now,
-                              {"merged_in": order.number, "note": note.strip()})
+                              {"merged_in": order.number, "note": note})
         main.updated_at = now
         main.save(update_fields=["event_seq", "last_hash", "updated_at"])
         event.save()
@@ -610,7 +627,7 @@ def do_accept_return(
             order.outside_authority = True
         previous = order.lead_unit_id
         _assign(order, lead, co, now)
-        order.rule = rule_for(order.category, order.area)
+        order.rule = _basis(order, lead)
         _start_clocks(order, now)
         _finish(order, actor, A.ACCEPT_RETURN, target, now, unit=lead.pk, previous_unit=previous,
                 co_units=[u.pk for u in co], note=note)
@@ -639,7 +656,7 @@ def do_reject_return(order_id: int, *, actor: User, note: str, rule_id: int | No
 def do_joint(order_id: int, *, actor: User, lead_unit_id: int, co_unit_ids: Sequence[int], note: str) -> WorkOrder:
     """Arrange joint handling (联合处办): one lead unit, one or more co-units."""
     note = _reason(note)
-    if not list(co_unit_ids):
+    if not co_unit_ids:
         raise InvalidInput(_("联合处办须指定至少一个协办单位。"), details={"co_units": [_("请选择协办单位。")]})
     with transaction.atomic(durable=True):
         order = _lock(order_id)
@@ -648,6 +665,7 @@ def do_joint(order_id: int, *, actor: User, lead_unit_id: int, co_unit_ids: Sequ
         lead, co = _unit(lead_unit_id, "lead_unit"), _units(co_unit_ids)
         _close_return(order, OrderReturn.Outcome.JOINT, actor, now, note)
         _assign(order, lead, co, now)
+        order.rule = _basis(order, lead)
         _start_clocks(order, now)
         _finish(order, actor, A.JOINT, target, now, unit=lead.pk, co_units=[u.pk for u in co], note=note)
         _set_co_units(order, co)
@@ -670,6 +688,7 @@ def do_escalate(order_id: int, *, actor: User, unit_id: int, note: str) -> WorkO
         previous = order.lead_unit_id
         order.outside_authority = True
         _assign(order, unit, [], now)
+        order.rule = _basis(order, unit)
         _start_clocks(order, now)
         _finish(order, actor, A.ESCALATE, target, now, unit=unit.pk, previous_unit=previous, note=note)
         _set_co_units(order, [])
@@ -828,7 +847,7 @@ def _decide_extension(order_id: int, actor: User, action: Action, note: str, day
 
 def do_approve_extension(order_id: int, *, actor: User, note: str = "", days: int | None = None) -> ExtensionRequest:
     """Approve the pending extension (all or part of the days asked); the reply clock moves."""
-    return _decide_extension(order_id, actor, A.APPROVE_EXTENSION, note.strip(), days)
+    return _decide_extension(order_id, actor, A.APPROVE_EXTENSION, (note or "").strip(), days)
 
 
 def do_deny_extension(order_id: int, *, actor: User, note: str) -> ExtensionRequest:
@@ -863,8 +882,9 @@ def do_reply(
         if contacted_caller and order.first_contact_at is None:
             order.first_contact_at = now
         reply = Reply.objects.create(
-            order=order, unit_id=order.lead_unit_id, author=actor, responder=responder.strip(), replied_at=now,
-            process=process.strip(), outcome=outcome.strip(), result=result, contacted_caller=contacted_caller,
+            order=order, unit_id=order.lead_unit_id, author=actor, responder=draft.responder.strip(), replied_at=now,
+            process=draft.process.strip(), outcome=draft.outcome.strip(), result=result,
+            contacted_caller=contacted_caller,
             round=order.redo_count + 1,
         )
         fresh_evidence.update(reply=reply)
@@ -903,9 +923,10 @@ def do_approve(order_id: int, *, actor: User, note: str = "") -> Review:
         reply = order.replies.order_by("-round").first()
         if reply is None:
             raise InvalidTransition(_("没有可审核的答复。"))
+        note = (note or "").strip()
         review = Review.objects.create(order=order, reply=reply, reviewer=actor, decision=Review.Decision.APPROVE,
-                                       note=note.strip(), sampled=True, at=now)
-        _finish(order, actor, A.APPROVE, target, now, reply=reply.pk, note=note.strip())
+                                       note=note, sampled=True, at=now)
+        _finish(order, actor, A.APPROVE, target, now, reply=reply.pk, note=note)
     return review
 
 
@@ -945,7 +966,8 @@ def do_callback(
     if valid and (resolved is None or satisfaction not in Satisfaction.values):
         raise InvalidInput(_("有效回访须记录是否解决和满意度。"),
                            details={"resolved": [_("必填。")], "satisfaction": [_("必填。")]})
-    if not valid and len(note.strip()) < 2:
+    note = (note or "").strip()
+    if not valid and len(note) < 2:
         raise InvalidInput(_("无效回访请说明原因。"), details={"note": [_("必填。")]})
     msg = phone_error(phone)
     if msg:
@@ -1001,6 +1023,11 @@ def do_reopen(order_id: int, *, actor: User, reason: str) -> WorkOrder:
     with transaction.atomic(durable=True):
         order = _lock(order_id)
         target = _check(order, actor, A.REOPEN)
+        # An order answered at intake was never dispatched: reopened, it would sit in progress
+        # with no unit able to reply to it.
+        if order.lead_unit_id is None:
+            raise InvalidTransition(_("该工单受理时已直接答复，没有承办单位，不能重新办理；如需办理请新建工单。"),
+                                    details={"state": order.state, "action": str(A.REOPEN)})
         now = timezone.now()
         order.closed_at = None
         order.reply_due = _later(order.reply_due, _calendar(now).add(now, settings.HOTLINE_REDO_LIMIT))

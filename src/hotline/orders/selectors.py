@@ -14,6 +14,7 @@ from hotline.directory.roles import UNIT_ROLES, Role
 
 from .models import WorkOrder
 from .states import OPEN_STATES, UNIT_CLOCK_STATES, State
+from .validation import as_id
 
 
 def orders_visible_to(user: User) -> QuerySet[WorkOrder]:
@@ -37,10 +38,8 @@ def orders_visible_to(user: User) -> QuerySet[WorkOrder]:
 
 def order_for(user: User, order_id: int) -> WorkOrder | None:
     """One order, if the user may see it."""
-    try:
-        return orders_visible_to(user).filter(pk=int(order_id)).first()
-    except (TypeError, ValueError):
-        return None
+    pk = as_id(order_id)
+    return orders_visible_to(user).filter(pk=pk).first() if pk is not None else None
 
 
 def overdue(qs: QuerySet[WorkOrder], now: dt.datetime | None = None) -> QuerySet[WorkOrder]:

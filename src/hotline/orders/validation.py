@@ -52,3 +52,17 @@ def mask_phone(phone: str) -> str:
     if len(p) >= 7:
         return p[:3] + "*" * (len(p) - 7) + p[-4:] if len(p) > 7 else p[:2] + "***" + p[-2:]
     return "*" * len(p)
+
+
+def as_id(value: object) -> int | None:
+    """A database id given as an int or a string of digits, or None for anything else (bools,
+    fractions, lists, numbers too large for a 64-bit column): 3.7 must not quietly mean 3."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)
+    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,18}\s*", value):
+        value = int(value)
+    if isinstance(value, int) and -(2**63) < value < 2**63:
+        return value
+    return None

@@ -94,9 +94,12 @@ def triage_order(order_id: int) -> list[TriageDecision]:
             match=m.as_dict(),
         ))
 
+    if flags or repeats:
+        _annotate(order, system, flags, repeats)
+
     duplicates = services.find_duplicates(order)
     best = duplicates[0] if duplicates else None
-    if best is not None and _mergeable(order, best):
+    if best is not None and _mergeable(order, best, category.pk if category else None):
         main_id = services.main_of(best)
         note = _("智能甄别：与%(n)s为同一事件（相似度%(s).2f），合并办理") % {"n": best.number, "s": best.score}
         try:
@@ -139,10 +142,25 @@ def triage_order(order_id: int) -> list[TriageDecision]:
     return made
 
 
-def _mergeable(order: WorkOrder, match: services.Match) -> bool:
-    """Merge without a person only when it is near-certain: another caller, the same area, a
-    very similar text, within a few days, into an order that is still being handled."""
+def _annotate(order: WorkOrder, system: User, flags: list[Any], repeats: list[services.Match]) -> None:
+    """Put the findings in the order's own trace, where the agent and dispatcher look first."""
+    parts = [_("待人工复核的甄别标记：%(f)s") % {"f": "；".join(f.reason for f in flags)}] if flags else []
+    if repeats:
+        parts.append(_("同一来电人此前的诉求：%(o)s") % {"o": "；".join(
+            f"{m.number}（{m.state_label}{('，' + m.outcome) if m.outcome else ''}）" for m in repeats[:3])})
+    try:
+        actions.do_annotate(order.pk, actor=system, text=(_("智能甄别：") + "。".join(parts))[:1000])
+    except DomainError as exc:
+        log.info("triage note on %s refused: %s", order.pk, exc)
+
+
+def _mergeable(order: WorkOrder, match: services.Match, category_id: int | None) -> bool:
+    """Merge without a person only when it is near-certain: another caller, the same area and
+    category (same place, same problem), a very similar text, within a few days, into an order
+    that is still being handled."""
     if not order.area_id or match.score < services.merge_score():
+        return False
+    if category_id is None or match.category_id != category_id:
         return False
     if (order.received_at - match.received_at) > dt.timedelta(days=services.merge_days()):
         return False
@@ -150,6 +168,15 @@ def _mergeable(order: WorkOrder, match: services.Match) -> bool:
 
 
 # ---- the daily review -------------------------------------------------------------------------------
+
+
+def board_suggestions(order_ids: list[int]) -> dict[int, TriageDecision]:
+    """The latest routing suggestion per order, for the dispatch board: payload has "unit",
+    "basis", "rule", "category"; `reason` and `confidence` say why and how sure."""
+    out: dict[int, TriageDecision] = {}
+    for d in TriageDecision.objects.filter(order_id__in=order_ids, kind=DecisionKind.ROUTED).order_by("created_at"):
+        out[d.order_id] = d
+    return out
 
 
 def may_review(user: Any) -> bool:

@@ -49,11 +49,11 @@ MAX_CANDIDATES = 5000
 
 
 def duplicate_score() -> float:
-    return float(_setting("HOTLINE_TRIAGE_DUPLICATE_SCORE", 0.45))
+    return float(_setting("HOTLINE_TRIAGE_DUPLICATE_SCORE", 0.35))
 
 
 def merge_score() -> float:
-    return float(_setting("HOTLINE_TRIAGE_MERGE_SCORE", 0.6))
+    return float(_setting("HOTLINE_TRIAGE_MERGE_SCORE", 0.45))
 
 
 def merge_days() -> int:
@@ -92,12 +92,12 @@ def model_version(bundle: dict[str, Any] | None) -> str:
 
 def classify(text: str) -> Prediction | None:
     """The active category model's prediction for a request's text (title and description),
-    or None when no model has been trained yet. Never raises on odd text (empty, very long,
-    emoji, mixed scripts)."""
+    or None when no model has been trained yet or the text has no letters or digits at all.
+    Never raises on odd text (empty, very long, emoji, mixed scripts)."""
     bundle = active_model()
-    if bundle is None:
-        return None
-    return bundle["classifier"].explain([text or ""])[0]
+    if bundle is None or not any(ch.isalnum() for ch in (text or "")[:5000]):
+        return None  # nothing to go on (empty, emoji only): no suggestion beats a random one
+    return bundle["classifier"].explain([text])[0]
 
 
 def category_for_label(label: str) -> Category | None:
@@ -185,6 +185,7 @@ class Match:
     received_at: dt.datetime
     outcome: str = ""
     main_order_id: int | None = None
+    category_id: int | None = None
 
     def as_dict(self) -> dict[str, Any]:
         d = asdict(self)
@@ -198,7 +199,7 @@ def _candidates(order: WorkOrder) -> Any:
     if order.pk:
         qs = qs.exclude(pk=order.pk)
     return qs.only("id", "number", "title", "description", "state", "received_at", "caller_phone",
-                   "main_order_id", "area_id").order_by("-received_at")
+                   "main_order_id", "area_id", "category_id").order_by("-received_at")
 
 
 def _outcomes(ids: list[int]) -> dict[int, str]:
@@ -214,7 +215,11 @@ def _matches(order: WorkOrder, qs: Any, threshold: float, *, same_caller: bool) 
     scored: list[tuple[float, WorkOrder]] = []
     for other in qs[:MAX_CANDIDATES]:
         s = jaccard(mine, shingles(order_text(other.title, other.description)))
-        if not same_caller:
+        if same_caller and order.category_id and other.category_id == order.category_id:
+            # The same caller on the same kind of matter within the window is a repeat in the
+            # hotline's own definition, however differently it is worded the next time.
+            s = 0.5 + 0.5 * s
+        elif not same_caller:
             # "Close in time": the same pothole reported two months apart is more likely a new one.
             days = max(0.0, (at - other.received_at).total_seconds() / 86400)
             s *= 1.0 if days <= 3 else max(0.7, 1.0 - 0.3 * (days - 3) / (WINDOW_DAYS - 3))
@@ -225,7 +230,7 @@ def _matches(order: WorkOrder, qs: Any, threshold: float, *, same_caller: bool) 
     outcomes = _outcomes([o.pk for _s, o in top])
     return [
         Match(o.pk, o.number, o.title, round(s, 4), same_caller, o.state, str(STATE_LABELS[State(o.state)]),
-              o.received_at, outcomes.get(o.pk, ""), o.main_order_id)
+              o.received_at, outcomes.get(o.pk, ""), o.main_order_id, o.category_id)
         for s, o in top
     ]
 

@@ -117,14 +117,16 @@ class DuplicateIndex:
 
     def query(self, text: object, *, area: int, day: int, caller: int = 0, window_days: int = 90,
               before: int | None = None, min_score: float = 0.3, limit: int = 10) -> list[Hit]:
-        """Documents of `area` received in the `window_days` before `day` (and, when `before`
+        """Documents of `area` received in the `window_days` up to `day` (and, when `before`
         is given, numbered below it) whose similarity to `text` is at least `min_score`, best
         first; documents of the same caller are returned whatever their score if ≥ min_score/2
         (a caller repeating himself uses fewer words the second time)."""
         ids = np.unique(shingle_ids(text))
         if len(ids) == 0 or len(self) == 0:
             return []
-        hi = len(self) if before is None else min(before, len(self))
+        hi = int(np.searchsorted(self.days, day, side="right"))  # nothing from the future
+        if before is not None:
+            hi = min(hi, before)
         lo = int(np.searchsorted(self.days[:hi], day - window_days, side="left"))
         if lo >= hi:
             return []

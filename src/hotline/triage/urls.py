@@ -1,4 +1,10 @@
-from django.urls import path  # noqa: F401
+from django.urls import path
+
+from . import views
 
 app_name = "triage"
-urlpatterns: list = []
+urlpatterns = [
+    path("review/", views.review, name="review"),
+    path("review/<int:decision_id>/", views.review_one, name="review_one"),
+    path("stats/", views.stats, name="stats"),
+]

@@ -1,0 +1,244 @@
+"""The nine cases of SCENARIOS.md, played through the actions so the demo shows each one.
+
+Each function returns the ids of the orders it made; `play_all` returns them by scenario number.
+Text is written here for the demo (names and places are the demo district's own)."""
+
+from __future__ import annotations
+
+from hotline.directory.models import StaffPhone
+from hotline.orders import actions as act
+from hotline.orders.models import WorkOrder
+from hotline.orders.states import State
+
+from .flow import Demo
+
+# Markers the tests (and a curious reader) can find the scenarios by.
+BRUSH_OFF = "来电人诉求应通过法律途径解决"
+POTHOLE_ROAD = "南苑路"
+POTHOLE_ADDRESS = f"{POTHOLE_ROAD}育才中学门口"
+DOG_CALLER = ("孟女士", "13511112222")
+FUMES_STREET = "文昌街美食街"
+GAMING_UNIT = "street-c"
+GAMING_PHONES = [("13966660001", "韩雪家属"), ("13966660002", "韩雪亲友"), ("13966660003", "南苑街道职工家属")]
+
+
+def one_line_reply(demo: Demo) -> list[int]:
+    """1. A one-line reply to wage arrears is rejected for redo, then answered properly."""
+    oid = demo.create(
+        leaf="拖欠农民工工资", area="south-park", received_at=demo.days_ago(40, hour=10),
+        title="南苑工地包工头拖欠工资", caller=("彭先生", "13722223333"),
+        description="来电人在南苑路一处住宅工地做木工，包工头拖欠他和六名工友三个月工资共四万多元，"
+                    "找总包单位也不管，请帮忙追讨。",
+    )
+    demo.dispatch(oid)
+    handler = demo.handler_of(oid)
+    act.do_sign(oid, actor=handler)
+    act.do_contact(oid, actor=handler, text="电话联系来电人，告知已受理。")
+    act.do_reply(oid, actor=handler, responder=handler.display_name, process=BRUSH_OFF + "，请来电人自行起诉。",
+                 outcome=BRUSH_OFF + "。", result="explained", contacted_caller=True)
+    act.do_redo(oid, actor=demo.reviewer, reasons=["brush_off", "no_process"],
+                note="答复只让来电人去法院，没有写明做了什么、结果如何，请核实欠薪情况后重新答复。")
+    act.do_reply(
+        oid, actor=handler, responder=handler.display_name,
+        process="约谈总包单位和劳务分包负责人，调取考勤记录和工资表，与七名工人逐一核对出勤天数，确认欠薪四万三千元。",
+        outcome="总包单位已从工程款中代发全部欠薪，七名工人已于本周五领到工资，来电人确认收到。",
+        contacted_caller=True,
+    )
+    act.do_approve(oid, actor=demo.reviewer, note="重办后过程和结果清楚。")
+    demo.call_back(oid, resolved=True, satisfaction="satisfied")
+    return [oid]
+
+
+def airport_noise(demo: Demo) -> list[int]:
+    """2. The airport returns a flight-path complaint as beyond its authority; the dispatcher
+    escalates it to the civil aviation authority."""
+    oid = demo.create(
+        leaf="航空器噪声", area="north-hill", received_at=demo.days_ago(25, hour=22),
+        title="临空花园飞机噪声扰民要求改航线", caller=("蒋先生", "13633334444"),
+        description="来电人住在临空花园，每天晚上十点到凌晨飞机起降不断，噪声很大无法入睡，要求机场调整飞行航线。",
+    )
+    demo.dispatch(oid)  # the responsibility list sends first contact on aircraft noise to the airport
+    act.do_return(oid, actor=demo.handlers["airport"], kind="no_authority",
+                  reason="飞行航线和起降程序由民航管理部门审批，机场无权调整，建议提级至民航华北地区管理局。",
+                  suggested_unit_id=demo.district.units["caac"].pk)
+    act.do_escalate(oid, actor=demo.dispatcher, unit_id=demo.district.units["caac"].pk,
+                    note="机场无权调整航线，提级由民航华北地区管理局处理，列入制度缺口清单。")
+    handler = demo.handlers["caac"]
+    act.do_sign(oid, actor=handler)
+    act.do_contact(oid, actor=handler, text="电话联系来电人，说明航线调整的审批程序。")
+    act.do_progress(oid, actor=handler, text="已将临空花园夜间噪声情况纳入机场周边噪声监测点位评估。")
+    return [oid]
+
+
+def heating_ping_pong(demo: Demo) -> list[int]:
+    """3. Heating for a new estate: the housing bureau returns it, the enforcement bureau returns
+    it too, and the dispatcher rejects the second return citing the responsibility list."""
+    oid = demo.create(
+        leaf="新建小区未供暖", area="south-park", received_at=demo.days_ago(12, hour=8), urgency="utility",
+        title="南苑嘉园二期新建小区至今未供暖", caller=("谢女士", "13544445555"),
+        description="南苑嘉园二期今年交房，已到供暖季但整栋楼暖气不热，开发商说管道没验收，热力公司说不归他们管。",
+    )
+    demo.dispatch(oid, "housing", note="来电人称系开发商配套未完成，先派住建委核实。")
+    act.do_return(oid, actor=demo.handlers["housing"], kind="not_remit",
+                  reason="供热行业管理由城管执法局统筹，本单位仅配合，应由城管执法局主办。",
+                  suggested_unit_id=demo.district.units["enforcement"].pk)
+    act.do_accept_return(oid, actor=demo.dispatcher, unit_id=demo.district.units["enforcement"].pk,
+                         co_unit_ids=[demo.district.units["housing"].pk], note="按权责清单改派城管执法局主办。")
+    rule = demo.district.rules["新建小区未供暖"]
+    act.do_return(oid, actor=demo.handlers["enforcement"], kind="not_remit",
+                  reason="小区由开发商建设，供热设施未移交，属于住建委对开发商的监管事项。",
+                  suggested_unit_id=demo.district.units["housing"].pk)
+    act.do_reject_return(oid, actor=demo.dispatcher, rule_id=rule.pk,
+                         note=f"驳回回退：{rule.label}规定新建小区供暖由城管执法局主办、住建委协办。")
+    handler = demo.handlers["enforcement"]
+    act.do_sign(oid, actor=handler)
+    act.do_contact(oid, actor=handler, text="电话联系来电人，约定明天上午会同住建委、开发商到小区查看。")
+    return [oid]
+
+
+def wage_extension(demo: Demo) -> list[int]:
+    """4. Wage arrears with no written evidence: the housing bureau asks for more time, the
+    dispatcher approves it and the reply clock moves."""
+    oid = demo.create(
+        leaf="拖欠农民工工资", area="east-lake", received_at=demo.days_ago(9, hour=15),
+        title="湖畔雅苑装修队拖欠农民工工资", caller=("田先生", "13655556666"),
+        description="来电人和十几名工友给湖畔雅苑一个装修项目干活两个月，没签合同，老板拖欠工资不给，请帮忙追讨。",
+    )
+    demo.dispatch(oid)
+    handler = demo.handler_of(oid)
+    act.do_sign(oid, actor=handler)
+    act.do_contact(oid, actor=handler, text="电话联系来电人，请其提供工友名单和出勤情况。")
+    act.do_request_extension(oid, actor=handler, days=10,
+                             reason="没有书面合同和考勤记录，需要分别约谈工人和施工方逐一核对工作量，五个工作日内无法完成。")
+    act.do_approve_extension(oid, actor=demo.dispatcher, note="同意延期十个工作日，请按期答复。")
+    act.do_progress(oid, actor=handler, text="已约谈施工方负责人，正在逐一核对十四名工人的出勤天数。")
+    return [oid]
+
+
+TRIVIAL = [
+    ("咨询社区活动室开放时间", "来电人询问南苑社区活动室周末是否开放。"),
+    ("咨询社区老年餐桌", "来电人询问社区老年餐桌怎么报名。"),
+    ("咨询居住证办理", "来电人询问在南苑街道办理居住证需要带什么材料。"),
+    ("咨询垃圾分类投放时间", "来电人询问小区垃圾分类定时投放的时间。"),
+    ("咨询社区疫苗接种点", "来电人询问南苑社区卫生服务站接种疫苗的时间。"),
+    ("咨询便民服务电话", "来电人询问南苑街道便民服务中心的电话。"),
+    ("咨询停车证办理", "来电人询问小区停车证在哪里办理。"),
+    ("咨询社区图书室", "来电人询问社区图书室能否借书。"),
+]
+
+
+def friendly_callers(demo: Demo) -> list[int]:
+    """5. Staff relatives call in trivial questions to 南苑街道 and rate them "satisfied"."""
+    unit = demo.district.units[GAMING_UNIT]
+    for phone, name in GAMING_PHONES:
+        StaffPhone.objects.get_or_create(unit=unit, phone=phone, defaults={"name": name})
+    ids = []
+    for i, (title, description) in enumerate(TRIVIAL):
+        phone = GAMING_PHONES[i % len(GAMING_PHONES)][0]
+        oid = demo.create(leaf=None, area="south-park", received_at=demo.days_ago(30 - 3 * i, hour=9),
+                          title=title, description=description, caller=("韩女士", phone))
+        handler = demo.handlers[GAMING_UNIT]
+        if i % 2:
+            act.do_claim(oid, actor=handler, note="属于本街道便民咨询，主动认领。")
+        else:
+            demo.dispatch(oid, GAMING_UNIT)
+        demo.walk_from_dispatched(oid, resolved=i % 3 == 0, satisfaction="satisfied")
+        ids.append(oid)
+    return ids
+
+
+def court_matter(demo: Demo) -> list[int]:
+    """6. A private contract dispute is screened out with advice on where to go."""
+    oid = demo.create(
+        leaf="私人合同纠纷", area="west-city", received_at=demo.days_ago(5, hour=11),
+        title="要求热线让邻居退还装修款", caller=("邹先生", "13877778888"),
+        description="来电人与邻居口头约定由邻居帮忙装修，预付两万元后对方只干了一半，要求热线出面让邻居退钱。",
+    )
+    act.do_screen_out(oid, actor=demo.agent, reason="litigation",
+                      advice="属于民事合同纠纷，建议向西城街道人民调解委员会申请调解，或向人民法院起诉；"
+                             "可拨打12348公共法律服务热线咨询。")
+    return [oid]
+
+
+def potholes(demo: Demo) -> list[int]:
+    """7. Thirty calls about one collapsed road surface within two days: the first is dispatched,
+    the rest merged into it, and every caller is called back."""
+    ids = []
+    for i in range(30):
+        hours = 20 * 24 + i * 1.5  # all within two days, twenty days ago
+        oid = demo.create(
+            leaf="道路塌陷破损", area="south-park", received_at=demo.days_ago(hours / 24),
+            title=f"{POTHOLE_ROAD}路面塌陷" if i % 3 else f"{POTHOLE_ROAD}育才中学门口路面塌陷",
+            description=f"暴雨过后{POTHOLE_ROAD}育才中学门口路面塌陷一个大坑，积水看不清深浅，已有电动车摔倒，请尽快处理。",
+            address=POTHOLE_ADDRESS,
+        )
+        ids.append(oid)
+    main = ids[0]
+    demo.dispatch(main)
+    for oid in ids[1:]:
+        act.do_merge(oid, actor=demo.dispatcher, main_order_id=main, note="同一地点同一问题，合并办理。")
+    handler = demo.handler_of(main)
+    act.do_sign(main, actor=handler)
+    demo.reply(main, process=f"接单后当天设置围挡和警示灯，协调市政养护单位对{POTHOLE_ROAD}塌陷路面开挖回填并重新铺装沥青。",
+               outcome="塌陷路面已于两天后修复通车，排水井同步疏通。")
+    if WorkOrder.objects.values_list("state", flat=True).get(pk=main) == State.REPLIED:
+        act.do_approve(main, actor=demo.reviewer)
+    demo.call_back(main, resolved=True, satisfaction="satisfied")
+    for oid in ids[1:]:
+        demo.call_back(oid, resolved=True)
+    return ids
+
+
+def daily_dog(demo: Demo) -> list[int]:
+    """8. One caller complains about a neighbour's dog every day for a month; each order is
+    linked to the one before it."""
+    ids: list[int] = []
+    previous = None
+    for day in range(30, 0, -1):
+        oid = demo.create(
+            leaf="饲养宠物扰民", area="west-city", received_at=demo.days_ago(day, hour=7), caller=DOG_CALLER,
+            title="和平里北区邻居家狗叫扰民",
+            description="来电人反映和平里北区3号楼邻居家的狗每天清晨狂叫，影响休息，要求处理。",
+            address="和平里北区3号楼", repeat_of=previous,
+        )
+        n = 30 - day
+        if day == 1:
+            pass  # today's call: still with the agent
+        elif day == 2:
+            demo.walk(oid, State.IN_PROGRESS)
+        elif n % 7 == 0:
+            demo.walk(oid, State.CLOSED, resolved=False, satisfaction="unsatisfied")
+        else:
+            act.do_screen_out(oid, actor=demo.dispatcher, reason="repeat",
+                              advice="同一诉求已在办理并答复，街道已上门劝导养犬人，请留意此前的答复。")
+        ids.append(oid)
+        previous = oid
+    return ids
+
+
+def fumes_cluster(demo: Demo) -> list[int]:
+    """9. Cooking fumes and noise from the restaurants of one commercial street, many callers."""
+    ids = []
+    for i in range(25):
+        oid = demo.create(
+            leaf="餐饮油烟噪声", area="west-city", received_at=demo.days_ago(58 - i * 2.3, hour=20),
+            title=demo.rng.choice([f"{FUMES_STREET}餐馆油烟扰民", f"{FUMES_STREET}烧烤店夜间噪声", f"{FUMES_STREET}饭店排风机噪声"]),
+            description=f"{FUMES_STREET}的餐馆{demo.rng.choice(['每天晚上', '夏天以来', '最近一个月'])}油烟很大，"
+                        f"排风机和食客喧哗到凌晨，文昌小区居民无法开窗休息，请相关部门整治。",
+            address=f"{FUMES_STREET}{demo.rng.randint(1, 60)}号",
+        )
+        target = [State.CLOSED, State.CLOSED, State.AWAITING_CALLBACK, State.IN_PROGRESS, State.DISPATCHED][i % 5]
+        demo.walk(oid, target, resolved=demo.rng.random() < 0.5)
+        ids.append(oid)
+    return ids
+
+
+SCENARIOS = {
+    1: one_line_reply, 2: airport_noise, 3: heating_ping_pong, 4: wage_extension, 5: friendly_callers,
+    6: court_matter, 7: potholes, 8: daily_dog, 9: fumes_cluster,
+}
+
+
+def play_all(demo: Demo) -> dict[int, list[int]]:
+    """Play every scenario; their order ids by scenario number."""
+    return {number: play(demo) for number, play in SCENARIOS.items()}

@@ -1,0 +1,113 @@
+"""Pages: the daily review of the machine's decisions, and the published screening statistics."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+from collections import Counter
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from hotline.directory.models import Category
+from hotline.errors import DomainError
+from hotline.orders import actions
+from hotline.orders.selectors import orders_visible_to
+
+from . import pipeline, services
+from .models import DecisionKind, TriageDecision
+
+
+def _day(raw: str | None) -> dt.date:
+    try:
+        return dt.date.fromisoformat((raw or "").strip())
+    except ValueError:
+        return timezone.localdate()
+
+
+def _decisions(request: HttpRequest):  # type: ignore[no-untyped-def]
+    visible = orders_visible_to(request.user)  # type: ignore[arg-type]
+    return TriageDecision.objects.filter(order__in=visible).select_related(
+        "order", "order__category", "related_order", "reviewed_by"
+    )
+
+
+@login_required
+def review(request: HttpRequest) -> HttpResponse:
+    """The day's machine decisions with accept / correct buttons (agents, dispatchers,
+    supervisors). ?date=YYYY-MM-DD, default today; ?pending=1 shows only unreviewed ones."""
+    if not pipeline.may_review(request.user):
+        raise PermissionDenied
+    day = _day(request.GET.get("date"))
+    qs = _decisions(request).filter(services.decisions_on(day)).exclude(kind=DecisionKind.ROUTED)
+    if request.GET.get("pending"):
+        qs = qs.filter(review_outcome="")
+    rows = list(qs.order_by("-created_at", "-id")[:500])
+    counts = Counter(d.kind for d in rows)
+    summary = [(label, counts.get(kind, 0)) for kind, label in DecisionKind.choices if kind != DecisionKind.ROUTED]
+    return render(request, "triage/review.html", {
+        "day": day, "prev": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1), "rows": rows,
+        "summary": summary, "pending": sum(1 for d in rows if not d.review_outcome),
+        "categories": Category.objects.filter(active=True, level=3).order_by("path"),
+        "screen_reasons": actions.SCREEN_REASONS,
+    })
+
+
+@login_required
+@require_POST
+def review_one(request: HttpRequest, decision_id: int) -> HttpResponse:
+    """Accept or correct one decision. htmx gets the row back; a plain form is redirected."""
+    if not pipeline.may_review(request.user):
+        raise PermissionDenied
+    decision = _decisions(request).filter(pk=decision_id).first()
+    error = ""
+    if decision is None:
+        error = _("记录不存在。")
+    else:
+        p = request.POST
+        try:
+            decision = pipeline.review_decision(
+                decision.pk, actor=request.user, outcome=p.get("outcome", ""),  # type: ignore[arg-type]
+                correction={"category": p.get("category"), "note": p.get("note", "")}, advice=p.get("advice", ""),
+            )
+        except DomainError as exc:
+            error = str(exc.message)
+    if request.headers.get("HX-Request") and decision is not None:
+        decision = _decisions(request).get(pk=decision.pk)
+        return render(request, "triage/_row.html", {
+            "d": decision, "error": error,
+            "categories": Category.objects.filter(active=True, level=3).order_by("path"),
+        })
+    if error:
+        messages.error(request, error)
+    day = timezone.localdate(decision.created_at) if decision is not None else timezone.localdate()
+    return redirect(f"{reverse('triage:review')}?date={day.isoformat()}")
+
+
+@login_required
+def stats(request: HttpRequest) -> HttpResponse:
+    """Published statistics: per month and category of flag, how many requests were flagged,
+    confirmed, overridden and screened out. ?format=csv downloads the same table."""
+    rows = pipeline.flag_statistics()
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = 'attachment; filename="screening-statistics.csv"'
+        response.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
+        w = csv.writer(response)
+        w.writerow([_("月份"), _("类别代码"), _("类别"), _("机器标记"), _("人工确认"), _("人工纠正"), _("不予受理")])
+        for r in rows:
+            w.writerow([r["month"], r["code"], r["label"], r["flagged"], r["confirmed"], r["overridden"],
+                        r["screened_out"]])
+        return response
+    totals = Counter()
+    for r in rows:
+        for k in ("flagged", "confirmed", "overridden", "screened_out"):
+            totals[k] += r[k]
+    return render(request, "triage/stats.html", {"rows": rows, "totals": totals})

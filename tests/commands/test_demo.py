@@ -1,0 +1,107 @@
+"""`hotline demo`: every state of the loop, the nine scenarios, and --if-empty."""
+
+from __future__ import annotations
+
+import datetime as dt
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from hotline.demo import scenarios
+from hotline.directory.models import StaffPhone
+from hotline.orders.models import (
+    Callback,
+    Event,
+    ExtensionRequest,
+    Note,
+    OrderReturn,
+    Review,
+    WorkOrder,
+)
+from hotline.orders.states import State
+from hotline.orders.trace import verify_all
+from tests.conftest import make_order
+
+
+@pytest.fixture
+def demo_output(db) -> str:
+    out = StringIO()
+    call_command("demo", "--orders", "120", "--seed", "7", "--taxonomy", "", stdout=out)
+    return out.getvalue()
+
+
+def test_it_builds_orders_in_every_state_with_an_intact_trace(demo_output):
+    states = set(WorkOrder.objects.values_list("state", flat=True))
+    assert states == {s.value for s in State}
+    assert WorkOrder.objects.count() == 120
+    received = list(WorkOrder.objects.values_list("received_at", flat=True))
+    assert max(received) - min(received) > dt.timedelta(days=45)
+    assert list(verify_all()) == []
+    assert "hotline123" in demo_output and "chengang" in demo_output and "派单员" in demo_output
+
+
+def test_it_plays_all_nine_scenarios(demo_output):
+    # 1. a one-line reply rejected for redo, answered properly the second time
+    redo = Review.objects.get(decision="redo", reply__process__contains=scenarios.BRUSH_OFF)
+    assert "brush_off" in redo.reasons
+    assert redo.order.replies.count() == 2 and redo.order.state == State.CLOSED
+    # 2. the airport returns flight-path noise as beyond its authority; escalated to the CAAC
+    noise = WorkOrder.objects.get(category__name="航空器噪声", lead_unit__code="caac")
+    assert noise.outside_authority
+    assert noise.returns.get().kind == "no_authority" and noise.returns.get().outcome == "escalated"
+    # 3. heating pushed back twice; the second return rejected on the responsibility list
+    heating = WorkOrder.objects.get(category__name="新建小区未供暖")
+    outcomes = list(heating.returns.order_by("at").values_list("unit__code", "outcome"))
+    assert outcomes == [("housing", "accepted"), ("enforcement", "rejected")]
+    assert heating.returns.get(outcome="rejected").decision_rule is not None
+    assert heating.lead_unit.code == "enforcement"
+    # 4. wage arrears: an extension approved, the reply clock moved
+    ext = ExtensionRequest.objects.get(status="approved", order__category__name="拖欠农民工工资")
+    assert ext.new_due > ext.old_due and ext.order.reply_due == ext.new_due
+    # 5. staff phones call in trivial requests to one unit and rate them satisfied
+    staff = set(StaffPhone.objects.filter(unit__code=scenarios.GAMING_UNIT).values_list("phone", flat=True))
+    friendly = Callback.objects.filter(order__caller_phone__in=staff, unit__code=scenarios.GAMING_UNIT)
+    assert friendly.count() >= 5 and set(friendly.values_list("satisfaction", flat=True)) == {"satisfied"}
+    assert friendly.filter(resolved=False).exists()
+    assert Event.objects.filter(action="claim", order__caller_phone__in=staff).exists()
+    # 6. a private contract dispute screened out with advice
+    court = WorkOrder.objects.get(category__name="私人合同纠纷")
+    assert court.state == State.SCREENED_OUT and court.screen_reason == "litigation"
+    assert "法院" in Note.objects.get(order=court, kind="screening").text
+    # 7. thirty pothole reports within two days, merged into the first; every caller called back
+    main = WorkOrder.objects.get(address=scenarios.POTHOLE_ADDRESS, main_order__isnull=True)
+    merged = WorkOrder.objects.filter(main_order=main)
+    assert merged.count() == 29 and set(merged.values_list("state", flat=True)) == {State.MERGED}
+    times = [main.received_at, *merged.values_list("received_at", flat=True)]
+    assert max(times) - min(times) <= dt.timedelta(days=2)
+    assert Callback.objects.filter(order__in=[main, *merged], reached=True).count() == 30
+    # 8. one caller every day for a month, each order linked to the one before
+    dog = list(WorkOrder.objects.filter(caller_phone=scenarios.DOG_CALLER[1]).order_by("received_at"))
+    assert len(dog) == 30
+    assert [o.repeat_of_id for o in dog[1:]] == [o.pk for o in dog[:-1]]
+    # 9. a cluster of restaurant fumes complaints on one commercial street
+    fumes = WorkOrder.objects.filter(category__name="餐饮油烟噪声", address__contains=scenarios.FUMES_STREET)
+    assert fumes.count() >= 20
+
+
+def test_it_only_prints_the_logins_when_orders_exist_with_if_empty(district):
+    make_order(district)
+    out = StringIO()
+    call_command("demo", "--if-empty", "--taxonomy", "", stdout=out)
+    assert WorkOrder.objects.count() == 1
+    assert "跳过生成" in out.getvalue() and "wangfang" in out.getvalue()
+    with pytest.raises(CommandError, match="已有工单"):
+        call_command("demo", "--taxonomy", "", stdout=StringIO())
+    assert WorkOrder.objects.count() == 1
+    assert OrderReturn.objects.count() == 0
+
+
+def test_it_reuses_a_district_that_exists_without_orders(district):
+    out = StringIO()
+    call_command("demo", "--orders", "0", "--taxonomy", "", stdout=out)
+    assert WorkOrder.objects.filter(state=State.MERGED).count() == 29
+    out2 = StringIO()
+    call_command("demo", "--if-empty", "--taxonomy", "", stdout=out2)
+    assert "跳过生成" in out2.getvalue()
