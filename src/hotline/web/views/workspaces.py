@@ -119,9 +119,11 @@ def dispatch_board(request: HttpRequest) -> HttpResponse:
         qs = base.filter(state=State.RECEIVED).order_by("received_at")
     page = paginate(request, qs, 25)
     book = RuleBook.load()
+    machine = _board_suggestions([o.pk for o in page.object_list]) if tab == "received" else {}
     rows = []
     for order in page.object_list:
-        row: dict[str, Any] = {"order": order, "rule": book.lookup(order.category_id, order.area_id)}
+        row: dict[str, Any] = {"order": order, "rule": book.lookup(order.category_id, order.area_id),
+                               "machine": machine.get(order.pk)}
         if tab == "returned":
             row["ret"] = order.returns.filter(outcome=OrderReturn.Outcome.PENDING).select_related("unit", "suggested_unit", "rule_cited").first()
             row["previous_returns"] = order.return_count
@@ -134,6 +136,13 @@ def dispatch_board(request: HttpRequest) -> HttpResponse:
         "due_soon": due_soon(visible).count(),
     }
     return render(request, "web/dispatch.html", {"tab": tab, "page": page, "rows": rows, "counts": counts, "units": units})
+
+
+def _board_suggestions(order_ids: list[int]) -> dict[int, Any]:
+    """The triage service's routing decision per order (its reason and confidence)."""
+    from hotline.triage.pipeline import board_suggestions
+
+    return board_suggestions(order_ids)
 
 
 # ---- unit inbox -----------------------------------------------------------------------------------
