@@ -15,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.directory.roles import Role
-from hotline.orders.models import STATE_LABELS, Callback, Satisfaction, WorkOrder
+from hotline.orders.models import STATE_LABELS, WorkOrder
 from hotline.orders.selectors import orders_visible_to, overdue
 from hotline.orders.states import State
 
@@ -136,22 +136,6 @@ def period_bounds(request: HttpRequest) -> tuple[dt.date, dt.date]:
     return start, end
 
 
-def three_rates(callbacks: QuerySet[Callback]) -> dict[str, Any]:
-    """Response, resolution and satisfaction rates from valid callbacks (DESIGN.md defaults)."""
-    agg = callbacks.filter(valid=True).aggregate(
-        n=Count("id"), contacted=Count("id", filter=Q(contacted=True)), resolved=Count("id", filter=Q(resolved=True)),
-        satisfied=Count("id", filter=Q(satisfaction=Satisfaction.SATISFIED)),
-        basic=Count("id", filter=Q(satisfaction=Satisfaction.BASIC)),
-    )
-    n = agg["n"] or 0
-    if not n:
-        return {"n": 0, "response": None, "resolution": None, "satisfaction": None, "composite": None}
-    response, resolution = agg["contacted"] / n, agg["resolved"] / n
-    satisfaction = (agg["satisfied"] + 0.9 * agg["basic"]) / n
-    return {"n": n, "response": response, "resolution": resolution, "satisfaction": satisfaction,
-            "composite": 0.1 * response + 0.5 * resolution + 0.4 * satisfaction}
-
-
 @roles_required(Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER)
 def overview(request: HttpRequest) -> HttpResponse:
     """Counts by state, overdue, the three rates for the period, the busiest categories."""
@@ -168,10 +152,17 @@ def overview(request: HttpRequest) -> HttpResponse:
         .annotate(n=Count("id")).order_by("-n")[:10]
     )
     busiest = [(" / ".join(x for x in (r["category__parent__parent__name"], r["category__parent__name"], r["category__name"]) if x), r["n"]) for r in top]
-    rates = three_rates(Callback.objects.filter(at__gte=lo, at__lt=hi))
+    from hotline.assessment import services as assessment
+
+    summary = assessment.overview(start, end)
+    district = summary["district"]
+    rates = {"n": district["valid_callbacks"], "response": district["response_rate"],
+             "resolution": district["resolution_rate"], "satisfaction": district["satisfaction_rate"],
+             "composite": district["composite"]}
     context = {
         "start": start, "end": end, "state_rows": state_rows, "busiest": busiest, "rates": rates,
         "received": period.count(), "overdue": overdue(visible).count(),
+        "warnings": assessment.warnings_for(request.user)[:10],
         "open": visible.filter(state__in=[s.value for s in State if s not in {State.CLOSED, State.SCREENED_OUT, State.MERGED}]).count(),
     }
     return render(request, "web/overview.html", context)
