@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from enum import StrEnum
 
+from django.utils.translation import gettext_lazy as _
+
 
 class Role(StrEnum):
     AGENT = "agent"  # 坐席: takes calls, writes orders
@@ -17,16 +19,16 @@ class Role(StrEnum):
     SYSTEM = "system"  # the triage service and other automatic actors
 
 
-ROLE_LABELS: dict[Role, str] = {
-    Role.AGENT: "坐席",
-    Role.DISPATCHER: "派单员",
-    Role.HANDLER: "承办人",
-    Role.UNIT_HEAD: "承办单位负责人",
-    Role.REVIEWER: "审核员",
-    Role.CALLBACK: "回访员",
-    Role.SUPERVISOR: "督办领导",
-    Role.ADMIN: "系统管理员",
-    Role.SYSTEM: "系统（智能甄别）",
+ROLE_LABELS: dict[Role, object] = {
+    Role.AGENT: _("坐席"),
+    Role.DISPATCHER: _("派单员"),
+    Role.HANDLER: _("承办人"),
+    Role.UNIT_HEAD: _("承办单位负责人"),
+    Role.REVIEWER: _("审核员"),
+    Role.CALLBACK: _("回访员"),
+    Role.SUPERVISOR: _("督办领导"),
+    Role.ADMIN: _("系统管理员"),
+    Role.SYSTEM: _("系统（智能甄别）"),
 }
 
 # Roles that belong to a handling unit and act only on that unit's orders.

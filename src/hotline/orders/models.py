@@ -1,6 +1,6 @@
 """The work order and everything that happens to it.
 
-Only orders/actions.py writes these tables (the rule of the house). The Event table is the
+Only the actions (orders/actions/) write these tables (the rule of the house). The Event table is the
 trace (留痕): append-only, hash-chained per order, with the order holding its latest hash.
 """
 

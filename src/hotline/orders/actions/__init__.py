@@ -1,0 +1,98 @@
+"""The only code that changes a work order (the rule of the house).
+
+Each `do_<verb>(order_id, *, actor, ...)` runs in its own durable transaction: it locks the order
+row, asks policies.py whether the actor may act and states.py where the order goes, writes the
+order and exactly one hash-chained Event, and schedules side effects with on_commit. Anything
+not allowed raises a DomainError and changes nothing.
+
+The actions live in one module per concept (intake, centre, unit, callback, history) and share
+the machinery in _base; this package re-exports every public name, so callers write
+`from hotline.orders import actions` and `actions.do_sign(...)`.
+"""
+
+from ..models import WorkOrder
+from ._base import MIN_REASON_CHARS, rule_for, system_user
+from .callback import do_callback, do_callback_attempt, do_reopen
+from .centre import (
+    SCREEN_REASONS,
+    do_accept_return,
+    do_answer,
+    do_claim,
+    do_dispatch,
+    do_escalate,
+    do_joint,
+    do_merge,
+    do_reject_return,
+    do_restore,
+    do_return,
+    do_screen_out,
+)
+from .history import HistoryRecord, HistoryResult, do_import_history
+from .intake import BatchResult, CleanIntake, Intake, do_create, do_create_many, validate_intake
+from .unit import (
+    ALLOWED_EVIDENCE,
+    MAX_EVIDENCE_BYTES,
+    REDO_REASONS,
+    do_annotate,
+    do_approve,
+    do_approve_extension,
+    do_attach,
+    do_contact,
+    do_deny_extension,
+    do_progress,
+    do_redo,
+    do_reply,
+    do_request_extension,
+    do_sign,
+    do_supervise,
+    do_urge,
+    do_view_phone,
+)
+
+__all__ = [
+    "ALLOWED_EVIDENCE",
+    "BatchResult",
+    "CleanIntake",
+    "HistoryRecord",
+    "HistoryResult",
+    "Intake",
+    "MAX_EVIDENCE_BYTES",
+    "MIN_REASON_CHARS",
+    "REDO_REASONS",
+    "SCREEN_REASONS",
+    "WorkOrder",
+    "do_accept_return",
+    "do_annotate",
+    "do_answer",
+    "do_approve",
+    "do_approve_extension",
+    "do_attach",
+    "do_callback",
+    "do_callback_attempt",
+    "do_claim",
+    "do_contact",
+    "do_create",
+    "do_create_many",
+    "do_deny_extension",
+    "do_dispatch",
+    "do_escalate",
+    "do_import_history",
+    "do_joint",
+    "do_merge",
+    "do_progress",
+    "do_redo",
+    "do_reject_return",
+    "do_reopen",
+    "do_reply",
+    "do_request_extension",
+    "do_restore",
+    "do_return",
+    "do_screen_out",
+    "do_sign",
+    "do_supervise",
+    "do_urge",
+    "do_view_phone",
+    "rule_for",
+    "system_user",
+    "validate_intake",
+]

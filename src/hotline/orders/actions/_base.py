@@ -1,0 +1,223 @@
+"""Machinery every action shares: locking, permission and state checks, the event chain, clocks, the responsibility list."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.directory.models import Area, Category, ResponsibilityRule, Unit, User
+from hotline.directory.roles import Role
+from hotline.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+
+from .. import deadlines, policies, states, trace
+from ..models import (
+    Event,
+    OrderReturn,
+    WorkOrder,
+)
+from ..states import Action, State
+from ..validation import as_id
+
+A = Action
+MIN_REASON_CHARS = 5
+
+
+# ---- the machinery every action shares ------------------------------------------------------------
+
+
+def _role(actor: User) -> Role:
+    return Role(actor.role)
+
+
+def _lock(order_id: int) -> WorkOrder:
+    try:
+        return WorkOrder.objects.select_for_update().get(pk=as_id(order_id))
+    except (WorkOrder.DoesNotExist, ValueError, TypeError):
+        raise NotFound(_("工单不存在。")) from None
+
+
+def _check(order: WorkOrder, actor: User, action: Action) -> State:
+    """Refuse unless the actor may take `action` now; return the state it leads to."""
+    state = State(order.state)
+    role = _role(actor)
+    target = states.next_state(state, action)
+    co_ids: list[int] = []
+    if role in {Role.HANDLER, Role.UNIT_HEAD} and actor.unit_id not in (None, order.lead_unit_id):
+        co_ids = list(order.co_units.values_list("id", flat=True))
+    decision = policies.decide(
+        role=role, action=action, state=state, actor_unit_id=actor.unit_id, lead_unit_id=order.lead_unit_id,
+        co_unit_ids=co_ids,
+    )
+    if target is None:
+        raise InvalidTransition(
+            _("工单当前状态为“%(state)s”，不能执行此操作。") % {"state": order.state_label},
+            details={"state": order.state, "action": str(action)},
+        )
+    if not decision.allowed:
+        if decision.reason == "scope":
+            raise NotAllowed(_("这张工单不属于您所在的单位。"), details={"action": str(action)})
+        raise NotAllowed(_("您的角色无权执行此操作。"), details={"action": str(action), "reason": decision.reason})
+    return target
+
+
+def _append_event(
+    order: WorkOrder, actor: User | None, action: Action, from_state: str, to_state: str, at: dt.datetime,
+    data: dict[str, Any], *, role: str | None = None, imported: bool = False,
+) -> Event:
+    data = trace.canonical({k: v for k, v in data.items() if v not in (None, "", [], {})})
+    seq = order.event_seq + 1
+    prev = order.last_hash or trace.GENESIS
+    actor_role = role or (actor.role if actor else "")
+    digest = trace.event_hash(
+        prev_hash=prev, order_number=order.number, seq=seq, action=str(action), from_state=from_state,
+        to_state=to_state, actor_id=actor.pk if actor else None, actor_role=actor_role, at=at, data=data,
+    )
+    order.event_seq, order.last_hash = seq, digest
+    return Event(
+        order=order, seq=seq, action=str(action), from_state=from_state, to_state=to_state, actor=actor,
+        actor_role=actor_role, actor_unit_id=actor.unit_id if actor else None, at=at, data=data,
+        imported=imported, prev_hash=prev, hash=digest,
+    )
+
+
+def _finish(order: WorkOrder, actor: User, action: Action, target: State, now: dt.datetime, **data: Any) -> None:
+    """Move the order to `target`, write it and its one event."""
+    from_state = order.state
+    order.state = target.value
+    order.updated_at = now
+    event = _append_event(order, actor, action, from_state, target.value, now, data)
+    order.save()
+    event.save()
+
+
+def _reason(text: str, field: str = "note", *, min_chars: int = MIN_REASON_CHARS) -> str:
+    text = (text or "").strip()
+    if len(text) < min_chars:
+        raise InvalidInput(
+            _("请填写理由（至少%(n)d个字）。") % {"n": min_chars}, details={field: [_("理由过短。")]}
+        )
+    return text
+
+
+def _unit(unit_id: Any, field: str = "unit") -> Unit:
+    try:
+        unit = Unit.objects.get(pk=_int(unit_id, field), active=True)
+    except (Unit.DoesNotExist, InvalidInput):
+        raise InvalidInput(_("承办单位不存在或已停用。"), details={field: [_("请选择有效的承办单位。")]}) from None
+    if not unit.handles_orders:
+        raise InvalidInput(_("“%(u)s”不承办工单。") % {"u": unit.name}, details={field: [_("请选择承办单位。")]})
+    return unit
+
+
+def _units(ids: Iterable[Any], field: str = "co_units") -> list[Unit]:
+    if ids is None:
+        return []
+    if isinstance(ids, str | int) or not isinstance(ids, Iterable):
+        raise InvalidInput(_("参数格式不正确。"), details={field: [_("须为单位编号的列表。")]})
+    return [_unit(i, field) for i in dict.fromkeys(ids)]
+
+
+def _calendar(now: dt.datetime) -> deadlines.WorkCalendar:
+    return deadlines.load_calendar(timezone.localdate(now))
+
+
+def _later(old: dt.datetime | None, new: dt.datetime) -> dt.datetime:
+    # Deadlines never move backwards except by an approved extension (which moves them forward).
+    return new if old is None or new > old else old
+
+
+def _start_clocks(order: WorkOrder, now: dt.datetime, *, reply: bool = True) -> None:
+    clocks = deadlines.clocks_from(now, order.urgency, _calendar(now))
+    order.sign_due = _later(order.sign_due, clocks.sign_due)
+    order.contact_due = _later(order.contact_due, clocks.contact_due)
+    if reply:
+        order.reply_due = _later(order.reply_due, clocks.reply_due)
+
+
+def _assign(order: WorkOrder, lead: Unit, co_units: Sequence[Unit], now: dt.datetime) -> None:
+    if any(u.pk == lead.pk for u in co_units):
+        raise InvalidInput(_("主办单位不能同时是协办单位。"), details={"co_units": [_("请去掉主办单位。")]})
+    order.lead_unit = lead
+    order.dispatched_at = now
+    order.signed_at = None
+    order.dispatch_count += 1
+
+
+def _set_co_units(order: WorkOrder, co_units: Sequence[Unit]) -> None:
+    order.co_units.set(co_units)
+
+
+def _pending_return(order: WorkOrder) -> OrderReturn | None:
+    return order.returns.filter(outcome=OrderReturn.Outcome.PENDING).order_by("-at").first()
+
+
+def _close_return(order: WorkOrder, outcome: str, actor: User, now: dt.datetime, note: str,
+                  rule: ResponsibilityRule | None = None) -> OrderReturn | None:
+    ret = _pending_return(order)
+    if ret is not None:
+        ret.outcome, ret.decided_by, ret.decided_at, ret.decision_note = outcome, actor, now, note
+        ret.decision_rule = rule
+        ret.save()
+    return ret
+
+
+def rule_for(category: Category | None, area: Area | None, on: dt.date | None = None) -> ResponsibilityRule | None:
+    """The responsibility-list rule in force for a category and area: the most specific area
+    first (the area, its parents, then district-wide), then the category's parents."""
+    if category is None:
+        return None
+    on = on or timezone.localdate()
+    cats = category.lineage()
+    rules = list(
+        ResponsibilityRule.objects.filter(category__in=cats, effective_from__lte=on)
+        .exclude(effective_to__lte=on)
+        .select_related("lead_unit")
+    )
+    if not rules:
+        return None
+    areas: list[Area | None] = [*area.lineage(), None] if area is not None else [None]
+    for cat in cats:
+        for place in areas:
+            for rule in rules:
+                if rule.category_id == cat.pk and rule.area_id == (place.pk if place else None):
+                    return rule
+    return None
+
+
+def _basis(order: WorkOrder, lead: Unit) -> ResponsibilityRule | None:
+    """The rule an order's dispatch rests on: the one in force, if it names `lead` (a unit
+    the list does not name has the dispatcher's decision as its basis, not the list)."""
+    rule = rule_for(order.category, order.area)
+    return rule if rule is not None and rule.lead_unit_id == lead.pk else None
+
+
+def _rule(rule_id: Any) -> ResponsibilityRule | None:
+    if rule_id in (None, ""):
+        return None
+    try:
+        return ResponsibilityRule.objects.get(pk=_int(rule_id, "rule"))
+    except (ResponsibilityRule.DoesNotExist, InvalidInput):
+        raise InvalidInput(_("引用的权责清单条目不存在。"), details={"rule": [_("请选择有效的权责清单条目。")]}) from None
+
+
+
+def _int(value: Any, field: str) -> int:
+    number = as_id(value)
+    if number is None:
+        raise InvalidInput(_("参数格式不正确。"), details={field: [_("须为整数。")]})
+    return number
+
+
+# ---- the system's own actor ---------------------------------------------------------------------------
+
+
+def system_user() -> User:
+    """The account the triage service and other automatic steps act as."""
+    user, _created = User.objects.get_or_create(
+        username="system", defaults={"role": Role.SYSTEM.value, "display_name": "智能甄别", "is_active": False}
+    )
+    return user

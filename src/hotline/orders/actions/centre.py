@@ -1,0 +1,292 @@
+"""The district centre's decisions: dispatch, claim, answer, screen out, restore, merge, and the arbitration of returns."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.directory.models import Category, User
+from hotline.directory.roles import Role
+from hotline.errors import InvalidInput, NotAllowed
+
+from ..models import (
+    Note,
+    OrderReturn,
+    ReturnKind,
+    WorkOrder,
+)
+from ..states import State
+from ..validation import as_id
+from ._base import (
+    MIN_REASON_CHARS,
+    A,
+    _append_event,
+    _assign,
+    _basis,
+    _check,
+    _close_return,
+    _finish,
+    _int,
+    _lock,
+    _reason,
+    _role,
+    _rule,
+    _set_co_units,
+    _start_clocks,
+    _unit,
+    _units,
+    rule_for,
+)
+
+# ---- the district centre decides --------------------------------------------------------------------
+
+
+def do_dispatch(
+    order_id: int, *, actor: User, unit_id: int, co_unit_ids: Sequence[int] = (), category_id: int | None = None,
+    note: str = "", confidence: float | None = None,
+) -> WorkOrder:
+    """Send a received order to its lead unit (and co-units). The responsibility list decides:
+    a dispatcher who sends it elsewhere must say why; the triage service may not."""
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.DISPATCH)
+        now = timezone.now()
+        if category_id not in (None, ""):
+            category = Category.objects.filter(pk=_int(category_id, "category"), active=True).first()
+            if category is None:
+                raise InvalidInput(_("诉求分类不存在。"), details={"category": [_("请选择有效的分类。")]})
+            order.category = category
+        lead = _unit(unit_id)
+        co = _units(co_unit_ids)
+        rule = rule_for(order.category, order.area, timezone.localdate(now))
+        basis = "rule" if rule is not None and rule.lead_unit_id == lead.pk else "override"
+        if rule is None:
+            basis = "model" if _role(actor) is Role.SYSTEM else "manual"
+        if basis == "override":
+            if _role(actor) is Role.SYSTEM:
+                raise InvalidInput(_("智能派单只能按权责清单派给主办单位。"), details={"unit": [rule.label if rule else ""]})
+            if len((note or "").strip()) < MIN_REASON_CHARS:
+                raise InvalidInput(
+                    _("权责清单（%(rule)s）规定由“%(unit)s”主办；改派其他单位须说明理由。")
+                    % {"rule": rule.label if rule else "", "unit": rule.lead_unit.name if rule else ""},
+                    code="outside_responsibility_list",
+                    details={"unit": [_("不在权责清单规定的主办单位。")], "rule": rule.pk if rule else None},
+                )
+        _assign(order, lead, co, now)
+        order.rule = rule if basis == "rule" else None
+        _start_clocks(order, now)
+        _finish(order, actor, A.DISPATCH, target, now, unit=lead.pk, co_units=[u.pk for u in co],
+                rule=rule.pk if rule else None, basis=basis, note=(note or "").strip(), confidence=confidence,
+                category=order.category_id)
+        _set_co_units(order, co)
+    return order
+
+
+
+def do_claim(order_id: int, *, actor: User, note: str = "") -> WorkOrder:
+    """A unit claims an undispatched order as its own (主动认领)."""
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.CLAIM)
+        # A unit claims only what it can see: undispatched orders from the area it governs.
+        if order.area is None or order.area.unit_id != actor.unit_id:
+            raise NotAllowed(_("只能认领本单位辖区内的工单。"), details={"action": str(A.CLAIM)})
+        now = timezone.now()
+        unit = _unit(actor.unit_id)
+        _assign(order, unit, [], now)
+        _start_clocks(order, now)
+        _finish(order, actor, A.CLAIM, target, now, unit=unit.pk, note=(note or "").strip())
+    return order
+
+
+def do_answer(order_id: int, *, actor: User, answer: str) -> WorkOrder:
+    """Close a request answered on the line (a consultation the agent could answer)."""
+    answer = _reason(answer, "answer", min_chars=10)
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.ANSWER)
+        now = timezone.now()
+        Note.objects.create(order=order, kind=Note.Kind.ANSWER, text=answer, by=actor, at=now)
+        order.closed_at = now
+        _finish(order, actor, A.ANSWER, target, now, answer=answer)
+    return order
+
+
+SCREEN_REASONS = {
+    "litigation": "属于诉讼、仲裁、信访等法定途径解决的事项",
+    "emergency": "属于110/119/120/122紧急警情",
+    "private_interest": "为个人私利的不合理诉求",
+    "malicious": "恶意或辱骂性诉求",
+    "repeat": "重复诉求，已有答复",
+    "no_content": "无实质内容",
+    "out_of_scope": "不属于本区政务服务范围",
+}
+
+
+def do_screen_out(order_id: int, *, actor: User, reason: str, advice: str) -> WorkOrder:
+    """Decline a request outside the hotline's remit, telling the caller where to go."""
+    if reason not in SCREEN_REASONS:
+        raise InvalidInput(_("请选择不予受理的原因。"), details={"reason": [_("未知的原因。")]})
+    advice = _reason(advice, "advice")
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.SCREEN_OUT)
+        now = timezone.now()
+        Note.objects.create(order=order, kind=Note.Kind.SCREENING, text=advice, by=actor, at=now)
+        order.screen_reason = reason
+        order.closed_at = now
+        _finish(order, actor, A.SCREEN_OUT, target, now, reason=reason, advice=advice)
+    return order
+
+
+def do_restore(order_id: int, *, actor: User, note: str) -> WorkOrder:
+    """Take a screened-out request back in (on appeal, or when screening was wrong)."""
+    note = _reason(note)
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.RESTORE)
+        now = timezone.now()
+        previous = order.screen_reason
+        order.screen_reason = ""
+        order.closed_at = None
+        _finish(order, actor, A.RESTORE, target, now, note=note, previous_reason=previous)
+    return order
+
+
+def do_merge(order_id: int, *, actor: User, main_order_id: int, note: str = "", score: float | None = None) -> WorkOrder:
+    """Merge a duplicate into its main order. The main order gets an event too, so both
+    traces tell the story; the merged caller is still called back when the main order is."""
+    if as_id(order_id) is not None and as_id(order_id) == as_id(main_order_id):
+        raise InvalidInput(_("不能把工单合并到它自己。"), details={"main_order": [_("请选择另一张工单。")]})
+    with transaction.atomic(durable=True):
+        # Lock both rows in id order so two merges never deadlock.
+        first, second = sorted([_int(order_id, "order"), _int(main_order_id, "main_order")])
+        locked = {first: _lock(first), second: _lock(second)}
+        order, main = locked[_int(order_id, "order")], locked[_int(main_order_id, "main_order")]
+        target = _check(order, actor, A.MERGE)
+        if main.state in {State.MERGED, State.SCREENED_OUT}:
+            raise InvalidInput(_("主工单已合并或不予受理，不能作为主工单。"), details={"main_order": [main.number]})
+        now = timezone.now()
+        order.main_order = main
+        note = (note or "").strip()
+        _finish(order, actor, A.MERGE, target, now, main_order=main.number, note=note, score=score)
+        event = _append_event(main, actor, A.ANNOTATE, main.state, main.state, now,
+                              {"merged_in": order.number, "note": note})
+        main.updated_at = now
+        main.save(update_fields=["event_seq", "last_hash", "updated_at"])
+        event.save()
+    return order
+
+
+# ---- returns and arbitration ------------------------------------------------------------------------
+
+
+def do_return(
+    order_id: int, *, actor: User, kind: str, reason: str, suggested_unit_id: int | None = None,
+    rule_id: int | None = None,
+) -> WorkOrder:
+    """A unit returns an order it should not handle, with the kind of reason and, where it can,
+    the responsibility-list rule and the unit it thinks responsible."""
+    if kind not in ReturnKind.values:
+        raise InvalidInput(_("请选择回退类型。"), details={"kind": [_("未知的回退类型。")]})
+    reason = _reason(reason, "reason", min_chars=10)
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.RETURN)
+        now = timezone.now()
+        suggested = _unit(suggested_unit_id, "suggested_unit") if suggested_unit_id not in (None, "") else None
+        rule = _rule(rule_id)
+        OrderReturn.objects.create(order=order, unit_id=order.lead_unit_id, kind=kind, reason=reason,
+                                   suggested_unit=suggested, rule_cited=rule, by=actor, at=now)
+        order.return_count += 1
+        _finish(order, actor, A.RETURN, target, now, kind=kind, reason=reason, unit=order.lead_unit_id,
+                suggested_unit=suggested.pk if suggested else None, rule=rule.pk if rule else None)
+    return order
+
+
+def do_accept_return(
+    order_id: int, *, actor: User, unit_id: int, note: str, co_unit_ids: Sequence[int] = ()
+) -> WorkOrder:
+    """Agree with a return and send the order to a fixed unit (定点分派)."""
+    note = _reason(note)
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.ACCEPT_RETURN)
+        now = timezone.now()
+        lead, co = _unit(unit_id), _units(co_unit_ids)
+        if lead.pk == order.lead_unit_id:
+            raise InvalidInput(_("同意回退须改派给其他单位；如仍由原单位办理，请驳回回退。"), details={"unit": [lead.name]})
+        ret = _close_return(order, OrderReturn.Outcome.ACCEPTED, actor, now, note)
+        if ret is not None and ret.kind == ReturnKind.NO_AUTHORITY:
+            order.outside_authority = True
+        previous = order.lead_unit_id
+        _assign(order, lead, co, now)
+        order.rule = _basis(order, lead)
+        _start_clocks(order, now)
+        _finish(order, actor, A.ACCEPT_RETURN, target, now, unit=lead.pk, previous_unit=previous,
+                co_units=[u.pk for u in co], note=note)
+        _set_co_units(order, co)
+    return order
+
+
+def do_reject_return(order_id: int, *, actor: User, note: str, rule_id: int | None = None) -> WorkOrder:
+    """Refuse a return: the same unit keeps the order, citing the rule that makes it its own.
+    Its reply clock keeps running from the first dispatch (pushing back buys no time)."""
+    note = _reason(note)
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.REJECT_RETURN)
+        now = timezone.now()
+        rule = _rule(rule_id) or rule_for(order.category, order.area)
+        _close_return(order, OrderReturn.Outcome.REJECTED, actor, now, note, rule)
+        order.signed_at = None
+        order.dispatched_at = now
+        _start_clocks(order, now, reply=False)
+        _finish(order, actor, A.REJECT_RETURN, target, now, unit=order.lead_unit_id, note=note,
+                rule=rule.pk if rule else None)
+    return order
+
+
+def do_joint(order_id: int, *, actor: User, lead_unit_id: int, co_unit_ids: Sequence[int], note: str) -> WorkOrder:
+    """Arrange joint handling (联合处办): one lead unit, one or more co-units."""
+    note = _reason(note)
+    if not co_unit_ids:
+        raise InvalidInput(_("联合处办须指定至少一个协办单位。"), details={"co_units": [_("请选择协办单位。")]})
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.JOINT)
+        now = timezone.now()
+        lead, co = _unit(lead_unit_id, "lead_unit"), _units(co_unit_ids)
+        _close_return(order, OrderReturn.Outcome.JOINT, actor, now, note)
+        _assign(order, lead, co, now)
+        order.rule = _basis(order, lead)
+        _start_clocks(order, now)
+        _finish(order, actor, A.JOINT, target, now, unit=lead.pk, co_units=[u.pk for u in co], note=note)
+        _set_co_units(order, co)
+    return order
+
+
+def do_escalate(order_id: int, *, actor: User, unit_id: int, note: str) -> WorkOrder:
+    """Send an order beyond the unit's authority to the authority that can act (an airport's
+    flight-path complaint to the civil aviation authority). It no longer counts against the
+    unit that returned it and is listed as an institutional gap."""
+    note = _reason(note)
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.ESCALATE)
+        now = timezone.now()
+        unit = _unit(unit_id)
+        if unit.pk == order.lead_unit_id:
+            raise InvalidInput(_("提级须交给上级或有权处理的单位。"), details={"unit": [unit.name]})
+        _close_return(order, OrderReturn.Outcome.ESCALATED, actor, now, note)
+        previous = order.lead_unit_id
+        order.outside_authority = True
+        _assign(order, unit, [], now)
+        order.rule = _basis(order, unit)
+        _start_clocks(order, now)
+        _finish(order, actor, A.ESCALATE, target, now, unit=unit.pk, previous_unit=previous, note=note)
+        _set_co_units(order, [])
+    return order

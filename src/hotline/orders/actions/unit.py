@@ -1,0 +1,295 @@
+"""What the handling unit does (sign, contact, progress, evidence, extensions, reply) and the review of its reply."""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Any
+
+from django.conf import settings
+from django.core.files.base import ContentFile
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from hotline.directory.models import User
+from hotline.errors import Conflict, InvalidInput, InvalidTransition
+
+from .. import deadlines, procedures, states
+from ..models import (
+    Evidence,
+    ExtensionRequest,
+    Note,
+    Reply,
+    Review,
+    WorkOrder,
+)
+from ..states import Action, State
+from ._base import (
+    A,
+    _calendar,
+    _check,
+    _finish,
+    _int,
+    _later,
+    _lock,
+    _reason,
+    system_user,
+)
+
+# ---- the unit handles it ----------------------------------------------------------------------------
+
+
+def do_sign(order_id: int, *, actor: User) -> WorkOrder:
+    """The lead unit signs for a dispatched order and starts handling it."""
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.SIGN)
+        now = timezone.now()
+        order.signed_at = now
+        _finish(order, actor, A.SIGN, target, now, unit=actor.unit_id, late=bool(order.sign_due and now > order.sign_due))
+    return order
+
+
+def _note_action(action: Action, kind: str, order_id: int, actor: User, text: str, **extra: Any) -> WorkOrder:
+    text = _reason(text, "text", min_chars=2)
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, action)
+        now = timezone.now()
+        Note.objects.create(order=order, kind=kind, text=text, by=actor, unit_id=actor.unit_id, at=now)
+        if action is A.CONTACT and order.first_contact_at is None:
+            order.first_contact_at = now
+        if action is A.URGE:
+            order.urge_count += 1
+        if action is A.SUPERVISE:
+            order.supervised = extra.get("on", True)
+        _finish(order, actor, action, target, now, text=text, **extra)
+    return order
+
+
+def do_contact(order_id: int, *, actor: User, text: str, method: str = "phone") -> WorkOrder:
+    """Record contact with the caller (the first one stops the first-contact clock)."""
+    return _note_action(A.CONTACT, Note.Kind.CONTACT, order_id, actor, text, method=method)
+
+
+def do_progress(order_id: int, *, actor: User, text: str) -> WorkOrder:
+    """Record progress on site."""
+    return _note_action(A.PROGRESS, Note.Kind.PROGRESS, order_id, actor, text)
+
+
+def do_urge(order_id: int, *, actor: User, text: str) -> WorkOrder:
+    """Urge the unit (催办): the caller or the centre chases the order."""
+    return _note_action(A.URGE, Note.Kind.URGE, order_id, actor, text)
+
+
+def do_supervise(order_id: int, *, actor: User, text: str, on: bool = True) -> WorkOrder:
+    """Put an order under supervision (督办), or lift it, with an instruction."""
+    return _note_action(A.SUPERVISE, Note.Kind.SUPERVISION, order_id, actor, text, on=on)
+
+
+def do_annotate(order_id: int, *, actor: User, text: str) -> WorkOrder:
+    """Add a note to an order in any state."""
+    return _note_action(A.ANNOTATE, Note.Kind.ANNOTATION, order_id, actor, text)
+
+
+def do_view_phone(order_id: int, *, actor: User) -> str:
+    """A unit's person looks at the caller's full number (it is masked for units). The look
+    is an event in the trace; the number is returned."""
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.VIEW_PHONE)
+        now = timezone.now()
+        _finish(order, actor, A.VIEW_PHONE, target, now, unit=actor.unit_id)
+    return order.caller_phone
+
+
+ALLOWED_EVIDENCE = {
+    ".jpg": "photo", ".jpeg": "photo", ".png": "photo", ".webp": "photo", ".heic": "photo", ".gif": "photo",
+    ".pdf": "document", ".doc": "document", ".docx": "document", ".txt": "document", ".xls": "document",
+    ".xlsx": "document", ".mp3": "audio", ".m4a": "audio", ".amr": "audio", ".wav": "audio",
+}
+MAX_EVIDENCE_BYTES = 20 * 1024 * 1024
+
+
+def do_attach(order_id: int, *, actor: User, name: str, content: bytes, kind: str | None = None) -> Evidence:
+    """Attach a file to the trace (a site photo taken on a phone, a document, a recording)."""
+    name = (name or "").strip()[-200:] or "file"
+    ext = ("." + name.rsplit(".", 1)[-1].lower()) if "." in name else ""
+    if ext not in ALLOWED_EVIDENCE:
+        raise InvalidInput(_("不支持的文件类型：%(ext)s。") % {"ext": ext or name},
+                           details={"file": [_("请上传照片、PDF、Word、Excel或录音文件。")]})
+    if not content:
+        raise InvalidInput(_("文件是空的。"), details={"file": [_("请重新选择文件。")]})
+    if len(content) > MAX_EVIDENCE_BYTES:
+        raise InvalidInput(_("文件过大（不能超过20MB）。"), details={"file": [_("请压缩后再上传。")]})
+    kind = kind or ALLOWED_EVIDENCE[ext]
+    if kind not in Evidence.Kind.values:
+        raise InvalidInput(_("未知的材料类型。"), details={"kind": [kind]})
+    digest = hashlib.sha256(content).hexdigest()
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.ATTACH)
+        now = timezone.now()
+        evidence = Evidence(order=order, kind=kind, name=name, sha256=digest, size=len(content),
+                            uploaded_by=actor, uploaded_at=now)
+        evidence.file.save(f"{order.number}-{digest[:12]}{ext}", ContentFile(content), save=False)
+        evidence.save()
+        _finish(order, actor, A.ATTACH, target, now, evidence=evidence.pk, name=name, sha256=digest, kind=kind)
+    return evidence
+
+
+def do_request_extension(order_id: int, *, actor: User, days: int, reason: str) -> ExtensionRequest:
+    """Ask for more working days, with the reason (wage arrears without written evidence take
+    longer than five days to reconcile)."""
+    reason = _reason(reason, "reason", min_chars=10)
+    days = _int(days, "days")
+    if not 1 <= days <= settings.HOTLINE_MAX_EXTENSION_DAYS:
+        raise InvalidInput(_("延期天数须在1到%(n)d个工作日之间。") % {"n": settings.HOTLINE_MAX_EXTENSION_DAYS},
+                           details={"days": [_("天数超出范围。")]})
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.REQUEST_EXTENSION)
+        if order.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
+            raise Conflict(_("已有一份待审批的延期申请。"))
+        now = timezone.now()
+        req = ExtensionRequest.objects.create(order=order, unit_id=actor.unit_id, requested_by=actor,
+                                              requested_at=now, days=days, reason=reason)
+        _finish(order, actor, A.REQUEST_EXTENSION, target, now, request=req.pk, days=days, reason=reason)
+    return req
+
+
+def _decide_extension(order_id: int, actor: User, action: Action, note: str, days: int | None) -> ExtensionRequest:
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, action)
+        req = order.extensions.filter(status=ExtensionRequest.Status.PENDING).order_by("-requested_at").first()
+        if req is None:
+            raise InvalidTransition(_("没有待审批的延期申请。"))
+        now = timezone.now()
+        req.decided_by, req.decided_at, req.decision_note = actor, now, note
+        if action is A.APPROVE_EXTENSION:
+            granted = req.days if days in (None, "") else _int(days, "days")
+            if not 1 <= granted <= req.days:
+                raise InvalidInput(_("批准天数须在1到申请天数之间。"), details={"days": [str(req.days)]})
+            req.status = ExtensionRequest.Status.APPROVED
+            req.old_due = order.reply_due
+            base = order.reply_due or now
+            order.reply_due = deadlines.extend(base, granted, _calendar(base))
+            req.new_due = order.reply_due
+            req.days = granted
+            order.extension_days += granted
+        else:
+            req.status = ExtensionRequest.Status.DENIED
+        req.save()
+        _finish(order, actor, action, target, now, request=req.pk, days=req.days, note=note,
+                old_due=req.old_due, new_due=req.new_due)
+    return req
+
+
+def do_approve_extension(order_id: int, *, actor: User, note: str = "", days: int | None = None) -> ExtensionRequest:
+    """Approve the pending extension (all or part of the days asked); the reply clock moves."""
+    return _decide_extension(order_id, actor, A.APPROVE_EXTENSION, (note or "").strip(), days)
+
+
+def do_deny_extension(order_id: int, *, actor: User, note: str) -> ExtensionRequest:
+    """Deny the pending extension, with a reason."""
+    return _decide_extension(order_id, actor, A.DENY_EXTENSION, _reason(note), None)
+
+
+def do_reply(
+    order_id: int, *, actor: User, responder: str, process: str, outcome: str,
+    result: str = Reply.Result.RESOLVED, contacted_caller: bool = False,
+) -> Reply:
+    """Reply to the hotline. The category's procedure decides what a reply must contain; an
+    incomplete reply is refused with the list of what is missing. Under sampled review a reply
+    not drawn passes review at once, by the system, with that reason in the trace."""
+    if result not in Reply.Result.values:
+        raise InvalidInput(_("请选择办理结论。"), details={"result": [_("未知的办理结论。")]})
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.REPLY)
+        profile = procedures.profile_for(order)
+        fresh_evidence = order.evidence.filter(reply__isnull=True)
+        draft = procedures.Draft(responder=responder or "", process=process or "", outcome=outcome or "",
+                                 contacted_caller=contacted_caller, evidence_count=fresh_evidence.count())
+        gaps = procedures.reply_gaps(profile, draft, contact_recorded=order.first_contact_at is not None)
+        if gaps:
+            raise InvalidInput(
+                _("答复不完整：%(gaps)s") % {"gaps": " ".join(g.message for g in gaps)},
+                code="reply_incomplete", details={"missing": [g.code for g in gaps],
+                                                  "messages": [g.message for g in gaps]},
+            )
+        now = timezone.now()
+        if contacted_caller and order.first_contact_at is None:
+            order.first_contact_at = now
+        reply = Reply.objects.create(
+            order=order, unit_id=order.lead_unit_id, author=actor, responder=draft.responder.strip(), replied_at=now,
+            process=draft.process.strip(), outcome=draft.outcome.strip(), result=result,
+            contacted_caller=contacted_caller,
+            round=order.redo_count + 1,
+        )
+        fresh_evidence.update(reply=reply)
+        order.replied_at = now
+        drawn = procedures.drawn_for_review(profile, order.number, reply.round)
+        _finish(order, actor, A.REPLY, target, now, reply=reply.pk, round=reply.round, result=result,
+                late=bool(order.reply_due and now > order.reply_due), review="full" if drawn else "not_drawn")
+        if not drawn:
+            system = system_user()
+            Review.objects.create(order=order, reply=reply, reviewer=system, decision=Review.Decision.APPROVE,
+                                  note="抽样审核未抽中，自动通过", sampled=False, at=now)
+            after = states.next_state(State(order.state), A.APPROVE)
+            assert after is not None
+            _finish(order, system, A.APPROVE, after, now, reply=reply.pk, reason="sample_not_drawn")
+    return reply
+
+
+REDO_REASONS = {
+    "no_process": "未写明处办过程",
+    "no_outcome": "未写明办理结果",
+    "no_contact": "未与来电人联系",
+    "brush_off": "推诿，仅让来电人另寻途径",
+    "not_solved": "诉求未解决且未说明原因",
+    "no_evidence": "缺少现场证据",
+    "inconsistent": "答复与诉求不符",
+    "other": "其他",
+}
+
+
+def do_approve(order_id: int, *, actor: User, note: str = "") -> Review:
+    """Accept a reply: the order goes to callback."""
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.APPROVE)
+        now = timezone.now()
+        reply = order.replies.order_by("-round").first()
+        if reply is None:
+            raise InvalidTransition(_("没有可审核的答复。"))
+        note = (note or "").strip()
+        review = Review.objects.create(order=order, reply=reply, reviewer=actor, decision=Review.Decision.APPROVE,
+                                       note=note, sampled=True, at=now)
+        _finish(order, actor, A.APPROVE, target, now, reply=reply.pk, note=note)
+    return review
+
+
+def do_redo(order_id: int, *, actor: User, reasons: Sequence[str], note: str) -> Review:
+    """Reject a reply for redo (驳回重办), with the reasons; the unit has at least the redo limit
+    again to reply."""
+    reasons = list(dict.fromkeys(reasons or []))
+    unknown = [r for r in reasons if r not in REDO_REASONS]
+    if not reasons or unknown:
+        raise InvalidInput(_("请选择驳回理由。"), details={"reasons": unknown or [_("至少选择一项。")]})
+    note = _reason(note)
+    with transaction.atomic(durable=True):
+        order = _lock(order_id)
+        target = _check(order, actor, A.REDO)
+        now = timezone.now()
+        reply = order.replies.order_by("-round").first()
+        if reply is None:
+            raise InvalidTransition(_("没有可审核的答复。"))
+        review = Review.objects.create(order=order, reply=reply, reviewer=actor, decision=Review.Decision.REDO,
+                                       reasons=reasons, note=note, sampled=True, at=now)
+        order.redo_count += 1
+        order.reply_due = _later(order.reply_due, _calendar(now).add(now, settings.HOTLINE_REDO_LIMIT))
+        _finish(order, actor, A.REDO, target, now, reply=reply.pk, reasons=reasons, note=note)
+    return review
