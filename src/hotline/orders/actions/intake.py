@@ -173,13 +173,7 @@ def _triage_on_commit(orders: Sequence[WorkOrder]) -> None:
     def enqueue() -> None:
         from hotline.triage.tasks import enqueue_triage  # lazy: triage imports this module
 
-        if len(ids) == 1:
-            enqueue_triage(ids)
-            return
-        # An import batch queues a task per order: one commit for all of them instead of one
-        # each (on PostgreSQL every commit waits for the WAL flush). A failure still only logs.
-        with transaction.atomic():
-            enqueue_triage(ids)
+        enqueue_triage(ids)
 
     transaction.on_commit(enqueue)
 
