@@ -20,6 +20,8 @@ def _fast_hasher_and_media(tmp_path):
     # Password hashing would dominate the suite's time; uploads go to a temporary folder.
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
     settings.MEDIA_ROOT = str(tmp_path / "media")
+    # No test may pick up a model trained in a developer's ./var by `make run`.
+    settings.HOTLINE_MODEL_DIR = tmp_path / "models"
 
 
 @pytest.fixture

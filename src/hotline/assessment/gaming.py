@@ -13,7 +13,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Exists, F, OuterRef, Q
+from django.db.models import F, Q
 from django.utils.translation import gettext as _
 
 from hotline.directory.models import StaffPhone
@@ -23,6 +23,8 @@ from . import stats
 from .indicators import figures
 from .models import COUNTERS
 from .rates import config
+
+simple_categories = stats.simple_categories
 
 CHECKS = {
     "satisfaction_above_resolution": "满意率远高于解决率",
@@ -44,7 +46,12 @@ def _counted() -> Q:
 
 def check(first: dt.date, last: dt.date, *, unit_ids: list[int] | None = None) -> dict[int, list[dict[str, Any]]]:
     """The gaming checks that fire for each unit in days first..last (units with none fired
-    are absent)."""
+    are absent). Figures come from the daily aggregates (days not built yet, live)."""
+    with stats.memo():
+        return _check(first, last, unit_ids)
+
+
+def _check(first: dt.date, last: dt.date, unit_ids: list[int] | None) -> dict[int, list[dict[str, Any]]]:
     cfg = config()
     fired: dict[int, list[dict[str, Any]]] = defaultdict(list)
     totals = stats.unit_totals(first, last)
@@ -89,45 +96,56 @@ def check(first: dt.date, last: dt.date, *, unit_ids: list[int] | None = None) -
                     "resolution_before": prev_f["resolution_rate"], "resolution_now": now_f["resolution_rate"],
                     "valid_before": prev["valid"], "valid_now": c["valid"]}, []))
 
-    # Callers (or callback answerers) whose numbers are on the unit's own staff list.
-    staff = StaffPhone.objects.filter(unit_id=OuterRef("unit_id"))
-    staff_rows = (cbs.annotate(by_caller=Exists(staff.filter(phone=OuterRef("order__caller_phone"))),
-                               by_answerer=Exists(staff.filter(phone=OuterRef("phone"))))
-                  .filter(Q(by_caller=True) | Q(by_answerer=True))
-                  .values_list("unit_id", "order__number", "order__caller_phone", "phone", "satisfaction"))
-    per_unit: dict[int, list[tuple]] = defaultdict(list)
-    for row in staff_rows:
-        per_unit[row[0]].append(row)
-    names = {(s.unit_id, s.phone): s.name for s in StaffPhone.objects.filter(unit_id__in=list(per_unit))}
-    for unit_id, rows in per_unit.items():
-        if len(rows) < cfg["gaming_staff_min"]:
+    # Callers (or callback answerers) whose numbers are on the unit's own staff list. Callers are
+    # found through the orders' index on caller_phone; answers from another number come from the
+    # aggregates (OtherAnswerDay), so neither scans the period's callbacks.
+    staff_q = StaffPhone.objects.all()
+    if unit_ids is not None:
+        staff_q = staff_q.filter(unit_id__in=unit_ids)
+    names: dict[tuple[int, str], str] = {}
+    for s_unit, s_phone, s_name in staff_q.values_list("unit_id", "phone", "name"):
+        names[(s_unit, s_phone)] = s_name
+    per_unit: dict[int, dict[int, tuple]] = defaultdict(dict)
+    if names:
+        phones = {p for _u, p in names}
+        for pk, unit_id, number, caller, phone, sat in (
+                cbs.filter(order__caller_phone__in=phones)
+                .values_list("pk", "unit_id", "order__number", "order__caller_phone", "phone", "satisfaction")):
+            if (unit_id, caller) in names or (unit_id, phone) in names:
+                per_unit[unit_id][pk] = (number, caller, phone, sat)
+        answered = [r for r in stats.other_answers(first, last, phones=phones, unit_ids=unit_ids)
+                    if (r[1], r[4]) in names and r[0] not in per_unit[r[1]]]
+        numbers = dict(Callback.objects.filter(pk__in=[r[0] for r in answered])
+                       .values_list("pk", "order__number"))
+        for pk, unit_id, _day, caller, phone, sat in answered:
+            per_unit[unit_id][pk] = (numbers[pk], caller, phone, sat)
+    for unit_id, by_pk in per_unit.items():
+        rows = [by_pk[pk] for pk in sorted(by_pk)]
+        if not rows or len(rows) < cfg["gaming_staff_min"]:
             continue
-        phones = sorted({p for r in rows for p in (r[2], r[3]) if (unit_id, p) in names})
+        phones_of = sorted({p for r in rows for p in (r[1], r[2]) if (unit_id, p) in names})
         fired[unit_id].append(_fire("staff_callers", {
-            "orders": len(rows), "rated_satisfied": sum(1 for r in rows if r[4] == Satisfaction.SATISFIED),
-            "staff": [f"{names[(unit_id, p)] or ''} {mask(p)}".strip() for p in phones]}, [r[1] for r in rows][:20]))
+            "orders": len(rows), "rated_satisfied": sum(1 for r in rows if r[3] == Satisfaction.SATISFIED),
+            "staff": [f"{names[(unit_id, p)] or ''} {mask(p)}".strip() for p in phones_of]},
+            [r[0] for r in rows][:20]))
 
     # A few numbers calling the unit again and again with simple requests and always rating them
     # "satisfied". Real repeat callers call back because something is not solved (scenario 8), and
-    # real requests are not all simple: both keep honest units out.
-    repeat = cfg["gaming_cluster_repeat"]
-    simple = (Q(order__category__profile__review_mode="sample")
-              | Q(order__category__parent__profile__review_mode="sample")
-              | Q(order__category__parent__parent__profile__review_mode="sample"))
-    clusters = (cbs.filter(simple).exclude(order__caller_phone="").values("unit_id", "order__caller_phone")
-                .annotate(n=Count("pk"), x_sat=Count("pk", filter=Q(satisfaction=Satisfaction.SATISFIED)))
-                .filter(n__gte=repeat, x_sat__gte=F("n") * cfg["gaming_cluster_satisfied_share"])
-                .values_list("unit_id", "order__caller_phone", "x_sat"))
+    # real requests are not all simple: both keep honest units out. Summed from CallerDayStats.
+    share = cfg["gaming_cluster_satisfied_share"]
     by_unit: dict[int, list[tuple[str, int]]] = defaultdict(list)
-    for unit_id, phone, n in clusters:
-        by_unit[unit_id].append((phone, n))
+    for (unit_id, phone), (n, x_sat) in sorted(
+            stats.caller_totals(first, last, at_least=cfg["gaming_cluster_repeat"], unit_ids=unit_ids).items()):
+        if x_sat >= n * share:
+            by_unit[unit_id].append((phone, x_sat))
+    simple = Q(order__category_id__in=simple_categories())
     for unit_id, members in by_unit.items():
         total = sum(n for _p, n in members)
         if total < cfg["gaming_cluster_min_orders"]:
             continue
         phones = [p for p, _n in members]
         member_cbs = cbs.filter(simple, unit_id=unit_id, satisfaction=Satisfaction.SATISFIED,
-                                order__caller_phone__in=phones)
+                                order__caller_phone__in=phones).order_by("pk")
         satisfied = totals.get(unit_id, {}).get("satisfied", 0)
         fired[unit_id].append(_fire("satisfied_cluster", {
             "numbers": len(members), "orders": total, "simple_requests": total,

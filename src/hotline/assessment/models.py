@@ -12,6 +12,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from hotline.directory.models import Area, Category, Unit
+from hotline.orders.models import Callback
 
 COUNTERS = [
     # what happened to the unit's orders that day (by the day it happened)
@@ -101,6 +102,27 @@ class MixDayStats(models.Model):
         indexes = [models.Index(fields=["day", "unit", "category"])]
 
 
+class MixMonthStats(models.Model):
+    """MixDayStats summed by calendar month (`month` is its first day), so a year's case mix is
+    a few thousand rows. Invariant: each row is the sum of its month's MixDayStats rows, as of the
+    last rebuild touching that month; only months wholly inside the built range are read."""
+
+    unit = models.ForeignKey(Unit, null=True, on_delete=models.CASCADE, related_name="+")
+    month = models.DateField()
+    category = models.ForeignKey(Category, null=True, on_delete=models.CASCADE, related_name="+")
+    urgency = models.CharField(max_length=10)
+    received = models.PositiveIntegerField(default=0)
+    valid = models.PositiveIntegerField(default=0)
+    resolved = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+    basic = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("分类月统计")
+        verbose_name_plural = _("分类月统计")
+        indexes = [models.Index(fields=["month"])]
+
+
 class AreaDayStats(models.Model):
     """Valid callbacks by the orders' area and day (the three rates per area).
 
@@ -118,6 +140,46 @@ class AreaDayStats(models.Model):
         verbose_name = _("区域日统计")
         verbose_name_plural = _("区域日统计")
         indexes = [models.Index(fields=["day", "area"])]
+
+
+class CallerDayStats(models.Model):
+    """Valid, counted callbacks on simple-procedure categories (review by sample) by unit, day
+    and the order's caller phone: what the "few numbers, always satisfied" gaming check sums,
+    instead of grouping a year of callbacks at each page view.
+
+    Invariant: one row per (unit, day, phone); orders without a caller phone are left out. Which
+    categories are simple is read at rebuild time (change a review mode, then rebuild)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    phone = models.CharField(max_length=20)
+    callbacks = models.PositiveIntegerField(default=0)
+    satisfied = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("来电号码日统计")
+        verbose_name_plural = _("来电号码日统计")
+        indexes = [models.Index(fields=["day", "unit"])]
+
+
+class OtherAnswerDay(models.Model):
+    """One valid, counted callback answered from a number other than the caller's (a copy of the
+    few such callbacks, with their day), so the staff-phone check finds answers given from staff
+    phones without scanning a year of callbacks (Callback.phone has no index).
+
+    Invariant: one row per such callback of a built day; rewritten only by stats.rebuild()."""
+
+    callback = models.OneToOneField(Callback, on_delete=models.CASCADE, related_name="+")
+    unit = models.ForeignKey(Unit, on_delete=models.CASCADE, related_name="+")
+    day = models.DateField()
+    caller_phone = models.CharField(max_length=20, blank=True)
+    phone = models.CharField(max_length=20)
+    satisfaction = models.CharField(max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("他号作答回访")
+        verbose_name_plural = _("他号作答回访")
+        indexes = [models.Index(fields=["day", "unit"])]
 
 
 class StatsBuild(models.Model):

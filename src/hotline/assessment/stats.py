@@ -1,5 +1,5 @@
-"""Daily aggregates: computed from the orders' own tables, stored in UnitDayStats/MixDayStats,
-and read back as sums for any period.
+"""Daily aggregates: computed from the orders' own tables, stored in UnitDayStats/MixDayStats
+(and, for the gaming checks, CallerDayStats/OtherAnswerDay), and read back as sums for any period.
 
 `compute(first, last)` derives the counters of a range of local days with a dozen grouped
 queries; `rebuild(first, last)` stores them (a django-tasks task and `hotline assess --rebuild`
@@ -24,6 +24,7 @@ from django.db.models.fields.json import KT
 from django.db.models.functions import Cast, TruncDate
 from django.utils import timezone
 
+from hotline.directory.models import Category, ReviewMode, Unit, UnitKind
 from hotline.orders.models import (
     Callback,
     Event,
@@ -37,7 +38,16 @@ from hotline.orders.models import (
     WorkOrder,
 )
 
-from .models import COUNTERS, AreaDayStats, MixDayStats, StatsBuild, UnitDayStats
+from .models import (
+    COUNTERS,
+    AreaDayStats,
+    CallerDayStats,
+    MixDayStats,
+    MixMonthStats,
+    OtherAnswerDay,
+    StatsBuild,
+    UnitDayStats,
+)
 
 MIX_COUNTERS = ["received", "valid", "resolved", "satisfied", "basic"]
 AREA_COUNTERS = ["valid", "contacted", "resolved", "satisfied", "basic"]
@@ -48,12 +58,19 @@ SHORT_RANGE_DAYS = 7
 UnitKey = tuple[int, dt.date]
 MixKey = tuple[int | None, dt.date, int | None, str]
 AreaKey = tuple[int | None, dt.date]
+CallerKey = tuple[int, dt.date, str]
+# (callback id, unit, day, caller phone, answering phone, satisfaction)
+OtherAnswer = tuple[int, int, dt.date, str, str, str]
 
 
 class Computed(NamedTuple):
     units: dict[UnitKey, dict[str, int]]
     mix: dict[MixKey, dict[str, int]]
     areas: dict[AreaKey, dict[str, int]]
+    # gaming checks: simple requests' callbacks per caller phone [callbacks, satisfied], and
+    # the callbacks answered from another number
+    callers: dict[CallerKey, list[int]] = {}
+    answers: list[OtherAnswer] = []
 
 
 def _tz() -> ZoneInfo:
@@ -136,7 +153,10 @@ _memo: contextvars.ContextVar[dict[tuple[dt.date, dt.date], Computed] | None] = 
 @contextlib.contextmanager
 def memo() -> Iterator[None]:
     """Within this block a live range is computed once, however many tables ask for it (one page
-    view asks for units, case mix and areas)."""
+    view asks for units, case mix and areas). Nested blocks share the outer one's results."""
+    if _memo.get() is not None:
+        yield
+        return
     token = _memo.set({})
     try:
         yield
@@ -160,6 +180,13 @@ def counted_q() -> Q:
     units are listed by id, which keeps the unit table out of the join."""
     authorities = list(Unit.objects.filter(kind=UnitKind.AUTHORITY).values_list("pk", flat=True))
     return Q(order__outside_authority=False) | Q(unit_id__in=authorities)
+
+
+def simple_categories() -> list[int]:
+    """Categories whose procedure is reviewed by sample (consultations and other simple matters),
+    resolved in Python once so the callback query does not join the category tree."""
+    cats = list(Category.objects.select_related("profile", "parent__profile", "parent__parent__profile"))
+    return [c.pk for c in cats if (p := c.effective_profile()) is not None and p.review_mode == ReviewMode.SAMPLE]
 
 
 def _compute(first: dt.date, last: dt.date) -> Computed:
@@ -276,6 +303,16 @@ def _compute(first: dt.date, last: dt.date) -> Computed:
         areas[(row["order__area"], row["d"])] = {
             "valid": row["x_valid"], "contacted": row["x_contacted"], "resolved": row["x_resolved"],
             "satisfied": row["x_sat"], "basic": row["x_basic"]}
+    # Gaming checks: the same few numbers rating simple requests, and answers from other numbers.
+    callers: dict[CallerKey, list[int]] = {}
+    for row in (cbs.filter(Q(valid=True, order__category_id__in=simple_categories()) & counted)
+                .exclude(order__caller_phone="").values("unit", "order__caller_phone")
+                .annotate(d=_day("at"), n=Count("pk"), x_sat=_count(satisfaction=Satisfaction.SATISFIED))
+                .values_list("unit", "d", "order__caller_phone", "n", "x_sat")):
+        callers[(row[0], row[1], row[2])] = [row[3], row[4]]
+    answers: list[OtherAnswer] = list(
+        cbs.filter(Q(valid=True) & counted).exclude(phone="").exclude(phone=F("order__caller_phone"))
+        .annotate(d=_day("at")).values_list("pk", "unit", "d", "order__caller_phone", "phone", "satisfaction"))
     by_pk = Q(pk__in=events.values("order_id")) if short else Q()
     for row in (WorkOrder.objects.filter(by_pk, received_at__gte=lo, received_at__lt=hi).values("category", "urgency")
                 .annotate(d=_day("received_at"), n=Count("pk")).values("category", "urgency", "d", "n")):
@@ -293,7 +330,7 @@ def _compute(first: dt.date, last: dt.date) -> Computed:
     notes = (Note.objects.filter(active, at__gte=lo, at__lt=hi, kind__in=[Note.Kind.PROGRESS, Note.Kind.CONTACT])
              .values("unit").annotate(d=_day("at"), n=Count("pk")).values("unit", "d", "n"))
     add(notes, "unit", {"n": "notes"})
-    return Computed(dict(units), dict(mix), dict(areas))
+    return Computed(dict(units), dict(mix), dict(areas), callers, answers)
 
 
 def rebuild(first: dt.date, last: dt.date) -> dict[str, int]:
@@ -303,11 +340,19 @@ def rebuild(first: dt.date, last: dt.date) -> dict[str, int]:
     last = min(last, timezone.localdate() - dt.timedelta(days=1))
     if first > last:
         return {"unit_rows": 0, "mix_rows": 0}
-    units, mix, areas = compute(first, last)
+    units, mix, areas, callers, answers = compute(first, last)
     with transaction.atomic():
         UnitDayStats.objects.filter(day__gte=first, day__lte=last).delete()
         MixDayStats.objects.filter(day__gte=first, day__lte=last).delete()
         AreaDayStats.objects.filter(day__gte=first, day__lte=last).delete()
+        CallerDayStats.objects.filter(day__gte=first, day__lte=last).delete()
+        OtherAnswerDay.objects.filter(day__gte=first, day__lte=last).delete()
+        CallerDayStats.objects.bulk_create(
+            [CallerDayStats(unit_id=u, day=d, phone=p, callbacks=n, satisfied=x) for (u, d, p), (n, x) in callers.items()],
+            batch_size=2000)
+        OtherAnswerDay.objects.bulk_create(
+            [OtherAnswerDay(callback_id=pk, unit_id=u, day=d, caller_phone=cp or "", phone=p, satisfaction=sat)
+             for pk, u, d, cp, p, sat in answers], batch_size=2000)
         AreaDayStats.objects.bulk_create(
             [AreaDayStats(area_id=a, day=d, **c) for (a, d), c in areas.items()], batch_size=2000)
         UnitDayStats.objects.bulk_create(
@@ -315,6 +360,7 @@ def rebuild(first: dt.date, last: dt.date) -> dict[str, int]:
         MixDayStats.objects.bulk_create(
             [MixDayStats(unit_id=u, day=d, category_id=cat, urgency=urg, **c) for (u, d, cat, urg), c in mix.items()],
             batch_size=2000)
+        _roll_up_months(first, last)
         mark, _ = StatsBuild.objects.select_for_update().get_or_create(key="default")
         if mark.built_through is None or (first <= mark.built_through + dt.timedelta(days=1) and last > mark.built_through):
             mark.built_through = last
@@ -323,6 +369,28 @@ def rebuild(first: dt.date, last: dt.date) -> dict[str, int]:
         mark.built_at = timezone.now()
         mark.save()
     return {"unit_rows": len(units), "mix_rows": len(mix)}
+
+
+def _month_start(day: dt.date) -> dt.date:
+    return day.replace(day=1)
+
+
+def _next_month(day: dt.date) -> dt.date:
+    return (day.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
+
+
+def _roll_up_months(first: dt.date, last: dt.date) -> None:
+    """Re-sum the case-mix month rows of every month that days first..last touch."""
+    month = _month_start(first)
+    while month <= last:
+        nxt = _next_month(month)
+        MixMonthStats.objects.filter(month=month).delete()
+        rows = (MixDayStats.objects.filter(day__gte=month, day__lt=nxt).values("unit", "category", "urgency")
+                .annotate(**{f"x_{c}": Sum(c) for c in MIX_COUNTERS}))
+        MixMonthStats.objects.bulk_create(
+            [MixMonthStats(unit_id=r["unit"], month=month, category_id=r["category"], urgency=r["urgency"],
+                           **{c: r[f"x_{c}"] or 0 for c in MIX_COUNTERS}) for r in rows], batch_size=2000)
+        month = nxt
 
 
 def rebuild_all(*, until: dt.date | None = None) -> dict[str, int]:
@@ -407,11 +475,23 @@ def mix_totals(first: dt.date, last: dt.date, *, by_day: bool = False) -> dict[t
     keys = ["unit", "day", "category", "urgency"] if by_day else ["unit", "category", "urgency"]
     out: dict[tuple, dict[str, int]] = defaultdict(lambda: dict.fromkeys(MIX_COUNTERS, 0))
     if stored is not None:
-        for row in (MixDayStats.objects.filter(day__gte=stored[0], day__lte=stored[1]).values(*keys)
-                    .annotate(**{c: Sum(c) for c in MIX_COUNTERS})):
-            bucket = out[tuple(row[k] for k in keys)]
-            for c in MIX_COUNTERS:
-                bucket[c] += row[c] or 0
+        # Whole months from the month table (not when asked day by day), the edges day by day.
+        lo, hi = stored
+        head = _month_start(lo) if lo.day == 1 else _next_month(lo)
+        tail = head
+        while not by_day and _next_month(tail) - dt.timedelta(days=1) <= hi:
+            tail = _next_month(tail)
+        parts = []
+        if tail > head:
+            parts.append(MixMonthStats.objects.filter(month__gte=head, month__lt=tail))
+            parts.append(MixDayStats.objects.filter(Q(day__gte=lo, day__lt=head) | Q(day__gte=tail, day__lte=hi)))
+        else:
+            parts.append(MixDayStats.objects.filter(day__gte=lo, day__lte=hi))
+        for qs in parts:
+            for row in qs.values(*keys).annotate(**{f"x_{c}": Sum(c) for c in MIX_COUNTERS}):
+                bucket = out[tuple(row[k] for k in keys)]
+                for c in MIX_COUNTERS:
+                    bucket[c] += row[f"x_{c}"] or 0
     for a, b in live:
         mix = compute(a, b).mix
         for (u, d, cat, urg), counters in mix.items():
@@ -435,3 +515,53 @@ def area_totals(first: dt.date, last: dt.date) -> dict[int | None, dict[str, int
             for c, v in counters.items():
                 out[area][c] += v
     return dict(out)
+
+
+def caller_totals(first: dt.date, last: dt.date, *, at_least: int,
+                  unit_ids: list[int] | None = None) -> dict[tuple[int, str], list[int]]:
+    """Simple requests' valid callbacks per (unit, caller phone) over days first..last, as
+    [callbacks, satisfied], for the pairs with at least `at_least` callbacks (pairs with fewer
+    are left out, which keeps a year's one-off callers out of the answer)."""
+    stored, live = _split(first, last)
+    live_rows: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    for a, b in live:
+        for (u, _d, phone), (n, x) in compute(a, b).callers.items():
+            if unit_ids is None or u in unit_ids:
+                cell = live_rows[(u, phone)]
+                cell[0] += n
+                cell[1] += x
+    out: dict[tuple[int, str], list[int]] = defaultdict(lambda: [0, 0])
+    if stored is not None:
+        # A pair can reach `at_least` only if its stored days hold at least that minus the most
+        # any pair gained live.
+        need = max(1, at_least - max((n for n, _x in live_rows.values()), default=0))
+        qs = CallerDayStats.objects.filter(day__gte=stored[0], day__lte=stored[1])
+        if unit_ids is not None:
+            qs = qs.filter(unit_id__in=unit_ids)
+        for u, phone, n, x in (qs.values("unit", "phone").annotate(n=Sum("callbacks"), x=Sum("satisfied"))
+                               .filter(n__gte=need).values_list("unit", "phone", "n", "x")):
+            out[(u, phone)] = [n, x]
+    for key, (n, x) in live_rows.items():
+        out[key][0] += n
+        out[key][1] += x
+    return {k: v for k, v in out.items() if v[0] >= at_least}
+
+
+def other_answers(first: dt.date, last: dt.date, *, phones: Iterable[str] | None = None,
+                  unit_ids: list[int] | None = None) -> list[OtherAnswer]:
+    """The valid, counted callbacks of days first..last answered from a number other than the
+    caller's (optionally only those answered from `phones`), ordered by callback id."""
+    stored, live = _split(first, last)
+    wanted = set(phones) if phones is not None else None
+    out: list[OtherAnswer] = []
+    if stored is not None:
+        qs = OtherAnswerDay.objects.filter(day__gte=stored[0], day__lte=stored[1])
+        if wanted is not None:
+            qs = qs.filter(phone__in=wanted)
+        if unit_ids is not None:
+            qs = qs.filter(unit_id__in=unit_ids)
+        out.extend(qs.values_list("callback_id", "unit_id", "day", "caller_phone", "phone", "satisfaction"))
+    for a, b in live:
+        out.extend(r for r in compute(a, b).answers
+                   if (wanted is None or r[4] in wanted) and (unit_ids is None or r[1] in unit_ids))
+    return sorted(out)
