@@ -80,14 +80,10 @@ class UnitDayStats(models.Model):
         indexes = [models.Index(fields=["day", "unit"])]
 
 
-class MixDayStats(models.Model):
-    """Valid callbacks by unit, day, category and urgency (the case mix behind the difficulty
-    adjustment), and intake volume by category (rows with no unit).
-
-    Invariant: one row per (unit, day, category, urgency)."""
+class MixCounts(models.Model):
+    """The case-mix counters shared by the daily and monthly tables."""
 
     unit = models.ForeignKey(Unit, null=True, on_delete=models.CASCADE, related_name="+")
-    day = models.DateField()
     category = models.ForeignKey(Category, null=True, on_delete=models.CASCADE, related_name="+")
     urgency = models.CharField(max_length=10)
     received = models.PositiveIntegerField(default=0)
@@ -97,25 +93,29 @@ class MixDayStats(models.Model):
     basic = models.PositiveIntegerField(default=0)
 
     class Meta:
+        abstract = True
+
+
+class MixDayStats(MixCounts):
+    """Valid callbacks by unit, day, category and urgency (the case mix behind the difficulty
+    adjustment), and intake volume by category (rows with no unit).
+
+    Invariant: one row per (unit, day, category, urgency)."""
+
+    day = models.DateField()
+
+    class Meta:
         verbose_name = _("分类日统计")
         verbose_name_plural = _("分类日统计")
         indexes = [models.Index(fields=["day", "unit", "category"])]
 
 
-class MixMonthStats(models.Model):
+class MixMonthStats(MixCounts):
     """MixDayStats summed by calendar month (`month` is its first day), so a year's case mix is
     a few thousand rows. Invariant: each row is the sum of its month's MixDayStats rows, as of the
     last rebuild touching that month; only months wholly inside the built range are read."""
 
-    unit = models.ForeignKey(Unit, null=True, on_delete=models.CASCADE, related_name="+")
     month = models.DateField()
-    category = models.ForeignKey(Category, null=True, on_delete=models.CASCADE, related_name="+")
-    urgency = models.CharField(max_length=10)
-    received = models.PositiveIntegerField(default=0)
-    valid = models.PositiveIntegerField(default=0)
-    resolved = models.PositiveIntegerField(default=0)
-    satisfied = models.PositiveIntegerField(default=0)
-    basic = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("分类月统计")
