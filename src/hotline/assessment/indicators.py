@@ -239,6 +239,13 @@ def _district_days(first: dt.date, last: dt.date) -> dict[dt.date, dict[str, int
     return dict(out)
 
 
+def district_figures(period_start: dt.date, period_end: dt.date) -> dict[str, Any]:
+    """The district's own rates and process indicators for a period (the supervisor's dashboard),
+    without the per-unit tables, rankings and warnings that `overview` adds."""
+    with stats.memo():
+        return figures(_sum(list(stats.unit_totals(period_start, period_end).values())), config())
+
+
 def overview(period_start: dt.date, period_end: dt.date) -> dict[str, Any]:
     """Everything the overview page and the supervisor's dashboard show for a period: the
     district's figures, each group's, each unit's (ranked within its group), and warnings."""

@@ -154,8 +154,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     busiest = [(" / ".join(x for x in (r["category__parent__parent__name"], r["category__parent__name"], r["category__name"]) if x), r["n"]) for r in top]
     from hotline.assessment import services as assessment
 
-    summary = assessment.overview(start, end)
-    district = summary["district"]
+    district = assessment.district_figures(start, end)
     rates = {"n": district["valid_callbacks"], "response": district["response_rate"],
              "resolution": district["resolution_rate"], "satisfaction": district["satisfaction_rate"],
              "composite": district["composite"]}
