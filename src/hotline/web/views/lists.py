@@ -151,7 +151,8 @@ def overview(request: HttpRequest) -> HttpResponse:
         period.exclude(category__isnull=True).values("category__parent__parent__name", "category__parent__name", "category__name")
         .annotate(n=Count("id")).order_by("-n")[:10]
     )
-    busiest = [(" / ".join(x for x in (r["category__parent__parent__name"], r["category__parent__name"], r["category__name"]) if x), r["n"]) for r in top]
+    # "一级 · 三级" keeps the chart's labels short enough to read.
+    busiest = [(" · ".join(x for x in (r["category__parent__parent__name"] or r["category__parent__name"], r["category__name"]) if x), r["n"]) for r in top]
     from hotline.assessment import services as assessment
 
     district = assessment.district_figures(start, end)
