@@ -50,3 +50,9 @@ def test_catalogue_is_compiled():
     with translation.override("en"):
         assert translation.gettext("工单不存在。") == "The work order does not exist."
         assert translation.ngettext("重办%(n)s次", "重办%(n)s次", 2) % {"n": 2} == "Redone 2 times"
+
+
+def test_an_english_browser_still_gets_chinese_until_the_user_chooses(client, district):
+    client.force_login(district.people["chengang"])
+    html = client.get("/dispatch/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
+    assert "派单工作台" in html
