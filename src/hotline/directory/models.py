@@ -7,7 +7,7 @@ import datetime as dt
 
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -289,9 +289,14 @@ class ResponsibilityRule(models.Model):
 
     def save(self, *args: object, **kwargs: object) -> None:
         # Validation only (no side effects): a conflicting rule must never reach the table,
-        # whether it comes from the admin, the demo, an import or a script.
-        self.clean()
-        super().save(*args, **kwargs)  # type: ignore[arg-type]
+        # whether it comes from the admin, the demo, an import or a script. The category row is
+        # locked first, so two people saving rules for one category at the same moment check
+        # and insert one after the other (bulk_create bypasses this, as it bypasses save()).
+        with transaction.atomic():
+            if self.category_id is not None:
+                Category.objects.select_for_update().filter(pk=self.category_id).exists()
+            self.clean()
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
 
 
 class CalendarDay(models.Model):
