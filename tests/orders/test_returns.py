@@ -104,3 +104,17 @@ def test_it_refuses_a_second_return_while_the_first_is_pending(district):
     with pytest.raises(InvalidTransition):
         actions.do_return(oid, actor=d.people["liqiang"], kind="not_remit", reason="再次回退：不属于本街道职责")
     assert OrderReturn.objects.filter(order_id=oid).count() == 1
+
+
+def test_a_rejection_cannot_cite_a_rule_about_another_matter(district):
+    d = district
+    oid = bring_to(d, State.RETURNED)
+    order = WorkOrder.objects.get(pk=oid)
+    foreign = next(r for name, r in d.rules.items() if r.category_id != order.category_id and "@" not in name)
+    before = order.event_seq
+    with pytest.raises(InvalidInput):
+        actions.do_reject_return(oid, actor=d.people["chengang"], note="按权责清单由原单位办理", rule_id=foreign.pk)
+    assert WorkOrder.objects.get(pk=oid).event_seq == before
+    own = actions.rule_for(order.category, order.area)
+    actions.do_reject_return(oid, actor=d.people["chengang"], note="按权责清单由原单位办理", rule_id=own.pk if own else None)
+    assert WorkOrder.objects.get(pk=oid).state == State.DISPATCHED

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.directory.models import Category, User
+from hotline.directory.models import Category, ResponsibilityRule, User
 from hotline.directory.roles import Role
 from hotline.errors import InvalidInput, NotAllowed
 
@@ -241,6 +241,9 @@ def do_reject_return(order_id: int, *, actor: User, note: str, rule_id: int | No
         target = _check(order, actor, A.REJECT_RETURN)
         now = timezone.now()
         rule = _rule(rule_id) or rule_for(order.category, order.area)
+        if rule is not None and rule_id not in (None, "") and not _rule_covers(rule, order):
+            raise InvalidInput(_("引用的权责清单条目与本工单的分类或区域不符。"),
+                               details={"rule": [rule.label]})
         _close_return(order, OrderReturn.Outcome.REJECTED, actor, now, note, rule)
         order.signed_at = None
         order.dispatched_at = now
@@ -248,6 +251,14 @@ def do_reject_return(order_id: int, *, actor: User, note: str, rule_id: int | No
         _finish(order, actor, A.REJECT_RETURN, target, now, unit=order.lead_unit_id, note=note,
                 rule=rule.pk if rule else None)
     return order
+
+
+def _rule_covers(rule: ResponsibilityRule, order: WorkOrder) -> bool:
+    """Whether a cited rule speaks about this order: its category or an ancestor, and its area
+    (or an ancestor), or district-wide."""
+    categories = {c.pk for c in order.category.lineage()} if order.category else set()
+    areas = {a.pk for a in order.area.lineage()} if order.area else set()
+    return rule.category_id in categories and (rule.area_id is None or rule.area_id in areas)
 
 
 def do_joint(order_id: int, *, actor: User, lead_unit_id: int, co_unit_ids: Sequence[int], note: str) -> WorkOrder:
