@@ -6,7 +6,7 @@ actions' DomainErrors into errors beside the fields."""
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -99,15 +99,17 @@ REGISTRY: dict[Action, ActionSpec] = {
 }
 
 
-def allowed_actions(order: WorkOrder, user: User, co_unit_ids: list[int] | None = None) -> list[Action]:
-    """The actions this person may take on this order now, in the registry's order."""
+def allowed_actions(order: WorkOrder, user: User, co_unit_ids: list[int] | None = None,
+                    candidates: Iterable[Action] = REGISTRY) -> list[Action]:
+    """The actions (of `candidates`, the registry's by default) this person may take on this
+    order now, in the candidates' order."""
     if not user.is_authenticated:
         return []
     role = Role(user.role)
     state = states.State(order.state)
     co = co_unit_ids if co_unit_ids is not None else list(order.co_units.values_list("id", flat=True))
     out = []
-    for action in REGISTRY:
+    for action in candidates:
         if states.next_state(state, action) is None:
             continue
         if policies.decide(role=role, action=action, state=state, actor_unit_id=user.unit_id,

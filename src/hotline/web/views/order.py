@@ -80,7 +80,7 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
         "order": order,
         "phone": phone_for(user, order),
         "phone_masked": not shows_full_phone(user),
-        "can_view_phone": Action.VIEW_PHONE in _phone_actions(order, user, co_units),
+        "can_view_phone": bool(allowed_actions(order, user, [u.pk for u in co_units], [Action.VIEW_PHONE])),  # type: ignore[arg-type]
         "co_units": co_units,
         "timeline": _timeline(order),
         "replies": order.replies.select_related("unit").prefetch_related("evidence", "reviews").order_by("round"),
@@ -97,18 +97,6 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
         "history": WorkOrder.objects.filter(caller_phone=order.caller_phone).exclude(pk=order.pk).order_by("-received_at")[:10]
         if order.caller_phone and shows_full_phone(user) else [],
     }
-
-
-def _phone_actions(order: WorkOrder, user: Any, co_units: list[Any]) -> list[Action]:
-    from hotline.directory.roles import Role
-    from hotline.orders import policies, states
-
-    state = State(order.state)
-    if states.next_state(state, Action.VIEW_PHONE) is None:
-        return []
-    decision = policies.decide(role=Role(user.role), action=Action.VIEW_PHONE, state=state, actor_unit_id=user.unit_id,
-                               lead_unit_id=order.lead_unit_id, co_unit_ids=[u.pk for u in co_units])
-    return [Action.VIEW_PHONE] if decision.allowed else []
 
 
 def _initial(action: Action, order: WorkOrder, user: Any) -> dict[str, Any]:
