@@ -17,7 +17,7 @@ from tests.orders.loop import cst, frozen
 
 @pytest.fixture
 def cal(db) -> deadlines.WorkCalendar:
-    return deadlines.load_calendar(dt.date(2026, 9, 1))
+    return deadlines.load_calendar()
 
 
 def _dispatch_at(d, when: dt.datetime, **kw) -> WorkOrder:
@@ -60,16 +60,16 @@ def test_it_gives_an_order_dispatched_before_national_day_its_reply_limit_after_
 
 def test_it_works_in_a_year_with_no_entered_schedule(db):
     assert not CalendarYear.objects.filter(year=2027).exists()
-    cal = deadlines.load_calendar(dt.date(2026, 12, 31))
+    cal = deadlines.load_calendar()
     # weekends and the fixed-date holidays still count
     assert not cal.is_workday(dt.date(2027, 1, 1))
     assert cal.is_workday(dt.date(2027, 1, 4))
     assert not cal.is_workday(dt.date(2027, 10, 1))
     assert cal.add(cst(2026, 12, 31, 10), (1, "workdays")) == cst(2027, 1, 4, 18)
-    assert deadlines.load_calendar(dt.date(2027, 9, 1)).add(cst(2027, 9, 30, 10), (3, "workdays")) == cst(
+    assert deadlines.load_calendar().add(cst(2027, 9, 30, 10), (3, "workdays")) == cst(
         2027, 10, 6, 18)
     # May 1 falls on a Saturday in 2027; 3 May is an ordinary Monday without an entered schedule
-    assert deadlines.load_calendar(dt.date(2027, 4, 1)).is_workday(dt.date(2027, 5, 3))
+    assert deadlines.load_calendar().is_workday(dt.date(2027, 5, 3))
 
 
 def test_it_lists_next_year_as_missing_from_the_fourth_quarter(db):

@@ -311,7 +311,7 @@ def diagnostics(first: dt.date, last: dt.date) -> dict[str, Any]:
     units = handling_units()
     handlers = dict(User.objects.filter(role__in=[r.value for r in UNIT_ROLES], is_active=True)
                     .values_list("unit").annotate(n=Count("pk")).values_list("unit", "n"))
-    cal = load_calendar(first)
+    cal = load_calendar()
     workdays = max(1, cal.workdays_between(first - dt.timedelta(days=1), last))
     lo, hi = stats.day_bounds(first, last)
     na_returns = dict(OrderReturn.objects.filter(at__gte=lo, at__lt=hi, kind=ReturnKind.NO_AUTHORITY)

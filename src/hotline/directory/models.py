@@ -331,3 +331,20 @@ class CalendarYear(models.Model):
 
     def __str__(self) -> str:
         return str(self.year)
+
+
+class DirectoryRevision(models.Model):
+    """One row whose token changes, in the same transaction, whenever the reference data that
+    the actions read (categories, areas, units, procedure profiles, the responsibility list, the
+    calendar) changes. Each process keeps that data in memory and reloads it when the token it
+    was built from is no longer the one in this row (see `directory.snapshot`).
+
+    A random token rather than a counter: a change rolled back and another one made after it
+    must never produce the token of a copy built in between."""
+
+    token = models.CharField(max_length=32)
+    changed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("基础数据版本")
+        verbose_name_plural = _("基础数据版本")

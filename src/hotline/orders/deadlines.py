@@ -16,7 +16,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import QuerySet
 from django.utils import timezone
 
 # Fixed-date statutory holidays used when a year's schedule has not been entered. The lunar
@@ -77,15 +76,18 @@ class WorkCalendar:
         raise ValueError(f"unknown limit unit {unit!r}")
 
 
-def load_calendar(around: dt.date | None = None, *, span_days: int = 800) -> WorkCalendar:
-    """The calendar for a window of dates around `around` (default: today), from the database."""
-    from hotline.directory.models import CalendarDay, CalendarYear
+def load_calendar() -> WorkCalendar:
+    """The working-day calendar as entered (every year), from this process's copy of the
+    reference data (directory.snapshot), which follows every committed change."""
+    from hotline.directory import snapshot
 
-    around = around or timezone.localdate()
-    lo, hi = around - dt.timedelta(days=60), around + dt.timedelta(days=span_days)
-    rows: QuerySet = CalendarDay.objects.filter(date__gte=lo, date__lte=hi).values_list("date", "is_workday")
-    years = frozenset(CalendarYear.objects.values_list("year", flat=True))
-    return WorkCalendar(overrides=dict(rows), known_years=years)
+    copy = snapshot.current()
+    calendar = copy.memo.get("calendar")
+    if calendar is None:
+        calendar = copy.memo["calendar"] = WorkCalendar(
+            overrides=copy.calendar_overrides, known_years=copy.calendar_years
+        )
+    return calendar
 
 
 def clock_limit(urgency: str, clock: str) -> Limit:
@@ -133,7 +135,8 @@ def seed_from_chinese_calendar(CalendarDay: Any = None, CalendarYear: Any = None
     Takes the model classes so a data migration can pass its historical models."""
     import chinese_calendar
 
-    if CalendarDay is None or CalendarYear is None:
+    historical = CalendarDay is not None and CalendarYear is not None
+    if not historical:
         from hotline.directory.models import CalendarDay, CalendarYear
 
     rows: dict[dt.date, tuple[bool, str]] = {}
@@ -152,6 +155,10 @@ def seed_from_chinese_calendar(CalendarDay: Any = None, CalendarYear: Any = None
     CalendarYear.objects.bulk_create(
         [CalendarYear(year=y, source="chinese-calendar 1.11.0") for y in years if y not in known]
     )
+    if not historical:  # bulk_create sends no signals: mark the calendar changed by hand
+        from hotline.directory import snapshot
+
+        snapshot.bump()
     return len(rows) - len(existing), years
 
 

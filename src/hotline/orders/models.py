@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.db.models import DEFERRED
 from django.utils.translation import gettext_lazy as _
 
 from hotline.directory.models import Area, Category, ResponsibilityRule, Unit
@@ -137,6 +138,32 @@ class WorkOrder(models.Model):
     @property
     def state_label(self) -> str:
         return str(STATE_LABELS[State(self.state)])
+
+    @classmethod
+    def from_db(cls, db, field_names, values):  # noqa: ANN001, ANN206
+        # Remember what was read, so an action writes back only the columns it changed.
+        instance = super().from_db(db, field_names, values)
+        instance._loaded = {name: value for name, value in zip(field_names, values, strict=True)
+                            if value is not DEFERRED}
+        return instance
+
+    def changed_fields(self) -> list[str] | None:
+        """The columns changed since the row was read (attribute names), or None when the order
+        was not read from the database (a new order: write every column)."""
+        loaded = getattr(self, "_loaded", None)
+        if loaded is None:
+            return None
+        return [name for name, value in loaded.items() if getattr(self, name) != value]
+
+    def save_changes(self) -> None:
+        """Write the columns changed since the row was read (all of them for a new order)."""
+        fields = self.changed_fields()
+        if fields is None:
+            self.save()
+        elif fields:
+            self.save(update_fields=fields)
+        names = self._loaded if fields is not None else [f.attname for f in self._meta.concrete_fields]
+        self._loaded = {name: getattr(self, name) for name in names}
 
 
 class OrderNumberCounter(models.Model):

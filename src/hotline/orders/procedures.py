@@ -11,6 +11,7 @@ from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
 
+from hotline.directory import snapshot
 from hotline.directory.models import ProcedureProfile, ReviewMode
 
 # Used when a category has no profile: the general procedure.
@@ -40,8 +41,9 @@ class Gap:
 
 
 def profile_for(order: object) -> ProcedureProfile:
-    category = getattr(order, "category", None)
-    profile = category.effective_profile() if category is not None else None
+    """The procedure of an order's category (inherited from the nearest ancestor that names one)."""
+    category_id = getattr(order, "category_id", None)
+    profile = snapshot.current().profile(category_id) if category_id is not None else None
     return profile or DEFAULT_PROFILE
 
 

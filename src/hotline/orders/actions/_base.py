@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import datetime as dt
+import functools
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline.directory import snapshot
 from hotline.directory.models import Area, Category, ResponsibilityRule, Unit, User
 from hotline.directory.roles import Role
 from hotline.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
@@ -33,11 +36,24 @@ def _role(actor: User) -> Role:
     return Role(actor.role)
 
 
+@functools.cache
+def _lock_sql(vendor: str) -> str:
+    # Every action starts here, so the statement is written once rather than compiled by the ORM
+    # each time (that was a fifth of an action's time).
+    ops, features = connection.ops, connection.features
+    columns = ", ".join(ops.quote_name(f.column) for f in WorkOrder._meta.concrete_fields)
+    sql = f"SELECT {columns} FROM {ops.quote_name(WorkOrder._meta.db_table)} WHERE {ops.quote_name('id')} = %s"
+    return sql + (" FOR UPDATE" if features.has_select_for_update else "")
+
+
 def _lock(order_id: int) -> WorkOrder:
-    try:
-        return WorkOrder.objects.select_for_update().get(pk=as_id(order_id))
-    except (WorkOrder.DoesNotExist, ValueError, TypeError):
-        raise NotFound(_("工单不存在。")) from None
+    """The order, its row locked until the end of the transaction (SQLite: the whole database is,
+    from BEGIN IMMEDIATE)."""
+    pk = as_id(order_id)
+    found = list(WorkOrder.objects.raw(_lock_sql(connection.vendor), [pk])) if pk is not None else []
+    if not found:
+        raise NotFound(_("工单不存在。"))
+    return found[0]
 
 
 def _check(order: WorkOrder, actor: User, action: Action) -> State:
@@ -90,7 +106,7 @@ def _finish(order: WorkOrder, actor: User, action: Action, target: State, now: d
     order.state = target.value
     order.updated_at = now
     event = _append_event(order, actor, action, from_state, target.value, now, data)
-    order.save()
+    order.save_changes()
     event.save()
 
 
@@ -121,8 +137,8 @@ def _units(ids: Iterable[Any], field: str = "co_units") -> list[Unit]:
     return [_unit(i, field) for i in dict.fromkeys(ids)]
 
 
-def _calendar(now: dt.datetime) -> deadlines.WorkCalendar:
-    return deadlines.load_calendar(timezone.localdate(now))
+def _calendar() -> deadlines.WorkCalendar:
+    return deadlines.load_calendar()
 
 
 def _later(old: dt.datetime | None, new: dt.datetime) -> dt.datetime:
@@ -131,7 +147,7 @@ def _later(old: dt.datetime | None, new: dt.datetime) -> dt.datetime:
 
 
 def _start_clocks(order: WorkOrder, now: dt.datetime, *, reply: bool = True) -> None:
-    clocks = deadlines.clocks_from(now, order.urgency, _calendar(now))
+    clocks = deadlines.clocks_from(now, order.urgency, _calendar())
     order.sign_due = _later(order.sign_due, clocks.sign_due)
     order.contact_due = _later(order.contact_due, clocks.contact_due)
     if reply:
@@ -148,7 +164,10 @@ def _assign(order: WorkOrder, lead: Unit, co_units: Sequence[Unit], now: dt.date
 
 
 def _set_co_units(order: WorkOrder, co_units: Sequence[Unit]) -> None:
-    order.co_units.set(co_units)
+    # Co-units are only ever set along with an assignment (_assign counts it): an order on its
+    # first assignment has none to clear.
+    if co_units or order.dispatch_count > 1:
+        order.co_units.set(co_units)
 
 
 def _pending_return(order: WorkOrder) -> OrderReturn | None:
@@ -170,28 +189,19 @@ def rule_for(category: Category | None, area: Area | None, on: dt.date | None = 
     first (the area, its parents, then district-wide), then the category's parents."""
     if category is None:
         return None
-    on = on or timezone.localdate()
-    cats = category.lineage()
-    rules = list(
-        ResponsibilityRule.objects.filter(category__in=cats, effective_from__lte=on)
-        .exclude(effective_to__lte=on)
-        .select_related("lead_unit")
-    )
-    if not rules:
-        return None
-    areas: list[Area | None] = [*area.lineage(), None] if area is not None else [None]
-    for cat in cats:
-        for place in areas:
-            for rule in rules:
-                if rule.category_id == cat.pk and rule.area_id == (place.pk if place else None):
-                    return rule
-    return None
+    return snapshot.current().rule_for(category.pk, area.pk if area is not None else None,
+                                       on or timezone.localdate())
+
+
+def _rule_of(order: WorkOrder, on: dt.date | None = None) -> ResponsibilityRule | None:
+    """rule_for an order, by its ids (no query for its category or area)."""
+    return snapshot.current().rule_for(order.category_id, order.area_id, on or timezone.localdate())
 
 
 def _basis(order: WorkOrder, lead: Unit) -> ResponsibilityRule | None:
     """The rule an order's dispatch rests on: the one in force, if it names `lead` (a unit
     the list does not name has the dispatcher's decision as its basis, not the list)."""
-    rule = rule_for(order.category, order.area)
+    rule = _rule_of(order)
     return rule if rule is not None and rule.lead_unit_id == lead.pk else None
 
 

@@ -104,6 +104,6 @@ def do_reopen(order_id: int, *, actor: User, reason: str) -> WorkOrder:
                                     details={"state": order.state, "action": str(A.REOPEN)})
         now = timezone.now()
         order.closed_at = None
-        order.reply_due = _later(order.reply_due, _calendar(now).add(now, settings.HOTLINE_REDO_LIMIT))
+        order.reply_due = _later(order.reply_due, _calendar().add(now, settings.HOTLINE_REDO_LIMIT))
         _finish(order, actor, A.REOPEN, target, now, reason=reason)
     return order

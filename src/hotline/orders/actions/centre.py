@@ -8,6 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline.directory import snapshot
 from hotline.directory.models import Category, ResponsibilityRule, User
 from hotline.directory.roles import Role
 from hotline.errors import InvalidInput, NotAllowed
@@ -34,11 +35,11 @@ from ._base import (
     _reason,
     _role,
     _rule,
+    _rule_of,
     _set_co_units,
     _start_clocks,
     _unit,
     _units,
-    rule_for,
 )
 
 # ---- the district centre decides --------------------------------------------------------------------
@@ -61,7 +62,7 @@ def do_dispatch(
             order.category = category
         lead = _unit(unit_id)
         co = _units(co_unit_ids)
-        rule = rule_for(order.category, order.area, timezone.localdate(now))
+        rule = _rule_of(order, timezone.localdate(now))
         basis = "rule" if rule is not None and rule.lead_unit_id == lead.pk else "override"
         if rule is None:
             basis = "model" if _role(actor) is Role.SYSTEM else "manual"
@@ -240,7 +241,7 @@ def do_reject_return(order_id: int, *, actor: User, note: str, rule_id: int | No
         order = _lock(order_id)
         target = _check(order, actor, A.REJECT_RETURN)
         now = timezone.now()
-        rule = _rule(rule_id) or rule_for(order.category, order.area)
+        rule = _rule(rule_id) or _rule_of(order)
         if rule is not None and rule_id not in (None, "") and not _rule_covers(rule, order):
             raise InvalidInput(_("引用的权责清单条目与本工单的分类或区域不符。"),
                                details={"rule": [rule.label]})
@@ -256,9 +257,7 @@ def do_reject_return(order_id: int, *, actor: User, note: str, rule_id: int | No
 def _rule_covers(rule: ResponsibilityRule, order: WorkOrder) -> bool:
     """Whether a cited rule speaks about this order: its category or an ancestor, and its area
     (or an ancestor), or district-wide."""
-    categories = {c.pk for c in order.category.lineage()} if order.category else set()
-    areas = {a.pk for a in order.area.lineage()} if order.area else set()
-    return rule.category_id in categories and (rule.area_id is None or rule.area_id in areas)
+    return snapshot.current().covers(rule, order.category_id, order.area_id)
 
 
 def do_joint(order_id: int, *, actor: User, lead_unit_id: int, co_unit_ids: Sequence[int], note: str) -> WorkOrder:

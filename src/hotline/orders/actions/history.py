@@ -98,9 +98,7 @@ def do_import_history(rows: Sequence[HistoryRecord], *, actor: User) -> HistoryR
             todo.append(r)
     if not todo:
         return HistoryResult(created=[], skipped=sorted(existing))
-    first_day = min(timezone.localdate(r.received_at) for r in todo)
-    last_day = max(timezone.localdate(r.closed_at or r.received_at) for r in todo)
-    cal = deadlines.load_calendar(first_day, span_days=(last_day - first_day).days + 60)
+    cal = deadlines.load_calendar()
     with transaction.atomic(durable=True):
         now = timezone.now()
         plans = [_history_plan(r, actor, cal, now) for r in todo]

@@ -175,7 +175,7 @@ def _decide_extension(order_id: int, actor: User, action: Action, note: str, day
             req.status = ExtensionRequest.Status.APPROVED
             req.old_due = order.reply_due
             base = order.reply_due or now
-            order.reply_due = deadlines.extend(base, granted, _calendar(base))
+            order.reply_due = deadlines.extend(base, granted, _calendar())
             req.new_due = order.reply_due
             req.days = granted
             order.extension_days += granted
@@ -229,7 +229,8 @@ def do_reply(
             contacted_caller=contacted_caller,
             round=order.redo_count + 1,
         )
-        fresh_evidence.update(reply=reply)
+        if draft.evidence_count:
+            fresh_evidence.update(reply=reply)
         order.replied_at = now
         drawn = procedures.drawn_for_review(profile, order.number, reply.round)
         _finish(order, actor, A.REPLY, target, now, reply=reply.pk, round=reply.round, result=result,
@@ -290,6 +291,6 @@ def do_redo(order_id: int, *, actor: User, reasons: Sequence[str], note: str) ->
         review = Review.objects.create(order=order, reply=reply, reviewer=actor, decision=Review.Decision.REDO,
                                        reasons=reasons, note=note, sampled=True, at=now)
         order.redo_count += 1
-        order.reply_due = _later(order.reply_due, _calendar(now).add(now, settings.HOTLINE_REDO_LIMIT))
+        order.reply_due = _later(order.reply_due, _calendar().add(now, settings.HOTLINE_REDO_LIMIT))
         _finish(order, actor, A.REDO, target, now, reply=reply.pk, reasons=reasons, note=note)
     return review
