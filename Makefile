@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export HOTLINE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test venv install demo browser lint bench clean
+.PHONY: run test venv install demo browser lint clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -40,9 +40,6 @@ browser:
 
 lint: install
 	$(BIN)/ruff check src tests bench
-
-bench: install
-	$(BIN)/python bench/run_all.py
 
 clean:
 	rm -rf $(VENV) var test-artifacts

@@ -190,6 +190,9 @@ class StatsBuild(models.Model):
     built_through = models.DateField(null=True)
     built_from = models.DateField(null=True)
     built_at = models.DateTimeField(null=True)
+    # When a page last found past days not built and asked the worker to catch up (at most
+    # every CATCH_UP_EVERY, however many pages notice).
+    catch_up_requested_at = models.DateTimeField(null=True)
 
 
 class Subscription(models.Model):

@@ -416,7 +416,18 @@ def invalidate(first: dt.date) -> None:
 
 
 def _split(first: dt.date, last: dt.date) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
-    """The part of first..last that is stored, and the parts to compute live."""
+    """The part of first..last that is stored, and the parts to compute live. Past days found
+    not built (the nightly rebuild did not run, a history import sent them back) make the
+    worker catch up, so only the first pages after a lapse pay for computing them live."""
+    stored, live = _stored_and_live(first, last)
+    built_through = stored[1] if stored else None
+    yesterday = timezone.localdate() - dt.timedelta(days=1)
+    if any(lo <= yesterday and (built_through is None or hi > built_through) for lo, hi in live):
+        request_catch_up()
+    return stored, live
+
+
+def _stored_and_live(first: dt.date, last: dt.date) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
     mark = StatsBuild.objects.filter(key="default").first()
     if mark is None or mark.built_through is None or mark.built_from is None:
         return None, [(first, last)]
@@ -429,6 +440,25 @@ def _split(first: dt.date, last: dt.date) -> tuple[tuple[dt.date, dt.date] | Non
     if last > hi:
         live.append((hi + dt.timedelta(days=1), last))
     return (lo, hi), live
+
+
+CATCH_UP_EVERY = dt.timedelta(minutes=30)
+
+
+def request_catch_up() -> bool:
+    """Queue the rebuild of the days behind (tasks.refresh_stats) unless one was queued in the
+    last CATCH_UP_EVERY. Returns whether it queued one."""
+    from .tasks import refresh_stats
+
+    now = timezone.now()
+    mark, _created = StatsBuild.objects.get_or_create(key="default")
+    if mark.catch_up_requested_at is not None and mark.catch_up_requested_at >= now - CATCH_UP_EVERY:
+        return False  # a page view asked recently: read only
+    due = Q(catch_up_requested_at__isnull=True) | Q(catch_up_requested_at__lt=now - CATCH_UP_EVERY)
+    if not StatsBuild.objects.filter(due, key="default").update(catch_up_requested_at=now):
+        return False
+    transaction.on_commit(lambda: refresh_stats.enqueue(days=3))
+    return True
 
 
 def unit_totals(first: dt.date, last: dt.date, *, unit_ids: list[int] | None = None) -> dict[int, dict[str, int]]:
