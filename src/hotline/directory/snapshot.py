@@ -40,6 +40,7 @@ MAX_DEPTH = 20  # guards the walks up the trees against a cycle entered by hand
 class Snapshot:
     token: str | None
     categories: dict[int, Category] = field(default_factory=dict)
+    category_parent: dict[int, int | None] = field(default_factory=dict)
     area_parent: dict[int, int | None] = field(default_factory=dict)
     profiles: dict[int, ProcedureProfile] = field(default_factory=dict)
     # (category id, area id or None) -> the rules for that pair, any dates, newest first
@@ -50,13 +51,7 @@ class Snapshot:
 
     def category_lineage(self, category_id: int | None) -> list[int]:
         """The category and its ancestors, nearest first."""
-        out: list[int] = []
-        node = category_id
-        while node is not None and node not in out and len(out) < MAX_DEPTH:
-            out.append(node)
-            cat = self.categories.get(node)
-            node = cat.parent_id if cat is not None else None
-        return out
+        return _chain(self.category_parent, category_id)
 
     def area_lineage(self, area_id: int | None) -> list[int]:
         """The area and its ancestors, nearest first."""
@@ -139,6 +134,7 @@ def load(token: str | None, using: str = "default") -> Snapshot:
     return Snapshot(
         token=token,
         categories=categories,
+        category_parent={k: c.parent_id for k, c in categories.items()},
         area_parent={k: a.parent_id for k, a in areas.items()},
         profiles=profiles,
         rules=rules,
@@ -152,9 +148,3 @@ def bump(using: str = "default") -> None:
     token = uuid.uuid4().hex
     if not DirectoryRevision.objects.using(using).filter(pk=1).update(token=token):
         DirectoryRevision.objects.using(using).update_or_create(pk=1, defaults={"token": token})
-
-
-def forget() -> None:
-    """Drop this process's copies (tests that rewrite the tables behind the ORM's back)."""
-    with _lock:
-        _copies.clear()
