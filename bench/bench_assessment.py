@@ -26,19 +26,15 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 import json
-import os
 import random
-import shutil
 import statistics
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from childrun import run_in_child  # bench/ is on sys.path when a script runs
+
 PG_DB = "hotline_bench_assess"
-PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
+
 YEAR = 2025
 
 
@@ -65,38 +61,8 @@ def main() -> None:
 
 
 def run_database(db: str, args: argparse.Namespace) -> dict | None:
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="hotline.settings", PYTHONPATH=str(ROOT / "src"))
-    env.pop("DATABASE_URL", None)
-    tmp = Path(tempfile.mkdtemp(prefix=f"hotline-bench-assess-{db}-"))
-    env["HOTLINE_DATA_DIR"] = str(tmp)
-    if db == "sqlite":
-        env["HOTLINE_SQLITE_PATH"] = str(tmp / "bench.sqlite3")
-    else:
-        if not _pg(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)", f"CREATE DATABASE {PG_DB}"):
-            print("PostgreSQL is not reachable on 127.0.0.1:5432 as postgres: skipped.", file=sys.stderr)
-            return None
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
-    cmd = [sys.executable, __file__, "--child", db, "--orders", str(args.orders), "--units", str(args.units),
-           "--seed", str(args.seed)]
-    try:
-        out = subprocess.run(cmd, env=env, check=True, stdout=subprocess.PIPE, text=True).stdout
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if db == "postgres":
-            _pg(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-    return json.loads(out.strip().splitlines()[-1])
-
-
-def _pg(*statements: str) -> bool:
-    try:
-        import psycopg
-
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
-            for s in statements:
-                conn.execute(s)
-    except Exception:  # noqa: BLE001 - any failure means: no PostgreSQL here
-        return False
-    return True
+    return run_in_child(__file__, db, PG_DB, ["--orders", str(args.orders), "--units", str(args.units),
+                                              "--seed", str(args.seed)])
 
 
 def log(msg: str) -> None:

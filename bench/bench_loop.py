@@ -23,22 +23,16 @@ from __future__ import annotations
 
 import argparse
 import json
-import os
 import random
 import resource
-import shutil
-import subprocess
 import sys
-import tempfile
 import time
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
+from childrun import run_in_child  # bench/ is on sys.path when a script runs
+
 BATCH = 1000
 PROGRESS_EVERY = 2000  # orders per worker between progress lines
 PG_DB = "hotline_bench"
-PG_ADMIN = "postgres://postgres@127.0.0.1:5432/postgres"
-
 
 # ---- the parent: one child process per database ------------------------------------------------
 
@@ -75,50 +69,11 @@ def main() -> None:
 
 
 def run_database(db: str, args: argparse.Namespace) -> dict | None:
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="hotline.settings", PYTHONPATH=str(ROOT / "src"))
-    env.pop("DATABASE_URL", None)
-    tmp = Path(tempfile.mkdtemp(prefix=f"hotline-bench-{db}-"))
-    env["HOTLINE_DATA_DIR"] = str(tmp)
-    if db == "sqlite":
-        env["HOTLINE_SQLITE_PATH"] = str(tmp / "bench.sqlite3")
-    else:
-        if not _pg_reset():
-            print("PostgreSQL is not reachable on 127.0.0.1:5432 as postgres: skipped.", file=sys.stderr)
-            shutil.rmtree(tmp, ignore_errors=True)
-            return None
-        env["DATABASE_URL"] = f"postgres://postgres@127.0.0.1:5432/{PG_DB}"
-    cmd = [sys.executable, __file__, "--child", db, "--orders", str(args.orders), "--workers", str(args.workers),
-           "--seed", str(args.seed), "--loop-orders", str(args.loop_orders)]
+    argv = ["--orders", str(args.orders), "--workers", str(args.workers), "--seed", str(args.seed),
+            "--loop-orders", str(args.loop_orders)]
     if args.profile:
-        cmd += ["--profile", args.profile]
-    try:
-        out = subprocess.run(cmd, env=env, check=True, stdout=subprocess.PIPE, text=True).stdout
-    finally:
-        shutil.rmtree(tmp, ignore_errors=True)
-        if db == "postgres":
-            _pg_drop()
-    return json.loads(out.strip().splitlines()[-1])
-
-
-def _pg_reset() -> bool:
-    try:
-        import psycopg
-    except ImportError:
-        return False
-    try:
-        with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
-            conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
-            conn.execute(f"CREATE DATABASE {PG_DB}")
-    except psycopg.Error:
-        return False
-    return True
-
-
-def _pg_drop() -> None:
-    import psycopg
-
-    with psycopg.connect(PG_ADMIN, autocommit=True, connect_timeout=5) as conn:
-        conn.execute(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
+        argv += ["--profile", args.profile]
+    return run_in_child(__file__, db, PG_DB, argv)
 
 
 # ---- the child: one database, set up by itself ---------------------------------------------------

@@ -419,16 +419,17 @@ def _split(first: dt.date, last: dt.date) -> tuple[tuple[dt.date, dt.date] | Non
     """The part of first..last that is stored, and the parts to compute live. Past days found
     not built (the nightly rebuild did not run, a history import sent them back) make the
     worker catch up, so only the first pages after a lapse pay for computing them live."""
-    stored, live = _stored_and_live(first, last)
-    built_through = stored[1] if stored else None
+    mark = StatsBuild.objects.filter(key="default").first()
+    stored, live = _stored_and_live(first, last, mark)
+    through = mark.built_through if mark is not None else None
     yesterday = timezone.localdate() - dt.timedelta(days=1)
-    if any(lo <= yesterday and (built_through is None or hi > built_through) for lo, hi in live):
-        request_catch_up()
+    if any(lo <= yesterday and (through is None or hi > through) for lo, hi in live):
+        request_catch_up(mark)
     return stored, live
 
 
-def _stored_and_live(first: dt.date, last: dt.date) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
-    mark = StatsBuild.objects.filter(key="default").first()
+def _stored_and_live(first: dt.date, last: dt.date, mark: StatsBuild | None,
+                     ) -> tuple[tuple[dt.date, dt.date] | None, list[tuple[dt.date, dt.date]]]:
     if mark is None or mark.built_through is None or mark.built_from is None:
         return None, [(first, last)]
     lo, hi = max(first, mark.built_from), min(last, mark.built_through)
@@ -445,13 +446,15 @@ def _stored_and_live(first: dt.date, last: dt.date) -> tuple[tuple[dt.date, dt.d
 CATCH_UP_EVERY = dt.timedelta(minutes=30)
 
 
-def request_catch_up() -> bool:
+def request_catch_up(mark: StatsBuild | None) -> bool:
     """Queue the rebuild of the days behind (tasks.refresh_stats) unless one was queued in the
-    last CATCH_UP_EVERY. Returns whether it queued one."""
+    last CATCH_UP_EVERY (`mark`: the build mark as just read, None when there is none yet).
+    Returns whether it queued one."""
     from .tasks import refresh_stats
 
     now = timezone.now()
-    mark, _created = StatsBuild.objects.get_or_create(key="default")
+    if mark is None:
+        mark, _created = StatsBuild.objects.get_or_create(key="default")
     if mark.catch_up_requested_at is not None and mark.catch_up_requested_at >= now - CATCH_UP_EVERY:
         return False  # a page view asked recently: read only
     due = Q(catch_up_requested_at__isnull=True) | Q(catch_up_requested_at__lt=now - CATCH_UP_EVERY)

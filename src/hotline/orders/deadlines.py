@@ -81,7 +81,11 @@ def load_calendar() -> WorkCalendar:
     reference data (directory.snapshot), which follows every committed change."""
     from hotline.directory import snapshot
 
-    copy = snapshot.current()
+    return calendar_of(snapshot.current())
+
+
+def calendar_of(copy: Any) -> WorkCalendar:
+    """The calendar of one copy of the reference data (built once per copy)."""
     calendar = copy.memo.get("calendar")
     if calendar is None:
         calendar = copy.memo["calendar"] = WorkCalendar(

@@ -137,8 +137,8 @@ def _units(ids: Iterable[Any], field: str = "co_units") -> list[Unit]:
     return [_unit(i, field) for i in dict.fromkeys(ids)]
 
 
-def _calendar() -> deadlines.WorkCalendar:
-    return deadlines.load_calendar()
+def _calendar(copy: snapshot.Snapshot | None = None) -> deadlines.WorkCalendar:
+    return deadlines.calendar_of(copy or snapshot.current())
 
 
 def _later(old: dt.datetime | None, new: dt.datetime) -> dt.datetime:
@@ -146,8 +146,8 @@ def _later(old: dt.datetime | None, new: dt.datetime) -> dt.datetime:
     return new if old is None or new > old else old
 
 
-def _start_clocks(order: WorkOrder, now: dt.datetime, *, reply: bool = True) -> None:
-    clocks = deadlines.clocks_from(now, order.urgency, _calendar())
+def _start_clocks(order: WorkOrder, now: dt.datetime, copy: snapshot.Snapshot, *, reply: bool = True) -> None:
+    clocks = deadlines.clocks_from(now, order.urgency, _calendar(copy))
     order.sign_due = _later(order.sign_due, clocks.sign_due)
     order.contact_due = _later(order.contact_due, clocks.contact_due)
     if reply:
@@ -193,15 +193,15 @@ def rule_for(category: Category | None, area: Area | None, on: dt.date | None = 
                                        on or timezone.localdate())
 
 
-def _rule_of(order: WorkOrder, on: dt.date | None = None) -> ResponsibilityRule | None:
+def _rule_of(order: WorkOrder, copy: snapshot.Snapshot, on: dt.date | None = None) -> ResponsibilityRule | None:
     """rule_for an order, by its ids (no query for its category or area)."""
-    return snapshot.current().rule_for(order.category_id, order.area_id, on or timezone.localdate())
+    return copy.rule_for(order.category_id, order.area_id, on or timezone.localdate())
 
 
-def _basis(order: WorkOrder, lead: Unit) -> ResponsibilityRule | None:
+def _basis(order: WorkOrder, lead: Unit, copy: snapshot.Snapshot) -> ResponsibilityRule | None:
     """The rule an order's dispatch rests on: the one in force, if it names `lead` (a unit
     the list does not name has the dispatcher's decision as its basis, not the list)."""
-    rule = _rule_of(order)
+    rule = _rule_of(order, copy)
     return rule if rule is not None and rule.lead_unit_id == lead.pk else None
 
 

@@ -9,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.directory import snapshot
-from hotline.directory.models import Category, ResponsibilityRule, User
+from hotline.directory.models import Category, User
 from hotline.directory.roles import Role
 from hotline.errors import InvalidInput, NotAllowed
 
@@ -62,7 +62,8 @@ def do_dispatch(
             order.category = category
         lead = _unit(unit_id)
         co = _units(co_unit_ids)
-        rule = _rule_of(order, timezone.localdate(now))
+        copy = snapshot.current()  # the reference data, read once for the whole step
+        rule = _rule_of(order, copy, timezone.localdate(now))
         basis = "rule" if rule is not None and rule.lead_unit_id == lead.pk else "override"
         if rule is None:
             basis = "model" if _role(actor) is Role.SYSTEM else "manual"
@@ -78,7 +79,7 @@ def do_dispatch(
                 )
         _assign(order, lead, co, now)
         order.rule = rule if basis == "rule" else None
-        _start_clocks(order, now)
+        _start_clocks(order, now, copy)
         _finish(order, actor, A.DISPATCH, target, now, unit=lead.pk, co_units=[u.pk for u in co],
                 rule=rule.pk if rule else None, basis=basis, note=(note or "").strip(), confidence=confidence,
                 category=order.category_id)
@@ -98,7 +99,7 @@ def do_claim(order_id: int, *, actor: User, note: str = "") -> WorkOrder:
         now = timezone.now()
         unit = _unit(actor.unit_id)
         _assign(order, unit, [], now)
-        _start_clocks(order, now)
+        _start_clocks(order, now, snapshot.current())
         _finish(order, actor, A.CLAIM, target, now, unit=unit.pk, note=(note or "").strip())
     return order
 
@@ -225,8 +226,9 @@ def do_accept_return(
             order.outside_authority = True
         previous = order.lead_unit_id
         _assign(order, lead, co, now)
-        order.rule = _basis(order, lead)
-        _start_clocks(order, now)
+        copy = snapshot.current()
+        order.rule = _basis(order, lead, copy)
+        _start_clocks(order, now, copy)
         _finish(order, actor, A.ACCEPT_RETURN, target, now, unit=lead.pk, previous_unit=previous,
                 co_units=[u.pk for u in co], note=note)
         _set_co_units(order, co)
@@ -241,23 +243,21 @@ def do_reject_return(order_id: int, *, actor: User, note: str, rule_id: int | No
         order = _lock(order_id)
         target = _check(order, actor, A.REJECT_RETURN)
         now = timezone.now()
-        rule = _rule(rule_id) or _rule_of(order)
-        if rule is not None and rule_id not in (None, "") and not _rule_covers(rule, order):
+        copy = snapshot.current()
+        rule = _rule(rule_id) or _rule_of(order, copy)
+        # a cited rule must speak about this order: its category or an ancestor, and its area
+        # (or an ancestor), or district-wide
+        cited = rule_id not in (None, "")
+        if rule is not None and cited and not copy.covers(rule, order.category_id, order.area_id):
             raise InvalidInput(_("引用的权责清单条目与本工单的分类或区域不符。"),
                                details={"rule": [rule.label]})
         _close_return(order, OrderReturn.Outcome.REJECTED, actor, now, note, rule)
         order.signed_at = None
         order.dispatched_at = now
-        _start_clocks(order, now, reply=False)
+        _start_clocks(order, now, copy, reply=False)
         _finish(order, actor, A.REJECT_RETURN, target, now, unit=order.lead_unit_id, note=note,
                 rule=rule.pk if rule else None)
     return order
-
-
-def _rule_covers(rule: ResponsibilityRule, order: WorkOrder) -> bool:
-    """Whether a cited rule speaks about this order: its category or an ancestor, and its area
-    (or an ancestor), or district-wide."""
-    return snapshot.current().covers(rule, order.category_id, order.area_id)
 
 
 def do_joint(order_id: int, *, actor: User, lead_unit_id: int, co_unit_ids: Sequence[int], note: str) -> WorkOrder:
@@ -272,8 +272,9 @@ def do_joint(order_id: int, *, actor: User, lead_unit_id: int, co_unit_ids: Sequ
         lead, co = _unit(lead_unit_id, "lead_unit"), _units(co_unit_ids)
         _close_return(order, OrderReturn.Outcome.JOINT, actor, now, note)
         _assign(order, lead, co, now)
-        order.rule = _basis(order, lead)
-        _start_clocks(order, now)
+        copy = snapshot.current()
+        order.rule = _basis(order, lead, copy)
+        _start_clocks(order, now, copy)
         _finish(order, actor, A.JOINT, target, now, unit=lead.pk, co_units=[u.pk for u in co], note=note)
         _set_co_units(order, co)
     return order
@@ -295,8 +296,9 @@ def do_escalate(order_id: int, *, actor: User, unit_id: int, note: str) -> WorkO
         previous = order.lead_unit_id
         order.outside_authority = True
         _assign(order, unit, [], now)
-        order.rule = _basis(order, unit)
-        _start_clocks(order, now)
+        copy = snapshot.current()
+        order.rule = _basis(order, unit, copy)
+        _start_clocks(order, now, copy)
         _finish(order, actor, A.ESCALATE, target, now, unit=unit.pk, previous_unit=previous, note=note)
         _set_co_units(order, [])
     return order

@@ -257,15 +257,20 @@ REDO_REASONS = {
 }
 
 
+def _reply_under_review(order: WorkOrder) -> Reply:
+    reply = order.replies.order_by("-round").first()
+    if reply is None:
+        raise InvalidTransition(_("没有可审核的答复。"))
+    return reply
+
+
 def do_approve(order_id: int, *, actor: User, note: str = "") -> Review:
     """Accept a reply: the order goes to callback."""
     with transaction.atomic(durable=True):
         order = _lock(order_id)
         target = _check(order, actor, A.APPROVE)
         now = timezone.now()
-        reply = order.replies.order_by("-round").first()
-        if reply is None:
-            raise InvalidTransition(_("没有可审核的答复。"))
+        reply = _reply_under_review(order)
         note = (note or "").strip()
         review = Review.objects.create(order=order, reply=reply, reviewer=actor, decision=Review.Decision.APPROVE,
                                        note=note, sampled=True, at=now)
@@ -285,9 +290,7 @@ def do_redo(order_id: int, *, actor: User, reasons: Sequence[str], note: str) ->
         order = _lock(order_id)
         target = _check(order, actor, A.REDO)
         now = timezone.now()
-        reply = order.replies.order_by("-round").first()
-        if reply is None:
-            raise InvalidTransition(_("没有可审核的答复。"))
+        reply = _reply_under_review(order)
         review = Review.objects.create(order=order, reply=reply, reviewer=actor, decision=Review.Decision.REDO,
                                        reasons=reasons, note=note, sampled=True, at=now)
         order.redo_count += 1
