@@ -39,6 +39,7 @@ MOVES: dict[Action, dict[State, State]] = {
     A.ANSWER: {S.RECEIVED: S.CLOSED},
     A.SCREEN_OUT: {S.RECEIVED: S.SCREENED_OUT},
     A.MERGE: {S.RECEIVED: S.MERGED},
+    A.UNMERGE: {S.MERGED: S.RECEIVED},
     A.SIGN: {S.DISPATCHED: S.IN_PROGRESS},
     A.RETURN: {S.DISPATCHED: S.RETURNED},
     A.ACCEPT_RETURN: {S.RETURNED: S.DISPATCHED},
@@ -84,16 +85,16 @@ UNIT_RIGHTS = {
 }
 # District roles act on every order; some only in some states.
 DISTRICT_RIGHTS: dict[Role, dict[Action, frozenset[State] | None]] = {
-    R.AGENT: {a: None for a in (A.ANSWER, A.SCREEN_OUT, A.MERGE, A.URGE, A.ANNOTATE, A.ATTACH)},
+    R.AGENT: {a: None for a in (A.ANSWER, A.SCREEN_OUT, A.MERGE, A.UNMERGE, A.URGE, A.ANNOTATE, A.ATTACH)},
     R.DISPATCHER: {a: None for a in (
-        A.DISPATCH, A.ANSWER, A.SCREEN_OUT, A.RESTORE, A.MERGE, A.ACCEPT_RETURN, A.REJECT_RETURN, A.JOINT,
+        A.DISPATCH, A.ANSWER, A.SCREEN_OUT, A.RESTORE, A.MERGE, A.UNMERGE, A.ACCEPT_RETURN, A.REJECT_RETURN, A.JOINT,
         A.ESCALATE, A.APPROVE_EXTENSION, A.DENY_EXTENSION, A.URGE, A.ANNOTATE, A.ATTACH)},
     R.REVIEWER: {A.APPROVE: None, A.REDO: None, A.ANNOTATE: None},
     # a callback agent reopens only what the caller says is unresolved; a closed order is reopened
     # by a supervisor
     R.CALLBACK: {A.CALLBACK: None, A.CALLBACK_ATTEMPT: None, A.ANNOTATE: None,
                  A.REOPEN: frozenset({S.AWAITING_CALLBACK})},
-    R.SUPERVISOR: {A.SUPERVISE: None, A.URGE: None, A.RESTORE: None, A.APPROVE_EXTENSION: None,
+    R.SUPERVISOR: {A.SUPERVISE: None, A.URGE: None, A.RESTORE: None, A.UNMERGE: None, A.APPROVE_EXTENSION: None,
                    A.DENY_EXTENSION: None, A.ANNOTATE: None, A.REOPEN: frozenset({S.CLOSED})},
     R.ADMIN: {A.ANNOTATE: None},
     # triage never closes or screens out by itself; a reply not drawn for sampled review is
@@ -198,6 +199,7 @@ CALLS: dict[Action, Callable[[int, User, Ctx], Any]] = {
     A.SCREEN_OUT: lambda o, u, c: actions.do_screen_out(o, actor=u, reason="litigation", advice="请通过人民法院起诉解决。"),
     A.RESTORE: lambda o, u, c: actions.do_restore(o, actor=u, note="来电人申诉，经核实属于受理范围"),
     A.MERGE: lambda o, u, c: actions.do_merge(o, actor=u, main_order_id=c.main_order_id, note="同一处路面塌陷"),
+    A.UNMERGE: lambda o, u, c: actions.do_unmerge(o, actor=u, note="核实后不是同一处塌陷，单独派单"),
     A.SIGN: lambda o, u, c: actions.do_sign(o, actor=u),
     A.RETURN: lambda o, u, c: actions.do_return(o, actor=u, kind="not_remit", reason="该路段属于市政道路，由区城管执法局负责。"),
     A.ACCEPT_RETURN: lambda o, u, c: actions.do_accept_return(

@@ -100,9 +100,9 @@ def _machine(d):
             want = State.AWAITING_CALLBACK if auto_approved else states.next_state(state, action)
             assert after.state == want, (state, action, after.state)
             assert after.event_seq - before.event_seq == (2 if auto_approved else 1)
-            # a merge also writes one event on the main order
+            # a merge or its undoing also writes one event on the main order
             assert Event.objects.count() - events_before == after.event_seq - before.event_seq + (
-                1 if action is Action.MERGE else 0)
+                1 if action in (Action.MERGE, Action.UNMERGE) else 0)
             old, new = self.clocks[oid], tuple(getattr(after, c) for c in CLOCKS)
             for name_, was, now in zip(CLOCKS, old, new, strict=True):
                 assert was is None or (now is not None and now >= was), (name_, action, was, now)

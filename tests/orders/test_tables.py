@@ -83,12 +83,13 @@ def test_it_keeps_the_state_groups_consistent():
     # every open state has a way forward that changes the state
     for s in states.OPEN_STATES:
         assert any(states.next_state(s, a) != s for a in states.actions_from(s)), s
-    # only reopen and restore lead out of a final state into an open one
+    # only reopen, restore and unmerge lead out of a final state into an open one
     for (s, a), t in states.TRANSITIONS.items():
         if s in states.FINAL_STATES and t in states.OPEN_STATES:
-            assert a in {Action.REOPEN, Action.RESTORE}, (s, a)
-    # nothing leaves merged: it follows its main order
-    assert {t for (s, _a), t in states.TRANSITIONS.items() if s is State.MERGED} == {State.MERGED}
+            assert a in {Action.REOPEN, Action.RESTORE, Action.UNMERGE}, (s, a)
+    # a merged order follows its main order until a person undoes the merge: back to received
+    assert {(a, t) for (s, a), t in states.TRANSITIONS.items() if s is State.MERGED and t is not State.MERGED} == {
+        (Action.UNMERGE, State.RECEIVED)}
 
 
 def test_it_grants_every_action_in_the_table_to_someone_and_nothing_outside_it():

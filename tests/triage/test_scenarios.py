@@ -5,8 +5,10 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.utils import timezone
 
+from hotline.errors import InvalidInput
 from hotline.orders import actions
 from hotline.orders.models import Event, WorkOrder
 from hotline.orders.states import State
@@ -82,6 +84,47 @@ def test_thirty_calls_about_one_pothole_are_merged_and_every_caller_called_back(
         actions.do_callback(oid, actor=p["sunhui"], contacted=True, resolved=True, satisfaction="satisfied")
     assert Event.objects.filter(order_id__in=ids, action="callback").count() == 30
     assert list(verify_all()) == []
+
+
+def test_a_wrong_automatic_merge_corrected_in_review_goes_back_to_the_board(district):
+    first = make_order(district, description=POTHOLE_REPORTS[0], caller_phone="13911110000")
+    pipeline.triage_order(first)
+    second = make_order(district, description=POTHOLE_REPORTS[1], caller_phone="13911110001")
+    pipeline.triage_order(second)
+    merge = TriageDecision.objects.get(order_id=second, kind=DecisionKind.MERGED)
+    assert WorkOrder.objects.get(pk=second).state == State.MERGED
+    wangfang = district.people["wangfang"]
+
+    with pytest.raises(InvalidInput):  # undoing a merge needs the reason
+        pipeline.review_decision(merge.pk, actor=wangfang, outcome=ReviewOutcome.CORRECT, correction={"note": ""})
+    merge.refresh_from_db()
+    assert merge.review_outcome == "" and WorkOrder.objects.get(pk=second).state == State.MERGED
+
+    pipeline.review_decision(merge.pk, actor=wangfang, outcome=ReviewOutcome.CORRECT,
+                             correction={"note": "回访核实：来电人说的是湖滨路另一处塌陷"})
+    order = WorkOrder.objects.get(pk=second)
+    assert order.state == State.RECEIVED and order.main_order_id is None
+    undo = Event.objects.filter(order_id=second).latest("seq")
+    assert undo.action == "unmerge" and undo.actor == wangfang
+    merge.refresh_from_db()
+    assert merge.review_outcome == ReviewOutcome.CORRECT and merge.correction["wrong"] == DecisionKind.MERGED
+    assert list(verify_all()) == []
+
+
+def test_correcting_a_machine_merge_leaves_a_persons_later_merge_alone(district):
+    first = make_order(district, description=POTHOLE_REPORTS[0], caller_phone="13911110000")
+    pipeline.triage_order(first)
+    second = make_order(district, description=POTHOLE_REPORTS[1], caller_phone="13911110001")
+    pipeline.triage_order(second)
+    merge = TriageDecision.objects.get(order_id=second, kind=DecisionKind.MERGED)
+    p = district.people
+    actions.do_unmerge(second, actor=p["chengang"], note="不是同一处塌陷，应并入另一张工单")
+    other = make_order(district, title="湖滨路北段塌陷", caller_phone="13911110002")
+    actions.do_merge(second, actor=p["chengang"], main_order_id=other, note="同一处")
+    pipeline.review_decision(merge.pk, actor=p["wangfang"], outcome=ReviewOutcome.CORRECT,
+                             correction={"note": "机器合并错了，已由派单员改并"})
+    order = WorkOrder.objects.get(pk=second)
+    assert order.state == State.MERGED and order.main_order_id == other
 
 
 def test_a_different_pothole_in_another_street_is_not_merged(district):

@@ -81,3 +81,20 @@ def test_the_statistics_page_and_csv(district, client):
     assert download["Content-Type"].startswith("text/csv")
     lines = download.content.decode("utf-8-sig").strip().splitlines()
     assert len(lines) == 2 and lines[1].endswith(",1,0,0,0")
+
+
+def test_correcting_an_automatic_merge_on_the_page_undoes_it(district, client):
+    text = "东湖路与湖滨路交叉口路面塌陷，有一个大坑，很危险"
+    first = make_order(district, description=text, caller_phone="13911110000")
+    pipeline.triage_order(first)
+    second = make_order(district, description=text + "，请尽快处理", caller_phone="13911110001")
+    pipeline.triage_order(second)
+    merge = TriageDecision.objects.get(order_id=second, kind=DecisionKind.MERGED)
+    client.force_login(district.people["chengang"])
+    page = client.get(f"/triage/review/?date={timezone.localdate().isoformat()}").content.decode()
+    assert "纠正即撤销合并" in page
+    row = client.post(f"/triage/review/{merge.pk}/", {"outcome": "correct", "note": "另一处塌陷，在湖滨路北段"},
+                      HTTP_HX_REQUEST="true")
+    assert row.status_code == 200 and "纠正即撤销合并" not in row.content.decode()
+    order = WorkOrder.objects.get(pk=second)
+    assert order.state == State.RECEIVED and order.main_order_id is None

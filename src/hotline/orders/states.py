@@ -29,6 +29,7 @@ class Action(StrEnum):
     SCREEN_OUT = "screen_out"  # 不予受理
     RESTORE = "restore"  # 申诉恢复
     MERGE = "merge"  # 合并
+    UNMERGE = "unmerge"  # 撤销合并 (a person finds the two are not the same matter)
     SIGN = "sign"  # 签收
     RETURN = "return"  # 回退
     ACCEPT_RETURN = "accept_return"  # 同意回退并改派 (定点分派)
@@ -123,6 +124,8 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.MERGED, A.CALLBACK): S.MERGED,
     (S.MERGED, A.CALLBACK_ATTEMPT): S.MERGED,
     (S.MERGED, A.ANNOTATE): S.MERGED,
+    # ... until a person finds it is not the same matter: back to the dispatch board
+    (S.MERGED, A.UNMERGE): S.RECEIVED,
     # a unit looks at the caller's full number to call them: allowed while it holds the order
     (S.DISPATCHED, A.VIEW_PHONE): S.DISPATCHED,
     (S.IN_PROGRESS, A.VIEW_PHONE): S.IN_PROGRESS,

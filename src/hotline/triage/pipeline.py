@@ -190,8 +190,9 @@ def review_decision(decision_id: int, *, actor: User, outcome: str, correction: 
     Accepting a scope flag whose code is a screen-out reason screens the order out through
     actions.do_screen_out (with `advice`: where the caller should go); the machine never does.
     A correction of a classification needs {"category": id}; a correction of a flag, duplicate,
-    repeat or dispatch may carry {"note": ...}. Corrections are training data for the next
-    model. Raises NotAllowed, NotFound or InvalidInput; a decision is reviewed once."""
+    repeat or dispatch may carry {"note": ...}; correcting an automatic merge that still stands
+    undoes it through actions.do_unmerge, and then the note (the reason) is required.
+    Corrections are training data for the next model. Raises NotAllowed, NotFound or InvalidInput; a decision is reviewed once."""
     if not may_review(actor):
         raise NotAllowed(_("只有坐席、派单员和督办领导可以复核智能甄别结果。"))
     if outcome not in ReviewOutcome.values:
@@ -211,6 +212,10 @@ def review_decision(decision_id: int, *, actor: User, outcome: str, correction: 
             fix = {"category": cat.pk, "path": cat.path}
         else:
             fix = {"note": str(correction.get("note", ""))[:300], "wrong": d.kind}
+        if d.kind == DecisionKind.MERGED and d.order.state == State.MERGED and (
+                d.order.main_order_id == d.related_order_id):
+            # A wrong merge is undone, not just noted: the caller's request goes back to the board.
+            actions.do_unmerge(d.order_id, actor=actor, note=fix["note"])
     elif d.kind == DecisionKind.FLAG and d.code in actions.SCREEN_REASONS and d.order.state == State.RECEIVED:
         # Confirming an out-of-remit flag is the agent's screen-out decision, with advice.
         actions.do_screen_out(d.order_id, actor=actor, reason=d.code, advice=advice)

@@ -61,6 +61,7 @@ REGISTRY: dict[Action, ActionSpec] = {
                              "danger"),
     A.RESTORE: ActionSpec(_("恢复受理"), f.NoteForm, lambda o, u, d: do.do_restore(o, actor=u, note=d["note"])),
     A.MERGE: ActionSpec(_("合并到主工单"), f.MergeForm, _merge),
+    A.UNMERGE: ActionSpec(_("撤销合并"), f.NoteForm, lambda o, u, d: do.do_unmerge(o, actor=u, note=d["note"])),
     A.SIGN: ActionSpec(_("签收"), f.EmptyForm, lambda o, u, d: do.do_sign(o, actor=u)),
     A.RETURN: ActionSpec(_("回退"), f.ReturnForm, lambda o, u, d: do.do_return(
         o, actor=u, kind=d["kind"], reason=d["reason"],

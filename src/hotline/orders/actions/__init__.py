@@ -26,6 +26,7 @@ from .centre import (
     do_restore,
     do_return,
     do_screen_out,
+    do_unmerge,
 )
 from .history import HistoryRecord, HistoryResult, do_import_history
 from .intake import BatchResult, CleanIntake, Intake, do_create, do_create_many, validate_intake
@@ -90,6 +91,7 @@ __all__ = [
     "do_screen_out",
     "do_sign",
     "do_supervise",
+    "do_unmerge",
     "do_urge",
     "do_view_phone",
     "rule_for",

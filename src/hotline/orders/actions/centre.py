@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Sequence
 
 from django.db import transaction
@@ -175,11 +176,37 @@ def do_merge(order_id: int, *, actor: User, main_order_id: int, note: str = "", 
         order.main_order = main
         note = (note or "").strip()
         _finish(order, actor, A.MERGE, target, now, main_order=main.number, note=note, score=score)
-        event = _append_event(main, actor, A.ANNOTATE, main.state, main.state, now,
-                              {"merged_in": order.number, "note": note})
-        main.updated_at = now
-        main.save(update_fields=["event_seq", "last_hash", "updated_at"])
-        event.save()
+        _tell_main(main, actor, now, merged_in=order.number, note=note)
+    return order
+
+
+def _tell_main(main: WorkOrder, actor: User, now: dt.datetime, **data: str) -> None:
+    """The main order's side of a merge or of its undoing: one annotation event in its trace."""
+    event = _append_event(main, actor, A.ANNOTATE, main.state, main.state, now, data)
+    main.updated_at = now
+    main.save(update_fields=["event_seq", "last_hash", "updated_at"])
+    event.save()
+
+
+def do_unmerge(order_id: int, *, actor: User, note: str) -> WorkOrder:
+    """Undo a merge (a person's or the triage service's) that joined two different matters:
+    the order leaves its main order and goes back to the dispatch board as received, with the
+    reason. The main order gets an event too, so both traces tell the story."""
+    note = _reason(note)
+    with transaction.atomic(durable=True):
+        oid = _int(order_id, "order")
+        main_id = WorkOrder.objects.filter(pk=oid).values_list("main_order_id", flat=True).first()
+        # Lock both rows in id order, as do_merge does, so a merge and an unmerge never deadlock.
+        locked = {i: _lock(i) for i in sorted({oid, *([main_id] if main_id else [])})}
+        order = locked[oid]
+        target = _check(order, actor, A.UNMERGE)
+        # (re-merged elsewhere between the read and the lock: lock that main order too)
+        main = (locked.get(order.main_order_id) or _lock(order.main_order_id)) if order.main_order_id else None
+        now = timezone.now()
+        order.main_order = None
+        _finish(order, actor, A.UNMERGE, target, now, main_order=main.number if main else "", note=note)
+        if main is not None:
+            _tell_main(main, actor, now, unmerged=order.number, note=note)
     return order
 
 

@@ -35,7 +35,7 @@ def _visible_or_404(request: HttpRequest, order_id: int) -> WorkOrder:
 
 BASIS_LABELS = {"rule": _("按权责清单"), "override": _("未按权责清单（已说明理由）"), "manual": _("人工判断（清单无条目）"),
                 "model": _("智能派单模型")}
-SHOWN_KEYS = ("note", "text", "reason", "advice", "answer", "main_order", "merged_in")
+SHOWN_KEYS = ("note", "text", "reason", "advice", "answer", "main_order", "merged_in", "unmerged")
 
 
 def _timeline(order: WorkOrder) -> list[dict[str, Any]]:
