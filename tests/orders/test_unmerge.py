@@ -11,6 +11,7 @@ from hotline.orders import actions
 from hotline.orders.models import Event, WorkOrder
 from hotline.orders.states import State
 from hotline.orders.trace import verify_all
+from hotline.triage.models import DecisionKind, TriageDecision
 from tests.conftest import make_order
 from tests.orders.loop import snapshot
 
@@ -64,3 +65,6 @@ def test_the_order_page_offers_it_and_performs_it(district, merged):
     assert r.status_code == 400 and WorkOrder.objects.get(pk=other).state == State.MERGED
     r = c.post(f"/orders/{other}/act/unmerge/", {"unmerge-note": "来电人反映的是另一条路的塌陷"})
     assert r.status_code in (200, 302) and WorkOrder.objects.get(pk=other).state == State.RECEIVED
+    # the dispatch board gets a routing suggestion for it (triage stops at a merge)
+    assert TriageDecision.objects.filter(order_id=other, kind=DecisionKind.ROUTED).count() == 1
+    assert "东湖街道" in c.get("/dispatch/").content.decode()

@@ -106,6 +106,9 @@ def test_a_wrong_automatic_merge_corrected_in_review_goes_back_to_the_board(dist
     assert order.state == State.RECEIVED and order.main_order_id is None
     undo = Event.objects.filter(order_id=second).latest("seq")
     assert undo.action == "unmerge" and undo.actor == wangfang
+    # back on the board with the routing suggestion triage skipped at the merge, for a person to act on
+    route = TriageDecision.objects.get(order_id=second, kind=DecisionKind.ROUTED)
+    assert route.payload["unit"] == district.units["street-a"].pk and route.payload["basis"] == "rule"
     merge.refresh_from_db()
     assert merge.review_outcome == ReviewOutcome.CORRECT and merge.correction["wrong"] == DecisionKind.MERGED
     assert list(verify_all()) == []

@@ -117,12 +117,8 @@ def triage_order(order_id: int) -> list[TriageDecision]:
             match=m.as_dict(),
         ))
 
-    decision = services.route(order, category=category, category_confidence=cat_conf)
-    made.append(_record(
-        order, DecisionKind.ROUTED, confidence=decision.confidence, reason=decision.reason_text, version=version,
-        unit=decision.unit_id, basis=decision.basis, rule=decision.rule_id, co_units=decision.co_unit_ids,
-        category=category.pk if category else None,
-    ))
+    decision, routed = _route(order, category, cat_conf, version)
+    made.append(routed)
     open_repeat = any(m.state in services.open_states() for m in repeats)
     threshold = float(settings.HOTLINE_AUTO_DISPATCH_CONFIDENCE)
     if decision.unit_id is None or flags or open_repeat or decision.confidence < threshold:
@@ -140,6 +136,34 @@ def triage_order(order_id: int) -> list[TriageDecision]:
                         reason=decision.reason_text, version=version, unit=decision.unit_id, basis=decision.basis,
                         rule=decision.rule_id))
     return made
+
+
+def _route(order: WorkOrder, category: Category | None, confidence: float,
+           version: str) -> tuple[services.RouteDecision, TriageDecision]:
+    """The routing suggestion for the dispatch board, recorded."""
+    decision = services.route(order, category=category, category_confidence=confidence)
+    return decision, _record(
+        order, DecisionKind.ROUTED, confidence=decision.confidence, reason=decision.reason_text, version=version,
+        unit=decision.unit_id, basis=decision.basis, rule=decision.rule_id, co_units=decision.co_unit_ids,
+        category=category.pk if category else None,
+    )
+
+
+def suggest_route(order_id: int) -> TriageDecision | None:
+    """A routing suggestion for an order that is back on the dispatch board after its merge was
+    undone (triage stopped at the merge, so it has none). Only a suggestion: a person has just
+    looked at this order, so the machine does not dispatch it."""
+    order = WorkOrder.objects.select_related("category", "area").filter(pk=order_id).first()
+    if order is None or order.state != State.RECEIVED:
+        return None
+    category, confidence = order.category, 1.0
+    if category is None:
+        guess = (TriageDecision.objects.filter(order=order, kind=DecisionKind.CLASSIFIED)
+                 .order_by("-created_at").first())
+        if guess is not None and guess.payload.get("category"):
+            category = Category.objects.filter(pk=guess.payload["category"]).first()
+            confidence = guess.confidence or 0.0
+    return _route(order, category, confidence, services.model_version(services.active_model()))[1]
 
 
 def _annotate(order: WorkOrder, system: User, flags: list[Any], repeats: list[services.Match]) -> None:
@@ -191,8 +215,9 @@ def review_decision(decision_id: int, *, actor: User, outcome: str, correction: 
     actions.do_screen_out (with `advice`: where the caller should go); the machine never does.
     A correction of a classification needs {"category": id}; a correction of a flag, duplicate,
     repeat or dispatch may carry {"note": ...}; correcting an automatic merge that still stands
-    undoes it through actions.do_unmerge, and then the note (the reason) is required.
-    Corrections are training data for the next model. Raises NotAllowed, NotFound or InvalidInput; a decision is reviewed once."""
+    undoes it through actions.do_unmerge (the note, the reason, is then required) and puts a
+    routing suggestion on the dispatch board. Corrections are training data for the next model.
+    Raises NotAllowed, NotFound or InvalidInput; a decision is reviewed once."""
     if not may_review(actor):
         raise NotAllowed(_("只有坐席、派单员和督办领导可以复核智能甄别结果。"))
     if outcome not in ReviewOutcome.values:
@@ -216,6 +241,7 @@ def review_decision(decision_id: int, *, actor: User, outcome: str, correction: 
                 d.order.main_order_id == d.related_order_id):
             # A wrong merge is undone, not just noted: the caller's request goes back to the board.
             actions.do_unmerge(d.order_id, actor=actor, note=fix["note"])
+            suggest_route(d.order_id)
     elif d.kind == DecisionKind.FLAG and d.code in actions.SCREEN_REASONS and d.order.state == State.RECEIVED:
         # Confirming an out-of-remit flag is the agent's screen-out decision, with advice.
         actions.do_screen_out(d.order_id, actor=actor, reason=d.code, advice=advice)

@@ -35,6 +35,15 @@ def _merge(oid: int, u: User, d: dict[str, Any]) -> Any:
     return do.do_merge(oid, actor=u, main_order_id=main.pk, note=d.get("note", ""))
 
 
+def _unmerge(oid: int, u: User, d: dict[str, Any]) -> Any:
+    """Undo the merge, then give the board the routing suggestion that triage skipped at the merge."""
+    from hotline.triage.pipeline import suggest_route
+
+    order = do.do_unmerge(oid, actor=u, note=d["note"])
+    suggest_route(oid)
+    return order
+
+
 def _attach(oid: int, u: User, d: dict[str, Any]) -> Any:
     upload = d["file"]
     return do.do_attach(oid, actor=u, name=upload.name, content=upload.read())
@@ -61,7 +70,7 @@ REGISTRY: dict[Action, ActionSpec] = {
                              "danger"),
     A.RESTORE: ActionSpec(_("恢复受理"), f.NoteForm, lambda o, u, d: do.do_restore(o, actor=u, note=d["note"])),
     A.MERGE: ActionSpec(_("合并到主工单"), f.MergeForm, _merge),
-    A.UNMERGE: ActionSpec(_("撤销合并"), f.NoteForm, lambda o, u, d: do.do_unmerge(o, actor=u, note=d["note"])),
+    A.UNMERGE: ActionSpec(_("撤销合并"), f.NoteForm, _unmerge),
     A.SIGN: ActionSpec(_("签收"), f.EmptyForm, lambda o, u, d: do.do_sign(o, actor=u)),
     A.RETURN: ActionSpec(_("回退"), f.ReturnForm, lambda o, u, d: do.do_return(
         o, actor=u, kind=d["kind"], reason=d["reason"],
