@@ -68,3 +68,18 @@ def test_the_order_page_offers_it_and_performs_it(district, merged):
     # the dispatch board gets a routing suggestion for it (triage stops at a merge)
     assert TriageDecision.objects.filter(order_id=other, kind=DecisionKind.ROUTED).count() == 1
     assert "东湖街道" in c.get("/dispatch/").content.decode()
+
+
+def test_a_failing_routing_suggestion_does_not_undo_the_unmerge_or_give_a_500(district, merged, monkeypatch):
+    from hotline.triage import services
+
+    def broken(*_a, **_kw):
+        raise RuntimeError("model file unreadable")
+
+    monkeypatch.setattr(services, "route", broken)
+    _main, other = merged
+    c = Client()
+    c.force_login(district.people["chengang"])
+    r = c.post(f"/orders/{other}/act/unmerge/", {"unmerge-note": "来电人反映的是另一条路的塌陷"})
+    assert r.status_code in (200, 302) and WorkOrder.objects.get(pk=other).state == State.RECEIVED
+    assert not TriageDecision.objects.filter(order_id=other, kind=DecisionKind.ROUTED).exists()

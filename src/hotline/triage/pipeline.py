@@ -163,7 +163,11 @@ def suggest_route(order_id: int) -> TriageDecision | None:
         if guess is not None and guess.payload.get("category"):
             category = Category.objects.filter(pk=guess.payload["category"]).first()
             confidence = guess.confidence or 0.0
-    return _route(order, category, confidence, services.model_version(services.active_model()))[1]
+    try:
+        return _route(order, category, confidence, services.model_version(services.active_model()))[1]
+    except Exception:  # noqa: BLE001 - the merge is already undone; a suggestion is a help, never a failure
+        log.exception("routing suggestion for %s failed", order_id)
+        return None
 
 
 def _annotate(order: WorkOrder, system: User, flags: list[Any], repeats: list[services.Match]) -> None:
