@@ -86,12 +86,17 @@ def test_thirty_calls_about_one_pothole_are_merged_and_every_caller_called_back(
     assert list(verify_all()) == []
 
 
-def test_a_wrong_automatic_merge_corrected_in_review_goes_back_to_the_board(district):
+def _machine_merged(district) -> tuple[int, TriageDecision]:
+    """Two reports of one pothole from two callers: triage merges the second into the first."""
     first = make_order(district, description=POTHOLE_REPORTS[0], caller_phone="13911110000")
     pipeline.triage_order(first)
     second = make_order(district, description=POTHOLE_REPORTS[1], caller_phone="13911110001")
     pipeline.triage_order(second)
-    merge = TriageDecision.objects.get(order_id=second, kind=DecisionKind.MERGED)
+    return second, TriageDecision.objects.get(order_id=second, kind=DecisionKind.MERGED)
+
+
+def test_a_wrong_automatic_merge_corrected_in_review_goes_back_to_the_board(district):
+    second, merge = _machine_merged(district)
     assert WorkOrder.objects.get(pk=second).state == State.MERGED
     wangfang = district.people["wangfang"]
 
@@ -115,11 +120,7 @@ def test_a_wrong_automatic_merge_corrected_in_review_goes_back_to_the_board(dist
 
 
 def test_correcting_a_machine_merge_leaves_a_persons_later_merge_alone(district):
-    first = make_order(district, description=POTHOLE_REPORTS[0], caller_phone="13911110000")
-    pipeline.triage_order(first)
-    second = make_order(district, description=POTHOLE_REPORTS[1], caller_phone="13911110001")
-    pipeline.triage_order(second)
-    merge = TriageDecision.objects.get(order_id=second, kind=DecisionKind.MERGED)
+    second, merge = _machine_merged(district)
     p = district.people
     actions.do_unmerge(second, actor=p["chengang"], note="不是同一处塌陷，应并入另一张工单")
     other = make_order(district, title="湖滨路北段塌陷", caller_phone="13911110002")

@@ -149,6 +149,14 @@ def _route(order: WorkOrder, category: Category | None, confidence: float,
     )
 
 
+def undo_merge(order_id: int, *, actor: User, note: str) -> WorkOrder:
+    """actions.do_unmerge, then the routing suggestion the order lacks (triage stopped at the
+    merge): what the order page, the API and the daily review all do to undo a merge."""
+    order = actions.do_unmerge(order_id, actor=actor, note=note)
+    suggest_route(order_id)
+    return order
+
+
 def suggest_route(order_id: int) -> TriageDecision | None:
     """A routing suggestion for an order that is back on the dispatch board after its merge was
     undone (triage stopped at the merge, so it has none). Only a suggestion: a person has just
@@ -244,8 +252,7 @@ def review_decision(decision_id: int, *, actor: User, outcome: str, correction: 
         if d.kind == DecisionKind.MERGED and d.order.state == State.MERGED and (
                 d.order.main_order_id == d.related_order_id):
             # A wrong merge is undone, not just noted: the caller's request goes back to the board.
-            actions.do_unmerge(d.order_id, actor=actor, note=fix["note"])
-            suggest_route(d.order_id)
+            undo_merge(d.order_id, actor=actor, note=fix["note"])
     elif d.kind == DecisionKind.FLAG and d.code in actions.SCREEN_REASONS and d.order.state == State.RECEIVED:
         # Confirming an out-of-remit flag is the agent's screen-out decision, with advice.
         actions.do_screen_out(d.order_id, actor=actor, reason=d.code, advice=advice)

@@ -36,12 +36,9 @@ def _merge(oid: int, u: User, d: dict[str, Any]) -> Any:
 
 
 def _unmerge(oid: int, u: User, d: dict[str, Any]) -> Any:
-    """Undo the merge, then give the board the routing suggestion that triage skipped at the merge."""
-    from hotline.triage.pipeline import suggest_route
+    from hotline.triage.pipeline import undo_merge
 
-    order = do.do_unmerge(oid, actor=u, note=d["note"])
-    suggest_route(oid)
-    return order
+    return undo_merge(oid, actor=u, note=d["note"])
 
 
 def _attach(oid: int, u: User, d: dict[str, Any]) -> Any:

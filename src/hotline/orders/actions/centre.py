@@ -197,16 +197,15 @@ def do_unmerge(order_id: int, *, actor: User, note: str) -> WorkOrder:
         oid = _int(order_id, "order")
         main_id = WorkOrder.objects.filter(pk=oid).values_list("main_order_id", flat=True).first()
         # Lock both rows in id order, as do_merge does, so a merge and an unmerge never deadlock.
-        locked = {i: _lock(i) for i in sorted({oid, *([main_id] if main_id else [])})}
+        locked = {i: _lock(i) for i in sorted({oid, main_id} - {None})}
         order = locked[oid]
         target = _check(order, actor, A.UNMERGE)
-        # (re-merged elsewhere between the read and the lock: lock that main order too)
-        main = (locked.get(order.main_order_id) or _lock(order.main_order_id)) if order.main_order_id else None
+        # A merged order always has its main order (locked too if it changed since the read).
+        main = locked.get(order.main_order_id) or _lock(order.main_order_id)
         now = timezone.now()
         order.main_order = None
-        _finish(order, actor, A.UNMERGE, target, now, main_order=main.number if main else "", note=note)
-        if main is not None:
-            _tell_main(main, actor, now, unmerged=order.number, note=note)
+        _finish(order, actor, A.UNMERGE, target, now, main_order=main.number, note=note)
+        _tell_main(main, actor, now, unmerged=order.number, note=note)
     return order
 
 
