@@ -103,24 +103,34 @@ def _option(text: str) -> tuple[str, object]:
     return name.strip(), ast.literal_eval(raw.strip())
 
 
-def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def data_parser(doc: str) -> argparse.ArgumentParser:
+    """The options every triage benchmark takes: --data, --folds, --only."""
+    ap = argparse.ArgumentParser(description=doc.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--only", choices=sorted(SETS))
+    return ap
+
+
+def datasets(args: argparse.Namespace) -> dict[str, tuple[list[str], list[str]]]:
+    """The data sets --only selects, loaded (name → texts, labels); exits if --data is missing."""
+    if not args.data.exists():
+        sys.exit(f"data folder not found: {args.data}")
+    return {name: load(args.data / fname, col) for name, (fname, col) in SETS.items()
+            if not args.only or name == args.only}
+
+
+def main() -> None:
+    ap = data_parser(__doc__)
     ap.add_argument("--seed", type=int, default=0, help="another shuffle of the folds (the table uses 0)")
     ap.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
                     help="a TextClassifier option, e.g. c=0.5 or char_ngrams=1,3 (repeatable); "
                          "then only TextClassifier is scored, without the throughput line")
     args = ap.parse_args()
     options = dict(_option(o) for o in args.option)
-    if not args.data.exists():
-        sys.exit(f"data folder not found: {args.data}")
+    sets = datasets(args)
     print(f"{'data':8} {'model':28} {'macro_f1':>8} {'accuracy':>8} {'cv_secs':>8}")
-    for name, (fname, col) in SETS.items():
-        if args.only and name != args.only:
-            continue
-        texts, labels = load(args.data / fname, col)
+    for name, (texts, labels) in sets.items():
         models = (("tfidf-words+LinearSVC", baseline), ("tfidf-chars1-3+LinearSVC", char_baseline),
                   ("hotline TextClassifier", ours))
         if options:
@@ -128,8 +138,8 @@ def main() -> None:
         for label, make in models:
             f1, acc, secs = cross_validate(make, texts, labels, args.folds, args.seed)
             print(f"{name:8} {label:28} {f1:8.4f} {acc:8.4f} {secs:8.1f}", flush=True)
-    if not options and (not args.only or args.only == "titles"):
-        texts, labels = load(args.data / SETS["titles"][0], SETS["titles"][1])
+    if not options and "titles" in sets:
+        texts, labels = sets["titles"]
         batch_rate, single_rate, train_secs = throughput(texts, labels)
         print(f"titles, per CPU second: batch predict {batch_rate:,.0f} texts/s; explain one at a time "
               f"{single_rate:,.0f} texts/s; training on all {len(texts)} with calibration {train_secs:.1f}s wall")

