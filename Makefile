@@ -4,14 +4,14 @@ VENV := .venv
 BIN := $(VENV)/bin
 export HOTLINE_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run test venv install demo browser lint clean
+.PHONY: run test venv install demo browser libmagic lint clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
 
-$(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/pip install --quiet -e '.[test]'
+$(VENV)/.installed: pyproject.toml | $(BIN)/python libmagic
+	$(BIN)/pip install --quiet -e '.[test,server]'
 	touch $@
 
 install: $(VENV)/.installed
@@ -36,6 +36,13 @@ browser:
 	@if ! command -v chromium >/dev/null 2>&1 && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
 		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium fonts-noto-cjk >/dev/null) \
 		|| echo "chromium could not be installed: browser tests will be skipped"; \
+	fi
+
+# libmagic, which python-magic uses to tell an upload's type by its content (Debian: libmagic1).
+libmagic:
+	@if ! ldconfig -p 2>/dev/null | grep -q 'libmagic\.so\.1' && [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then \
+		(apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq libmagic1 >/dev/null) \
+		|| echo "libmagic1 could not be installed: uploads cannot be checked"; \
 	fi
 
 lint: install

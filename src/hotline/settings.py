@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "django_tasks_db",
     "hotline.directory",
+    "hotline.audit",
     "hotline.orders",
     "hotline.triage",
     "hotline.assessment",
