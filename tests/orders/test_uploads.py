@@ -188,3 +188,45 @@ def test_the_upload_handler_stops_writing_beyond_the_limit(rf):
     assert written <= 1024 * 1024
     assert upload.size == 40 * len(chunk)
     assert upload.read() == b""
+
+
+@override_settings(HOTLINE_MAX_UPLOAD_BYTES=1024 * 1024)
+def test_the_upload_handler_counts_every_file_of_a_request_together(rf):
+    from hotline.web.uploads import LimitedUploadHandler
+
+    handler = LimitedUploadHandler(rf.post("/"))
+    sizes = []
+    for n in range(3):  # three files of 512 KiB: the third is past the limit
+        handler.new_file(f"f{n}", f"f{n}.txt", "text/plain", None)
+        handler.receive_data_chunk(b"x" * 512 * 1024, 0)
+        sizes.append(handler.file_complete(512 * 1024).size)
+    assert sizes[:2] == [512 * 1024] * 2 and sizes[2] > 1024 * 1024
+    assert handler.written == 1024 * 1024
+
+
+def test_an_action_refused_after_the_check_leaves_no_file(district, order):
+    from django.core.files.base import ContentFile
+
+    from hotline.errors import NotAllowed
+    from hotline.orders import actions
+
+    before, on_disk = snapshot(order), _stored()
+    with pytest.raises(NotAllowed):  # 赵敏's street does not handle this order
+        actions.do_attach(order, actor=district.people["zhaomin"], file=ContentFile(files.jpeg(), name="a.jpg"))
+    assert (snapshot(order), _stored()) == (before, on_disk)
+
+
+def test_a_failure_after_the_file_is_written_removes_it(district, order, monkeypatch):
+    from django.core.files.base import ContentFile
+
+    from hotline.orders import actions
+    from hotline.orders.actions import unit
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the database went away")
+
+    monkeypatch.setattr(unit, "_finish", broken)
+    before, on_disk = snapshot(order), _stored()
+    with pytest.raises(RuntimeError):
+        actions.do_attach(order, actor=district.people["liqiang"], file=ContentFile(files.jpeg(), name="a.jpg"))
+    assert (snapshot(order), _stored()) == (before, on_disk)

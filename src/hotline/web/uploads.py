@@ -25,17 +25,20 @@ class OversizeUpload(UploadedFile):
 
 
 class LimitedUploadHandler(TemporaryFileUploadHandler):
+    # One handler per request. The limit counts every file of the request together: a form
+    # carries one evidence file, and a hundred files of 19 MB must not fill the disk either.
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.written = 0
+
     def new_file(self, *args: Any, **kwargs: Any) -> None:
         super().new_file(*args, **kwargs)
-        self.seen = 0
-        self.written = 0
         self.over = False
 
     def receive_data_chunk(self, raw_data: bytes, start: int) -> None:
-        self.seen += len(raw_data)
         if self.over:
             return None
-        if self.seen > settings.HOTLINE_MAX_UPLOAD_BYTES:
+        if self.written + len(raw_data) > settings.HOTLINE_MAX_UPLOAD_BYTES:
             self.over = True
             self.file.close()  # a NamedTemporaryFile: closing it deletes it
             return None
@@ -45,5 +48,7 @@ class LimitedUploadHandler(TemporaryFileUploadHandler):
 
     def file_complete(self, file_size: int) -> UploadedFile | None:
         if self.over:
-            return OversizeUpload(self.file_name, self.content_type, file_size, self.charset)
+            # past the limit with the files before it, it is over the limit however small itself
+            size = max(file_size, settings.HOTLINE_MAX_UPLOAD_BYTES + 1)
+            return OversizeUpload(self.file_name, self.content_type, size, self.charset)
         return super().file_complete(file_size)
