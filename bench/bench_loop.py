@@ -220,6 +220,7 @@ def drive(ids: list[int], part: int, parts: int, seed: int) -> tuple[int, dict[s
     the time spent in each kind of action."""
     from django.db import close_old_connections
 
+    from hotline.demo.flow import site_photo
     from hotline.directory.models import Unit, User
     from hotline.orders import actions
     from hotline.orders.models import WorkOrder
@@ -272,7 +273,7 @@ def drive(ids: list[int], part: int, parts: int, seed: int) -> tuple[int, dict[s
         rounds = 2 if rng.random() < 0.10 else 1
         for r in range(rounds):
             if needs_photo:
-                act.do_attach(oid, actor=handler, name="site.jpg", content=b"\xff\xd8bench-photo")
+                act.do_attach(oid, actor=handler, file=site_photo(r, "site.jpg"))
                 done += 1
             reply = act.do_reply(oid, actor=handler, responder=handler.display_name,
                                  process="承办人到现场核实情况，会同相关单位研究处置方案并落实整改。",

@@ -55,6 +55,7 @@ def populate(n: int, looped: int, seed: int = 7) -> dict:
     from django.utils import timezone
 
     from hotline.demo.district import build_district
+    from hotline.demo.flow import site_photo
     from hotline.orders import actions
     from hotline.orders.models import Callback, WorkOrder
 
@@ -92,7 +93,7 @@ def populate(n: int, looped: int, seed: int = 7) -> dict:
         order = WorkOrder.objects.get(pk=oid)
         profile_needs_photo = order.category and order.category.effective_profile() and order.category.effective_profile().min_evidence
         if profile_needs_photo:
-            actions.do_attach(oid, actor=p["liqiang"], name="site.jpg", content=b"\xff\xd8bench")
+            actions.do_attach(oid, actor=p["liqiang"], file=site_photo(name="site.jpg"))
         actions.do_reply(oid, actor=p["liqiang"], responder="李强", process="到现场核实情况并协调相关单位处理完毕。",
                          outcome="问题已解决，来电人认可处理结果。", contacted_caller=True)
         order.refresh_from_db()

@@ -134,7 +134,6 @@ WHITENOISE_AUTOREFRESH = DEBUG
 MEDIA_URL = "media/"
 MEDIA_ROOT = DATA_DIR / "media"
 DATA_UPLOAD_MAX_MEMORY_SIZE = 20 * 1024 * 1024
-FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 
 TASKS = {
     "default": {
@@ -173,3 +172,20 @@ HOTLINE_MAX_EXTENSION_DAYS = envint("HOTLINE_MAX_EXTENSION_DAYS", "30")
 HOTLINE_AUTO_DISPATCH_CONFIDENCE = envfloat("HOTLINE_AUTO_DISPATCH_CONFIDENCE", "0.9")
 # Where trained triage models are kept.
 HOTLINE_MODEL_DIR = Path(os.environ.get("HOTLINE_MODEL_DIR", DATA_DIR / "models"))
+
+# ---- evidence uploads and downloads (orders/evidence.py, web/uploads.py, web/views/evidence.py) -----
+# The largest evidence file accepted; the upload handler stops writing beyond it, so a request
+# never holds more than a chunk in memory, and the error message states it.
+HOTLINE_MAX_UPLOAD_BYTES = envint("HOTLINE_MAX_UPLOAD_BYTES", str(20 * 1024 * 1024))
+# Photos are decoded to be re-encoded: more pixels than this are refused (a decompression bomb).
+HOTLINE_MAX_IMAGE_PIXELS = envint("HOTLINE_MAX_IMAGE_PIXELS", "50000000")
+FILE_UPLOAD_HANDLERS = [
+    "django.core.files.uploadhandler.MemoryFileUploadHandler",  # only requests under the size below
+    "hotline.web.uploads.LimitedUploadHandler",
+]
+FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
+# How the evidence view hands a checked file over: "" (Django streams it), "x-accel-redirect"
+# (nginx sends HOTLINE_SENDFILE_PREFIX + the file's name from an internal location) or
+# "x-sendfile" (Apache mod_xsendfile, lighttpd: the file's absolute path).
+HOTLINE_SENDFILE = os.environ.get("HOTLINE_SENDFILE", "")
+HOTLINE_SENDFILE_PREFIX = os.environ.get("HOTLINE_SENDFILE_PREFIX", "/_evidence/")

@@ -1,5 +1,3 @@
-from django.conf import settings
-from django.conf.urls.static import static
 from django.contrib import admin
 from django.urls import include, path
 
@@ -13,5 +11,5 @@ urlpatterns = [
     path("assessment/", include("hotline.assessment.urls")),
     path("", include("hotline.web.urls")),
 ]
-if settings.DEBUG:
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)
+# No route to MEDIA_ROOT, whatever DEBUG says: evidence is served only through the order's
+# checked view (web/views/evidence.py).

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from hotline.orders import actions
 from tests.conftest import make_order
+from tests.orders.loop import photo
 
 HANDLERS = {
     "street-a": "liqiang", "street-b": "zhaomin", "street-c": "hanxue", "town-d": "fengshan",
@@ -31,12 +32,12 @@ def handled(district, oid: int, unit: str = "street-a", *, redo: int = 0, contac
     actions.do_sign(oid, actor=h)
     if contact:
         actions.do_contact(oid, actor=h, text="已电话联系来电人，约定到场时间。")
-    actions.do_attach(oid, actor=h, name="site.jpg", content=b"\xff\xd8photo")
+    actions.do_attach(oid, actor=h, file=photo("site.jpg"))
     for _ in range(redo):
         actions.do_reply(oid, actor=h, responder=h.display_name, process=PROCESS, outcome=OUTCOME,
                          contacted_caller=contact)
         actions.do_redo(oid, actor=p["zhoushen"], reasons=["no_outcome"], note="办理结果不清楚，请补充。")
-        actions.do_attach(oid, actor=h, name="site2.jpg", content=b"\xff\xd8photo2")
+        actions.do_attach(oid, actor=h, file=photo("site2.jpg"))
     actions.do_reply(oid, actor=h, responder=h.display_name, process=PROCESS, outcome=OUTCOME, contacted_caller=contact)
     from hotline.orders.models import WorkOrder
     if WorkOrder.objects.get(pk=oid).state == "replied":

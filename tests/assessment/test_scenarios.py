@@ -7,6 +7,8 @@ from hotline.assessment import gaming, indicators
 from hotline.orders import actions
 from tests.assessment.conftest import PROCESS, closed, dispatched
 from tests.conftest import make_order
+from tests.orders import files
+from tests.orders.loop import photo
 
 
 def _row(unit_id):
@@ -22,7 +24,7 @@ def test_scenario_2_the_airport_is_not_blamed_for_the_flight_path(district):
     actions.do_escalate(oid, actor=p["chengang"], unit_id=u["caac"].pk, note="超出机场权限，提级至民航华北地区管理局")
     actions.do_sign(oid, actor=p["minhang"])
     actions.do_contact(oid, actor=p["minhang"], text="已电话联系来电人说明航线评估程序。")
-    actions.do_attach(oid, actor=p["minhang"], name="noise-report.pdf", content=b"%PDF-1.4 noise")
+    actions.do_attach(oid, actor=p["minhang"], file=photo("noise-report.pdf", files.pdf()))
     actions.do_reply(oid, actor=p["minhang"], responder="闵航", process=PROCESS, outcome="航线调整需经专业评估，已纳入下一轮航线优化研究。",
                      result="unresolved", contacted_caller=True)
     actions.do_approve(oid, actor=p["zhoushen"])
@@ -50,7 +52,7 @@ def test_an_accepted_no_authority_return_does_not_count_against_the_next_unit_ei
     actions.do_accept_return(oid, actor=p["chengang"], unit_id=u["transport"].pk, note="核实属实，改派交通委")
     actions.do_sign(oid, actor=p["jiaotong"])
     actions.do_contact(oid, actor=p["jiaotong"], text="已联系来电人。")
-    actions.do_attach(oid, actor=p["jiaotong"], name="a.jpg", content=b"\xff\xd8x")
+    actions.do_attach(oid, actor=p["jiaotong"], file=photo("a.jpg"))
     actions.do_reply(oid, actor=p["jiaotong"], responder="姜通", process=PROCESS, outcome="该路段已列入本月道路维修计划，近期施工。",
                      contacted_caller=True)
     actions.do_approve(oid, actor=p["zhoushen"])

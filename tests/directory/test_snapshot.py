@@ -15,6 +15,7 @@ from hotline.directory.models import CalendarDay, ProcedureProfile, Responsibili
 from hotline.orders import actions, deadlines, procedures
 from hotline.orders.models import WorkOrder
 from tests.conftest import make_order
+from tests.orders.loop import photo
 
 TODAY = dt.date(2026, 11, 28)
 
@@ -104,7 +105,7 @@ def test_an_action_reads_no_reference_table(district, verb):
     snapshot.current()  # the copy is built once per change, not per action
     for name, step in steps.items():
         if name == "reply" and procedures.profile_for(WorkOrder.objects.get(pk=oid)).min_evidence:
-            actions.do_attach(oid, actor=handler, name="site.jpg", content=b"\xff\xd8photo")
+            actions.do_attach(oid, actor=handler, file=photo("site.jpg"))
         with CaptureQueriesContext(connection) as seen:
             step()
         if name == verb:

@@ -16,15 +16,18 @@ from typing import Any
 from unittest import mock
 from zoneinfo import ZoneInfo
 
+from django.core.files.base import ContentFile
 from django.db import connection
 
 from hotline.demo.district import District
 from hotline.directory.models import User
 from hotline.directory.roles import Role
 from hotline.orders import actions
-from hotline.orders.models import WorkOrder
+from hotline.orders.models import Evidence, WorkOrder
 from hotline.orders.states import Action, State
+from hotline.orders.validation import as_id
 from tests.conftest import make_order
+from tests.orders import files
 
 A, S, R = Action, State, Role
 ALL = frozenset(State)
@@ -67,6 +70,8 @@ STAYS: dict[Action, frozenset[State]] = {
     A.ANNOTATE: ALL,
     A.ATTACH: frozenset({S.RECEIVED, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED}),
     A.VIEW_PHONE: frozenset({S.DISPATCHED, S.IN_PROGRESS, S.REPLIED}),
+    # evidence is part of the record: viewable in every state, closed or not
+    A.VIEW_EVIDENCE: ALL,
 }
 
 
@@ -81,22 +86,23 @@ def intended_target(state: State, action: Action) -> State | None:
 UNIT_RIGHTS = {
     A.CLAIM: "unit", A.SIGN: "lead", A.RETURN: "lead", A.REQUEST_EXTENSION: "lead", A.REPLY: "lead",
     A.CONTACT: "involved", A.PROGRESS: "involved", A.ANNOTATE: "involved", A.ATTACH: "involved",
-    A.VIEW_PHONE: "involved",
+    A.VIEW_PHONE: "involved", A.VIEW_EVIDENCE: "unit",
 }
 # District roles act on every order; some only in some states.
 DISTRICT_RIGHTS: dict[Role, dict[Action, frozenset[State] | None]] = {
-    R.AGENT: {a: None for a in (A.ANSWER, A.SCREEN_OUT, A.MERGE, A.UNMERGE, A.URGE, A.ANNOTATE, A.ATTACH)},
+    R.AGENT: {a: None for a in (A.ANSWER, A.SCREEN_OUT, A.MERGE, A.UNMERGE, A.URGE, A.ANNOTATE, A.ATTACH,
+                                A.VIEW_EVIDENCE)},
     R.DISPATCHER: {a: None for a in (
         A.DISPATCH, A.ANSWER, A.SCREEN_OUT, A.RESTORE, A.MERGE, A.UNMERGE, A.ACCEPT_RETURN, A.REJECT_RETURN, A.JOINT,
-        A.ESCALATE, A.APPROVE_EXTENSION, A.DENY_EXTENSION, A.URGE, A.ANNOTATE, A.ATTACH)},
-    R.REVIEWER: {A.APPROVE: None, A.REDO: None, A.ANNOTATE: None},
+        A.ESCALATE, A.APPROVE_EXTENSION, A.DENY_EXTENSION, A.URGE, A.ANNOTATE, A.ATTACH, A.VIEW_EVIDENCE)},
+    R.REVIEWER: {A.APPROVE: None, A.REDO: None, A.ANNOTATE: None, A.VIEW_EVIDENCE: None},
     # a callback agent reopens only what the caller says is unresolved; a closed order is reopened
     # by a supervisor
-    R.CALLBACK: {A.CALLBACK: None, A.CALLBACK_ATTEMPT: None, A.ANNOTATE: None,
+    R.CALLBACK: {A.CALLBACK: None, A.CALLBACK_ATTEMPT: None, A.ANNOTATE: None, A.VIEW_EVIDENCE: None,
                  A.REOPEN: frozenset({S.AWAITING_CALLBACK})},
     R.SUPERVISOR: {A.SUPERVISE: None, A.URGE: None, A.RESTORE: None, A.UNMERGE: None, A.APPROVE_EXTENSION: None,
-                   A.DENY_EXTENSION: None, A.ANNOTATE: None, A.REOPEN: frozenset({S.CLOSED})},
-    R.ADMIN: {A.ANNOTATE: None},
+                   A.DENY_EXTENSION: None, A.ANNOTATE: None, A.VIEW_EVIDENCE: None, A.REOPEN: frozenset({S.CLOSED})},
+    R.ADMIN: {A.ANNOTATE: None, A.VIEW_EVIDENCE: None},
     # triage never closes or screens out by itself; a reply not drawn for sampled review is
     # passed by do_reply itself, so the system never approves through do_approve
     R.SYSTEM: {A.DISPATCH: None, A.MERGE: None, A.ANNOTATE: None},
@@ -132,7 +138,11 @@ REPLY_TEXT = {
     "process": "接单后当天下午到现场查看，设置围挡并通知市政养护单位修复路面。",
     "outcome": "路面已于次日修复完毕，来电人表示认可。",
 }
-PHOTO = b"\xff\xd8\xff\xe0 site photo"
+PHOTO = files.jpeg()  # a real photo: uploads are checked by their content
+
+
+def photo(name: str = "site.jpg", data: bytes = PHOTO) -> ContentFile:
+    return ContentFile(data, name=name)
 
 
 def bring_to(d: District, state: State, **order_kw: Any) -> int:
@@ -142,12 +152,14 @@ def bring_to(d: District, state: State, **order_kw: Any) -> int:
     if state is S.MERGED:
         main = bring_to(d, S.AWAITING_CALLBACK)
         oid = make_order(d, **order_kw)
+        actions.do_attach(oid, actor=p["wangfang"], file=photo("caller.jpg"))  # sent by the caller
         actions.do_merge(oid, actor=p["chengang"], main_order_id=main, note="同一处路面塌陷")
         return oid
     oid = make_order(d, **order_kw)
     if state is S.RECEIVED:
         return oid
     if state is S.SCREENED_OUT:
+        actions.do_attach(oid, actor=p["wangfang"], file=photo("caller.jpg"))  # sent by the caller
         actions.do_screen_out(oid, actor=p["chengang"], reason="litigation", advice="请通过人民法院起诉解决。")
         return oid
     actions.do_dispatch(oid, actor=p["chengang"], unit_id=d.units["street-a"].pk)
@@ -160,7 +172,7 @@ def bring_to(d: District, state: State, **order_kw: Any) -> int:
     if state is S.IN_PROGRESS:
         return oid
     actions.do_contact(oid, actor=p["liqiang"], text="已电话联系张先生，约定下午到场。")
-    actions.do_attach(oid, actor=p["liqiang"], name="site.jpg", content=PHOTO)
+    actions.do_attach(oid, actor=p["liqiang"], file=photo())
     actions.do_reply(oid, actor=p["liqiang"], **REPLY_TEXT)
     if state is S.REPLIED:
         return oid
@@ -190,6 +202,11 @@ class Ctx:
         lead = WorkOrder.objects.filter(pk=oid).values_list("lead_unit_id", flat=True).first() if isinstance(
             oid, int) else None
         return next(self.unit(c) for c in codes if self.unit(c) != lead)
+
+    def evidence_of(self, oid: int) -> int:
+        """An evidence file of the order (0, which names none, if it has none)."""
+        pk = as_id(oid)  # the garbage-id tests pass anything as the order
+        return (Evidence.objects.filter(order_id=pk).values_list("pk", flat=True).first() or 0) if pk else 0
 
 
 CALLS: dict[Action, Callable[[int, User, Ctx], Any]] = {
@@ -224,22 +241,26 @@ CALLS: dict[Action, Callable[[int, User, Ctx], Any]] = {
     A.URGE: lambda o, u, c: actions.do_urge(o, actor=u, text="来电人来电催促"),
     A.SUPERVISE: lambda o, u, c: actions.do_supervise(o, actor=u, text="请限期办结并报告"),
     A.ANNOTATE: lambda o, u, c: actions.do_annotate(o, actor=u, text="备注：来电人白天不方便接电话"),
-    A.ATTACH: lambda o, u, c: actions.do_attach(o, actor=u, name="photo.jpg", content=PHOTO),
+    A.ATTACH: lambda o, u, c: actions.do_attach(o, actor=u, file=photo("photo.jpg")),
     A.VIEW_PHONE: lambda o, u, c: actions.do_view_phone(o, actor=u),
+    A.VIEW_EVIDENCE: lambda o, u, c: actions.do_view_evidence(o, actor=u, evidence_id=c.evidence_of(o)),
 }
 
 
 def prepare(d: District, oid: int, state: State, action: Action | None = None) -> None:
     """What a valid `action` (None: any action) in `state` needs beforehand: a pending extension
     request (to approve or deny one) and a site photo (the road-collapse procedure needs one
-    for a reply)."""
+    for a reply), and a file to view where none was attached on the way (the dispatcher attaches
+    one)."""
+    if action in (None, A.VIEW_EVIDENCE) and state in (S.RECEIVED, S.DISPATCHED, S.RETURNED):
+        actions.do_attach(oid, actor=d.people["chengang"], file=photo("caller.jpg"))
     if state is not S.IN_PROGRESS:
         return
     if action in (None, A.APPROVE_EXTENSION, A.DENY_EXTENSION):
         actions.do_request_extension(oid, actor=d.people["liqiang"], days=3,
                                      reason="需协调市政养护单位排期施工，时间不够")
     if action in (None, A.REPLY):
-        actions.do_attach(oid, actor=d.people["liqiang"], name="site.jpg", content=PHOTO)
+        actions.do_attach(oid, actor=d.people["liqiang"], file=photo())
 
 
 SIDE_TABLES = ("notes", "replies", "reviews", "returns", "callbacks", "extensions", "evidence", "events")

@@ -13,7 +13,7 @@ from hotline.orders.actions import Intake
 from hotline.orders.models import Event, WorkOrder
 from hotline.orders.states import Action, State
 from tests.conftest import make_order
-from tests.orders.loop import CALLS, PHOTO, Ctx, bring_to, snapshot
+from tests.orders.loop import CALLS, PHOTO, Ctx, bring_to, photo, snapshot
 
 GARBAGE_IDS = ["abc", "", None, -1, 0, 10**30, 3.7, [], {}, "1; DROP TABLE orders_workorder"]
 
@@ -176,20 +176,21 @@ def test_it_accepts_the_reply_once_the_gaps_are_filled(district):
         actions.do_reply(oid, actor=p["liqiang"], contacted_caller=True, responder="李强",
                          process="到现场查看并设置围挡，通知养护单位修复。", outcome="路面已修复，来电人认可。")
     assert exc.value.details["missing"] == ["evidence"]
-    actions.do_attach(oid, actor=p["liqiang"], name="after.png", content=PHOTO)
+    actions.do_attach(oid, actor=p["liqiang"], file=photo("after.jpg"))
     reply = actions.do_reply(oid, actor=p["liqiang"], contacted_caller=True, responder="李强",
                              process="到现场查看并设置围挡，通知养护单位修复。", outcome="路面已修复，来电人认可。")
     assert reply.evidence.count() == 1
     assert WorkOrder.objects.get(pk=oid).state == State.REPLIED
 
 
-@pytest.mark.parametrize("name,content", [("virus.exe", PHOTO), ("photo.jpg", b""), ("noext", PHOTO)])
+@pytest.mark.parametrize("name,content", [("virus.exe", PHOTO), ("photo.jpg", b""), ("noext", PHOTO),
+                                          ("photo.jpg", b"\xff\xd8 not a photo")])
 def test_it_refuses_bad_evidence_files(district, name, content):
     d = district
     oid = bring_to(d, State.IN_PROGRESS)
     before = snapshot(oid)
     with pytest.raises(InvalidInput):
-        actions.do_attach(oid, actor=d.people["liqiang"], name=name, content=content)
+        actions.do_attach(oid, actor=d.people["liqiang"], file=photo(name, content))
     assert snapshot(oid) == before
 
 
@@ -271,17 +272,18 @@ ID_PARAMS = {
                                                  note="需要联合处办"),
     "escalate": lambda o, p, g: actions.do_escalate(o, actor=p["chengang"], unit_id=g, note="超出权限，提级处理"),
     "approve extension days": lambda o, p, g: actions.do_approve_extension(o, actor=p["chengang"], days=g),
+    "view evidence": lambda o, p, g: actions.do_view_evidence(o, actor=p["chengang"], evidence_id=g),
 }
 OPTIONAL_PARAMS = {"dispatch co-units", "dispatch category", "return unit", "return rule", "accept return co",
                    "reject return rule", "approve extension days"}
 FIELD = {"dispatch": "unit", "dispatch co-units": "co_units", "dispatch category": "category", "merge": "main_order",
          "return unit": "suggested_unit", "return rule": "rule", "accept return": "unit", "accept return co": "co_units",
          "reject return rule": "rule", "joint lead": "lead_unit", "joint co": "co_units", "escalate": "unit",
-         "approve extension days": "days"}
+         "approve extension days": "days", "view evidence": "evidence_id"}
 LIST_PARAMS = {"dispatch co-units", "accept return co", "joint co"}
 STATE_FOR = {"dispatch": State.RECEIVED, "merge": State.RECEIVED, "return": State.DISPATCHED,
              "accept": State.RETURNED, "reject": State.RETURNED, "joint": State.RETURNED, "escalate": State.RETURNED,
-             "approve": State.IN_PROGRESS}
+             "approve": State.IN_PROGRESS, "view": State.IN_PROGRESS}
 
 
 @pytest.mark.parametrize("param", list(ID_PARAMS))

@@ -52,6 +52,11 @@ def _expected(actor, action: Action, state: State, order: WorkOrder) -> type[Dom
     if action is Action.CLAIM and role in UNIT_ROLES:
         # a unit claims only orders from the area it governs (the ones it can see)
         allowed = order.area is not None and order.area.unit_id == actor.unit_id
+    if action is Action.VIEW_EVIDENCE and role in UNIT_ROLES:
+        # a unit sees the files of the orders it sees: those it leads or co-handles, and those
+        # waiting in its area to be claimed
+        in_area = state is State.RECEIVED and order.area is not None and order.area.unit_id == actor.unit_id
+        allowed = _relation(actor, order) in ("lead", "co") or in_area
     return None if allowed else NotAllowed
 
 
@@ -154,6 +159,7 @@ def test_it_refuses_a_handler_of_another_street(district):
         lambda: actions.do_return(oid, actor=p["liqiang"], kind="not_remit", reason="不属于本街道辖区的事项"),
         lambda: actions.do_annotate(oid, actor=p["liqiang"], text="看看"),
         lambda: actions.do_view_phone(oid, actor=p["liqiang"]),
+        lambda: actions.do_view_evidence(oid, actor=p["liqiang"], evidence_id=Ctx(d).evidence_of(oid)),
     ):
         with pytest.raises(NotAllowed):
             call()

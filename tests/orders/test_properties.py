@@ -23,7 +23,7 @@ from hotline.orders import actions, policies, states, trace
 from hotline.orders.models import Event, WorkOrder
 from hotline.orders.states import Action, State
 from tests.conftest import make_order
-from tests.orders.loop import CALLS, PHOTO, Ctx
+from tests.orders.loop import CALLS, Ctx, photo
 
 ACTORS = ["wangfang", "chengang", "zhoushen", "sunhui", "liudu", "admin", "liqiang", "lizhang", "zhaomin",
           "zhengzhi", "wujian", "renshe", "qianji", "minhang", "system"]
@@ -118,7 +118,7 @@ def _machine(d):
                 return
             try:
                 if action is Action.REPLY:
-                    actions.do_attach(order.pk, actor=member, name="site.jpg", content=PHOTO)
+                    actions.do_attach(order.pk, actor=member, file=photo())
                 elif action in (Action.APPROVE_EXTENSION, Action.DENY_EXTENSION):
                     actions.do_request_extension(order.pk, actor=member, days=2, reason="需协调施工单位排期，时间不够")
             except DomainError:

@@ -16,6 +16,7 @@ from hotline.orders.trace import verify_all
 from hotline.triage import pipeline
 from hotline.triage.models import DecisionKind, ReviewOutcome, TriageDecision
 from tests.conftest import make_order
+from tests.orders.loop import photo
 
 POTHOLE_REPORTS = [
     "东湖路与湖滨路交叉口路面塌陷，有一个大坑，很危险",
@@ -29,7 +30,7 @@ def _walk_to_callback(district, oid: int) -> None:
     p = district.people
     actions.do_sign(oid, actor=p["liqiang"])
     actions.do_contact(oid, actor=p["liqiang"], text="已电话联系来电人，约定到场查看。")
-    actions.do_attach(oid, actor=p["liqiang"], name="site.jpg", content=b"\xff\xd8photo")
+    actions.do_attach(oid, actor=p["liqiang"], file=photo("site.jpg"))
     actions.do_reply(oid, actor=p["liqiang"], responder="李强", process="到现场设置围挡，通知市政养护单位连夜修复路面。",
                      outcome="塌陷路面已于次日修复完毕。")
     if WorkOrder.objects.get(pk=oid).state == State.REPLIED:
@@ -156,7 +157,7 @@ def test_the_caller_who_calls_every_day_is_linked_to_earlier_calls_and_shows_in_
             assert order.state == State.DISPATCHED
             actions.do_sign(oid, actor=p["liqiang"])
             actions.do_contact(oid, actor=p["liqiang"], text="已联系来电人及养犬邻居。")
-            actions.do_attach(oid, actor=p["liqiang"], name="site.jpg", content=b"\xff\xd8photo")
+            actions.do_attach(oid, actor=p["liqiang"], file=photo("site.jpg"))
             actions.do_reply(oid, actor=p["liqiang"], responder="李强", process="社区民警和网格员上门劝导养犬人。",
                              outcome="养犬人承诺夜间将狗关在室内。")
         ids.append(oid)

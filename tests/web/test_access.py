@@ -5,7 +5,9 @@ import pytest
 from django.test import Client
 
 from hotline.orders import actions
+from hotline.orders.models import Evidence
 from tests.conftest import make_order
+from tests.orders.loop import photo
 
 WORKSPACES = {
     "/intake/": {"wangfang", "chengang"},
@@ -58,6 +60,10 @@ def test_a_handler_sees_only_her_own_units_orders_even_by_guessing_urls(district
         assert c.get(url).status_code == 404
     assert c.post(f"/orders/{theirs}/act/sign/").status_code == 404
     assert c.post(f"/orders/{theirs}/phone/").status_code == 404
+    actions.do_attach(theirs, actor=p["chengang"], file=photo("caller.jpg"))
+    theirs_evidence = Evidence.objects.get(order_id=theirs).pk
+    assert c.get(f"/orders/{theirs}/evidence/{theirs_evidence}/").status_code == 404
+    assert c.get(f"/orders/{mine}/evidence/{theirs_evidence}/").status_code == 404
     assert c.post(f"/orders/{theirs}/reply-check/").status_code == 404
     listing = c.get("/orders/").content.decode()
     assert "东湖路路面塌陷" in listing and "西城路面塌陷" not in listing

@@ -12,6 +12,7 @@ import pytest
 from hotline.orders.models import WorkOrder
 from hotline.orders.states import State
 from hotline.orders.trace import verify_all
+from tests.orders import files
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
@@ -103,7 +104,7 @@ def test_it_drives_one_order_round_the_loop_as_six_roles(live_server, page, tmp_
     page.click("details.action-contact button[type=submit]")
     page.wait_for_load_state("networkidle")
     photo = tmp_path / "site.png"
-    photo.write_bytes(b"\x89PNG\r\n\x1a\n" + b"0" * 64)
+    photo.write_bytes(files.png())  # a real one: uploads are checked by their content
     page.click("details.action-attach summary")
     page.set_input_files("#id_attach-file", str(photo))
     page.click("details.action-attach button[type=submit]")

@@ -153,6 +153,8 @@ def build_district(*, password: str = DEMO_PASSWORD) -> District:
         d.profiles[code] = ProcedureProfile.objects.create(
             code=code, name=name, require_process=process, require_outcome=outcome, require_contact=contact,
             min_evidence=evidence, review_mode=mode, sample_rate=rate,
+            # disputes bring pay slips, contracts, IDs: each look at them goes into the trace
+            trace_evidence_views=code == "dispute",
         )
     for l1, l2, l3, profile in CATEGORIES:
         top = _category(l1, None)

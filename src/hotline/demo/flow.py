@@ -4,10 +4,13 @@ only (the demo writes nothing the product would not write itself)."""
 from __future__ import annotations
 
 import datetime as dt
+import io
 import random
 from dataclasses import dataclass, field
 
+from django.core.files.base import ContentFile
 from django.utils import timezone
+from PIL import Image
 
 from hotline.directory.roles import Role
 from hotline.orders import actions as act
@@ -19,7 +22,13 @@ from hotline.orders.states import State
 from . import textgen
 from .district import PEOPLE, District
 
-PHOTO = b"\xff\xd8\xff\xe0demo-site-photo"  # a stand-in for a phone's site photo
+
+def site_photo(i: int = 0, name: str = "现场照片.jpg") -> ContentFile:
+    """A small real JPEG standing in for a phone's site photo (uploads are checked by content)."""
+    out = io.BytesIO()
+    Image.new("RGB", (64, 48), (90 + 30 * (i % 5), 120, 140)).save(out, "JPEG")
+    return ContentFile(out.getvalue(), name=name)
+
 
 # The order of the loop: walking to a state passes through those before it.
 LOOP = [State.RECEIVED, State.DISPATCHED, State.IN_PROGRESS, State.REPLIED, State.AWAITING_CALLBACK, State.CLOSED]
@@ -111,7 +120,7 @@ class Demo:
         if order.category_id not in self._photos:
             self._photos[order.category_id] = profile_for(order).min_evidence
         for i in range(self._photos[order.category_id]):
-            act.do_attach(order_id, actor=handler, name=f"现场照片{i + 1}.jpg", content=PHOTO + bytes([i]))
+            act.do_attach(order_id, actor=handler, file=site_photo(i, f"现场照片{i + 1}.jpg"))
         default_process, default_outcome = textgen.reply_text(self.rng, order.address)
         reply = act.do_reply(order_id, actor=handler, responder=handler.display_name,
                              process=process or default_process, outcome=outcome or default_outcome,

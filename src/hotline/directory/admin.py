@@ -61,7 +61,8 @@ class StaffPhoneAdmin(admin.ModelAdmin):
 
 @admin.register(ProcedureProfile)
 class ProcedureProfileAdmin(admin.ModelAdmin):
-    list_display = ["name", "require_process", "require_outcome", "require_contact", "min_evidence", "review_mode", "sample_rate"]
+    list_display = ["name", "require_process", "require_outcome", "require_contact", "min_evidence", "review_mode",
+                    "sample_rate", "trace_evidence_views"]
 
 
 @admin.register(Category)

@@ -177,6 +177,9 @@ class ProcedureProfile(models.Model):
     min_evidence = models.PositiveIntegerField(_("最少现场证据数"), default=0)
     review_mode = models.CharField(_("审核方式"), max_length=10, choices=ReviewMode.choices, default=ReviewMode.FULL)
     sample_rate = models.FloatField(_("抽样比例"), default=1.0, help_text=_("抽样审核时被抽中复核的比例（0–1）。"))
+    trace_evidence_views = models.BooleanField(
+        _("查看证据须留痕"), default=False,
+        help_text=_("开启后，每次查看该类工单的证据材料都记入留痕（涉及个人隐私的材料）。"))
 
     class Meta:
         verbose_name = _("办理流程")

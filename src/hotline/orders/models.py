@@ -9,6 +9,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.db.models import DEFERRED
+from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from hotline.directory.models import Area, Category, ResponsibilityRule, Unit
@@ -231,7 +232,9 @@ class Reply(models.Model):
 
 
 class Evidence(models.Model):
-    """A file in the trace: a site photo, a document, a recording."""
+    """A file in the trace: a site photo, a document, a recording. Written only by do_attach,
+    after orders/evidence.py checked its content (content_type is what was detected, photos
+    re-encoded; sha256 is of the stored file); read only through the order's evidence view."""
 
     class Kind(models.TextChoices):
         PHOTO = "photo", _("现场照片")
@@ -246,12 +249,17 @@ class Evidence(models.Model):
     name = models.CharField(_("文件名"), max_length=200)
     sha256 = models.CharField(max_length=64)
     size = models.PositiveIntegerField(default=0)
+    # Empty for files stored before types were checked: served as a download of bytes.
+    content_type = models.CharField(_("文件类型"), max_length=100, blank=True)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     uploaded_at = models.DateTimeField()
 
     class Meta:
         verbose_name = _("证据材料")
         verbose_name_plural = _("证据材料")
+
+    def get_absolute_url(self) -> str:
+        return reverse("web:evidence", args=[self.order_id, self.pk])
 
 
 class Review(models.Model):

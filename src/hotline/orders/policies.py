@@ -38,6 +38,9 @@ _UNIT_RIGHTS: dict[Action, Scope] = {
     A.ANNOTATE: _INV,
     A.ATTACH: _INV,
     A.VIEW_PHONE: _INV,
+    # Every order a unit sees (it leads or co-handles it, or it waits in the unit's area to be
+    # claimed): do_view_evidence narrows it to those, as do_claim narrows claiming.
+    A.VIEW_EVIDENCE: _UNIT,
 }
 
 RIGHTS: dict[Role, dict[Action, Scope]] = {
@@ -50,6 +53,7 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         A.URGE: _ANY,
         A.ANNOTATE: _ANY,
         A.ATTACH: _ANY,
+        A.VIEW_EVIDENCE: _ANY,
     },
     R.DISPATCHER: {
         A.CREATE: _ANY,
@@ -68,6 +72,7 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         A.URGE: _ANY,
         A.ANNOTATE: _ANY,
         A.ATTACH: _ANY,
+        A.VIEW_EVIDENCE: _ANY,
     },
     R.HANDLER: dict(_UNIT_RIGHTS),
     R.UNIT_HEAD: dict(_UNIT_RIGHTS),
@@ -75,12 +80,14 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         A.APPROVE: _ANY,
         A.REDO: _ANY,
         A.ANNOTATE: _ANY,
+        A.VIEW_EVIDENCE: _ANY,
     },
     R.CALLBACK: {
         A.CALLBACK: _ANY,
         A.CALLBACK_ATTEMPT: _ANY,
         A.REOPEN: _ANY,
         A.ANNOTATE: _ANY,
+        A.VIEW_EVIDENCE: _ANY,
     },
     R.SUPERVISOR: {
         A.SUPERVISE: _ANY,
@@ -91,9 +98,11 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         A.APPROVE_EXTENSION: _ANY,
         A.DENY_EXTENSION: _ANY,
         A.ANNOTATE: _ANY,
+        A.VIEW_EVIDENCE: _ANY,
     },
     R.ADMIN: {
         A.ANNOTATE: _ANY,
+        A.VIEW_EVIDENCE: _ANY,
     },
     # The triage service proposes and acts like any actor, but never closes or screens out an
     # order by itself: those flags go to a person (the study: nothing wrongly filtered).

@@ -52,6 +52,7 @@ class Action(StrEnum):
     ANNOTATE = "annotate"  # 备注
     ATTACH = "attach"  # 上传材料
     VIEW_PHONE = "view_phone"  # 查看来电人完整号码 (masked for units; each look is traced)
+    VIEW_EVIDENCE = "view_evidence"  # 查看证据材料 (traced where the procedure says so)
 
 
 S, A = State, Action
@@ -130,6 +131,16 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.DISPATCHED, A.VIEW_PHONE): S.DISPATCHED,
     (S.IN_PROGRESS, A.VIEW_PHONE): S.IN_PROGRESS,
     (S.REPLIED, A.VIEW_PHONE): S.REPLIED,
+    # evidence stays viewable for as long as the order is (assessment, appeals, reopening)
+    (S.RECEIVED, A.VIEW_EVIDENCE): S.RECEIVED,
+    (S.DISPATCHED, A.VIEW_EVIDENCE): S.DISPATCHED,
+    (S.RETURNED, A.VIEW_EVIDENCE): S.RETURNED,
+    (S.IN_PROGRESS, A.VIEW_EVIDENCE): S.IN_PROGRESS,
+    (S.REPLIED, A.VIEW_EVIDENCE): S.REPLIED,
+    (S.AWAITING_CALLBACK, A.VIEW_EVIDENCE): S.AWAITING_CALLBACK,
+    (S.CLOSED, A.VIEW_EVIDENCE): S.CLOSED,
+    (S.SCREENED_OUT, A.VIEW_EVIDENCE): S.SCREENED_OUT,
+    (S.MERGED, A.VIEW_EVIDENCE): S.MERGED,
 }
 
 ALL_STATES = tuple(State)

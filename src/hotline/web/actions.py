@@ -42,8 +42,8 @@ def _unmerge(oid: int, u: User, d: dict[str, Any]) -> Any:
 
 
 def _attach(oid: int, u: User, d: dict[str, Any]) -> Any:
-    upload = d["file"]
-    return do.do_attach(oid, actor=u, name=upload.name, content=upload.read())
+    # The upload stays a file (a temporary file on disk past a few hundred KB): never read whole.
+    return do.do_attach(oid, actor=u, file=d["file"])
 
 
 @dataclass(frozen=True)

@@ -3,11 +3,15 @@ their DomainErrors are shown beside the fields (see web/actions.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
 from hotline.directory.models import Area, Category, Unit
 from hotline.orders.actions import REDO_REASONS, SCREEN_REASONS
+from hotline.orders.evidence import limit_text
 from hotline.orders.models import Channel, Reply, ReturnKind, Satisfaction, Urgency
 
 
@@ -116,6 +120,11 @@ class ReplyForm(forms.Form):
 
 class AttachForm(forms.Form):
     file = forms.FileField(label=_("现场照片或材料"), widget=forms.ClearableFileInput(attrs={"accept": "image/*,.pdf,.doc,.docx,.xls,.xlsx,.mp3,.m4a,.amr,.wav,.txt", "capture": "environment"}))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["file"].help_text = _("照片、PDF、Word、Excel、文本或录音，不超过%(limit)s。") % {
+            "limit": limit_text(settings.HOTLINE_MAX_UPLOAD_BYTES)}
 
 
 class RedoForm(forms.Form):

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import common, lists, order, workspaces
+from .views import common, evidence, lists, order, workspaces
 
 app_name = "web"
 urlpatterns = [
@@ -20,6 +20,7 @@ urlpatterns = [
     path("orders/<int:order_id>/", order.order_page, name="order"),
     path("orders/<int:order_id>/act/<str:verb>/", order.act, name="act"),
     path("orders/<int:order_id>/phone/", order.view_phone, name="view_phone"),
+    path("orders/<int:order_id>/evidence/<int:evidence_id>/", evidence.evidence_file, name="evidence"),
     path("orders/<int:order_id>/reply-check/", order.reply_check, name="reply_check"),
     path("overview/", lists.overview, name="overview"),
 ]

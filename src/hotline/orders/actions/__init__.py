@@ -31,8 +31,6 @@ from .centre import (
 from .history import HistoryRecord, HistoryResult, do_import_history
 from .intake import BatchResult, CleanIntake, Intake, do_create, do_create_many, validate_intake
 from .unit import (
-    ALLOWED_EVIDENCE,
-    MAX_EVIDENCE_BYTES,
     REDO_REASONS,
     do_annotate,
     do_approve,
@@ -47,17 +45,16 @@ from .unit import (
     do_sign,
     do_supervise,
     do_urge,
+    do_view_evidence,
     do_view_phone,
 )
 
 __all__ = [
-    "ALLOWED_EVIDENCE",
     "BatchResult",
     "CleanIntake",
     "HistoryRecord",
     "HistoryResult",
     "Intake",
-    "MAX_EVIDENCE_BYTES",
     "MIN_REASON_CHARS",
     "REDO_REASONS",
     "SCREEN_REASONS",
@@ -93,6 +90,7 @@ __all__ = [
     "do_supervise",
     "do_unmerge",
     "do_urge",
+    "do_view_evidence",
     "do_view_phone",
     "rule_for",
     "system_user",

@@ -23,7 +23,8 @@ from ..actions import REGISTRY, allowed_actions, perform
 from .common import is_htmx, phone_for, shows_full_phone
 
 ACTION_LABELS = {a: spec.label for a, spec in REGISTRY.items()}
-ACTION_LABELS.update({Action.CREATE: _("受理"), Action.VIEW_PHONE: _("查看完整号码")})
+ACTION_LABELS.update({Action.CREATE: _("受理"), Action.VIEW_PHONE: _("查看完整号码"),
+                      Action.VIEW_EVIDENCE: _("查看证据材料")})
 
 
 def _visible_or_404(request: HttpRequest, order_id: int) -> WorkOrder:
