@@ -29,6 +29,8 @@ from hotline.orders import actions
 from hotline.orders.models import Channel, Satisfaction, Urgency
 from hotline.orders.validation import phone_error
 
+from . import stats, tasks
+
 COLUMNS = [
     # English name, Chinese header, required
     ("number", "工单编号", True), ("received_at", "来电时间", True), ("channel", "渠道", False),
@@ -263,8 +265,9 @@ def import_rows(rows: list[dict[str, str]], *, actor: User | None = None, summar
             flush()
     flush()
     if summary.first_day is not None:
-        from . import stats
+        # The imported days go back to live; the worker rebuilds them (a writer may queue that).
         stats.invalidate(summary.first_day)
+        tasks.request_catch_up()
     return summary
 
 

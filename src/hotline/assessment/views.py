@@ -20,7 +20,7 @@ from django.views.decorators.http import require_POST
 
 from hotline.directory.models import Unit
 
-from . import exports, gaming, indicators
+from . import exports, gaming, indicators, stats
 from . import warnings as warning_rules
 from .access import unit_scope
 
@@ -105,7 +105,7 @@ def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list, nam
 def _ctx(request: HttpRequest, first: dt.date, last: dt.date, **extra: Any) -> dict[str, Any]:
     query = request.GET.copy()
     query.pop("format", None)
-    return {"first": first, "last": last, "query": query.urlencode(), **extra}
+    return {"first": first, "last": last, "query": query.urlencode(), "freshness": stats.freshness(first, last), **extra}
 
 
 def order_url(order_id: int) -> str:
@@ -238,7 +238,9 @@ def warnings_page(request: HttpRequest) -> HttpResponse:
     if resp:
         return resp
     rules = [{"code": k, "label": _(v), "subscribed": k in subscribed} for k, v in warning_rules.RULES.items()]
-    return render(request, "assessment/warnings.html", _ctx(request, as_of, as_of, items=items, rules=rules, mine=mine))
+    return render(request, "assessment/warnings.html", _ctx(
+        request, as_of, as_of, items=items, rules=rules, mine=mine,
+        freshness=stats.freshness(as_of - dt.timedelta(days=2 * warning_rules.WINDOW - 1), as_of)))
 
 
 @login_required

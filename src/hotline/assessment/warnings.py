@@ -18,9 +18,9 @@ from hotline.orders.models import WorkOrder
 from hotline.orders.states import OPEN_STATES
 
 from . import stats
-from .indicators import figures
+from .access import unit_scope
 from .models import COUNTERS, Subscription
-from .rates import config
+from .rates import config, figures
 
 RULES = {
     "redo_jump": "重办率骤升",
@@ -124,7 +124,6 @@ def for_user(user: Any, as_of: dt.date | None = None) -> list[dict[str, Any]]:
     """The warnings of the rules this user subscribes to (unit people: their own unit's only)."""
     rules = subscribed_rules(user)
     out = [w for w in evaluate(as_of) if w["rule"] in rules]
-    from .access import unit_scope
     scope = unit_scope(user)
     if scope is not None:
         out = [w for w in out if w["unit_id"] == scope]

@@ -162,7 +162,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     context = {
         "start": start, "end": end, "state_rows": state_rows, "busiest": busiest, "rates": rates,
         "received": period.count(), "overdue": overdue(visible).count(),
-        "warnings": assessment.warnings_for(request.user)[:10],
+        "warnings": assessment.warnings_for(request.user)[:10], "freshness": assessment.freshness(start, end),
         "open": visible.filter(state__in=[s.value for s in State if s not in {State.CLOSED, State.SCREENED_OUT, State.MERGED}]).count(),
     }
     return render(request, "web/overview.html", context)
