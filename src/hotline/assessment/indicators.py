@@ -12,10 +12,10 @@ from typing import Any
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
+from hotline.directory.calendar import load_calendar
 from hotline.directory.models import Area, Category, Unit, UnitKind, User
 from hotline.directory.roles import UNIT_ROLES
 from hotline.orders import selectors
-from hotline.orders.deadlines import load_calendar
 from hotline.orders.models import Callback, OrderReturn, ReturnKind, Satisfaction, WorkOrder
 from hotline.orders.states import OPEN_STATES
 
