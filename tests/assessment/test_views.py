@@ -109,10 +109,12 @@ def test_a_supervisor_subscribes_and_unsubscribes_to_a_warning_rule(data):
     assert _client(data.people["wangfang"]).post("/assessment/warnings/subscribe/", {"rule": "redo_jump"}).status_code == 403
 
 
-def test_a_bad_period_falls_back_to_this_month_instead_of_failing(data):
+def test_a_bad_period_is_refused_instead_of_showing_another_periods_figures(data):
     c = _client(data.people["liudu"])
     for q in ["?from=2023-13-01", "?month=abc", "?from=2024-02-01&to=2023-01-01"]:
-        assert c.get("/assessment/" + q).status_code == 200
+        resp = c.get("/assessment/" + q)
+        assert resp.status_code == 400, q
+        assert "请求有误" in resp.content.decode()
 
 
 def test_the_assess_command_rebuilds_and_prints_one_json_object_per_unit(data):

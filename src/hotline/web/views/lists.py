@@ -14,6 +14,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline import periods
 from hotline.directory.roles import Role
 from hotline.orders.models import STATE_LABELS, WorkOrder
 from hotline.orders.selectors import orders_visible_to, overdue
@@ -122,18 +123,8 @@ def order_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def period_bounds(request: HttpRequest) -> tuple[dt.date, dt.date]:
-    today = timezone.localdate()
-    try:
-        start = dt.date.fromisoformat(request.GET.get("from", ""))
-    except ValueError:
-        start = today.replace(day=1)
-    try:
-        end = dt.date.fromisoformat(request.GET.get("to", ""))
-    except ValueError:
-        end = today
-    if end < start:
-        start, end = end, start
-    return start, end
+    """?from=&to= (or ?month=), read as every page reads them (hotline.periods)."""
+    return periods.period(request.GET)
 
 
 @roles_required(Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER)
