@@ -24,6 +24,7 @@ from hotline.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from hotline.orders import actions
 from hotline.orders.models import Event, WorkOrder
 from hotline.orders.states import State
+from hotline.orders.validation import as_id
 
 from . import services
 from .models import DecisionKind, ReviewOutcome, TriageDecision
@@ -234,7 +235,7 @@ def review_decision(decision_id: int, *, actor: User, outcome: str, correction: 
         raise NotAllowed(_("只有坐席、派单员和督办领导可以复核智能甄别结果。"))
     if outcome not in ReviewOutcome.values:
         raise InvalidInput(_("请选择确认或纠正。"), details={"outcome": [_("未知的复核结论。")]})
-    d = TriageDecision.objects.select_related("order").filter(pk=_int(decision_id)).first()
+    d = TriageDecision.objects.select_related("order").filter(pk=as_id(decision_id)).first()
     if d is None:
         raise NotFound(_("记录不存在。"))
     if d.review_outcome:
@@ -243,7 +244,7 @@ def review_decision(decision_id: int, *, actor: User, outcome: str, correction: 
     correction = correction or {}
     if outcome == ReviewOutcome.CORRECT:
         if d.kind == DecisionKind.CLASSIFIED:
-            cat = Category.objects.filter(pk=_int(correction.get("category")), active=True).first()
+            cat = Category.objects.filter(pk=as_id(correction.get("category")), active=True).first()
             if cat is None:
                 raise InvalidInput(_("请选择正确的分类。"), details={"category": [_("必填。")]})
             fix = {"category": cat.pk, "path": cat.path}
@@ -259,13 +260,6 @@ def review_decision(decision_id: int, *, actor: User, outcome: str, correction: 
     d.review_outcome, d.reviewed_by, d.reviewed_at, d.correction = outcome, actor, timezone.now(), fix
     d.save(update_fields=["review_outcome", "reviewed_by", "reviewed_at", "correction"])
     return d
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # ---- retraining -------------------------------------------------------------------------------------
