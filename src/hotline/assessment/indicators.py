@@ -17,7 +17,6 @@ from hotline.directory.models import Area, Category, Unit, UnitKind, User
 from hotline.directory.roles import UNIT_ROLES
 from hotline.orders import selectors
 from hotline.orders.models import Callback, OrderReturn, ReturnKind, Satisfaction, WorkOrder
-from hotline.orders.states import OPEN_STATES
 
 from . import stats
 from . import warnings as warning_rules
@@ -91,7 +90,7 @@ def unit_table(first: dt.date, last: dt.date, *, cfg: dict[str, Any] | None = No
     cfg = cfg or config()
     totals = totals if totals is not None else stats.unit_totals(first, last)
     adjusted = difficulty(first, last, cfg, mix=mix)
-    overdue = dict(selectors.overdue(WorkOrder.objects.filter(state__in=list(OPEN_STATES)))
+    overdue = dict(selectors.overdue(selectors.open_orders(WorkOrder.objects.all()))
                    .values_list("lead_unit").annotate(n=Count("pk")).values_list("lead_unit", "n"))
     rows: list[dict[str, Any]] = []
     for unit in handling_units():

@@ -15,7 +15,6 @@ from django.utils.translation import gettext as _
 from hotline.directory.models import Category, Unit
 from hotline.orders import selectors
 from hotline.orders.models import WorkOrder
-from hotline.orders.states import OPEN_STATES
 
 from . import stats
 from .access import unit_scope
@@ -96,7 +95,7 @@ def _surges(as_of: dt.date, cfg: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _due_soon(units: dict[int, Unit]) -> list[dict[str, Any]]:
     hours = settings.HOTLINE_DUE_SOON_HOURS
-    orders = (selectors.due_soon(WorkOrder.objects.filter(state__in=list(OPEN_STATES)))
+    orders = (selectors.due_soon(selectors.open_orders(WorkOrder.objects.all()))
               .values_list("lead_unit", "number", "reply_due", "sign_due", "state").order_by("reply_due")[:1000])
     per: dict[int, list[str]] = defaultdict(list)
     for unit_id, number, *_rest in orders:

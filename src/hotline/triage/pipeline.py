@@ -23,7 +23,7 @@ from hotline.directory.roles import Role
 from hotline.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from hotline.orders import actions
 from hotline.orders.models import Event, WorkOrder
-from hotline.orders.states import State
+from hotline.orders.states import State, is_open
 from hotline.orders.validation import as_id
 
 from . import services
@@ -120,7 +120,7 @@ def triage_order(order_id: int) -> list[TriageDecision]:
 
     decision, routed = _route(order, category, cat_conf, version)
     made.append(routed)
-    open_repeat = any(m.state in services.open_states() for m in repeats)
+    open_repeat = any(is_open(m.state) for m in repeats)
     threshold = float(settings.HOTLINE_AUTO_DISPATCH_CONFIDENCE)
     if decision.unit_id is None or flags or open_repeat or decision.confidence < threshold:
         return made
@@ -201,7 +201,7 @@ def _mergeable(order: WorkOrder, match: services.Match, category_id: int | None)
         return False
     if (order.received_at - match.received_at) > dt.timedelta(days=services.merge_days()):
         return False
-    return match.state in services.open_states() or match.state == State.MERGED
+    return is_open(match.state) or match.state == State.MERGED
 
 
 # ---- the daily review -------------------------------------------------------------------------------

@@ -26,7 +26,7 @@ from django.utils.translation import gettext as _
 from hotline.directory.models import Area, Category, Unit
 from hotline.orders import actions
 from hotline.orders.models import STATE_LABELS, Reply, WorkOrder
-from hotline.orders.states import OPEN_STATES, State
+from hotline.orders.states import State
 from hotline.orders.validation import as_id, normalise_phone
 
 from .models import DecisionKind, ReviewOutcome, TriageDecision
@@ -347,10 +347,6 @@ def suggest(title: str, description: str, phone: str = "", area_id: int | None =
                confidence=cat.get("confidence"), top_words=cat.get("top_words", []), unit_id=unit.get("id"),
                unit_label=unit.get("name", ""), unit_reason=unit.get("reason", ""))
     return out
-
-
-def open_states() -> set[str]:
-    return {s.value for s in OPEN_STATES}
 
 
 def decisions_on(day: dt.date) -> Q:

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from hotline import periods
 from hotline.directory.roles import Role
 from hotline.orders.models import STATE_LABELS, WorkOrder
-from hotline.orders.selectors import orders_visible_to, overdue
+from hotline.orders.selectors import open_orders, orders_visible_to, overdue
 from hotline.orders.states import State
 
 from ..forms import OrderFilterForm
@@ -154,6 +154,6 @@ def overview(request: HttpRequest) -> HttpResponse:
         "start": start, "end": end, "state_rows": state_rows, "busiest": busiest, "rates": rates,
         "received": period.count(), "overdue": overdue(visible).count(),
         "warnings": assessment.warnings_for(request.user)[:10], "freshness": assessment.freshness(start, end),
-        "open": visible.filter(state__in=[s.value for s in State if s not in {State.CLOSED, State.SCREENED_OUT, State.MERGED}]).count(),
+        "open": open_orders(visible).count(),
     }
     return render(request, "web/overview.html", context)

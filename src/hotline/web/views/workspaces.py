@@ -18,7 +18,7 @@ from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
 from hotline.orders.models import Callback, ExtensionRequest, OrderReturn
-from hotline.orders.selectors import caller_history, due_soon, orders_visible_to, overdue
+from hotline.orders.selectors import caller_history, due_soon, orders_visible_to, overdue, with_overdue
 from hotline.orders.states import State
 from hotline.orders.validation import as_id, normalise_phone
 
@@ -148,8 +148,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     undispatched orders in its area it may claim."""
     user = request.user
     unit_id = user.unit_id  # type: ignore[union-attr]
-    visible = orders_visible_to(user).select_related("category", "area")  # type: ignore[arg-type]
     now = timezone.now()
+    # Each row's overdue tag by the rule that counts them (selectors.overdue_q).
+    visible = with_overdue(orders_visible_to(user), now).select_related("category", "area")  # type: ignore[arg-type]
     led = visible.filter(lead_unit_id=unit_id)
     sections = [
         ("to_sign", _("待签收"), led.filter(state=State.DISPATCHED).order_by("sign_due")[:50]),
