@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+import pytest
 from django.utils import timezone
 
 from hotline.assessment import tasks
@@ -97,3 +98,19 @@ def test_the_build_being_up_to_date_asks_for_no_catch_up(district, django_captur
     with django_capture_on_commit_callbacks(execute=True):
         assert tasks.on_worker_start()["catch_up"] is False
     assert [r.args_kwargs["kwargs"].get("nightly") for r in _queued_refreshes()] == [True]
+
+
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded calendar for later tests
+def test_the_worker_command_catches_up_at_start_and_leaves_the_nightly_run_queued():
+    from django.core.management import call_command
+
+    from hotline.demo.district import build_district
+    build_district(password="pw")
+    import_rows([hist("T1", "东湖街道办事处", "2023-07-03")])
+    StatsBuild.objects.update(catch_up_requested_at=None)
+    call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
+    mark = StatsBuild.objects.get()
+    assert mark.built_through == timezone.localdate() - dt.timedelta(days=1)
+    assert mark.nightly_queued_for is not None and mark.nightly_queued_for > timezone.now()
+    pending = [r for r in _queued_refreshes() if r.status == "READY"]
+    assert [r.task.run_after for r in pending] == [mark.nightly_queued_for]
