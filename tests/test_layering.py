@@ -59,8 +59,15 @@ def _imports(path: Path) -> list[tuple[str, ast.AST, bool]]:
                 names = [node.module or ""]
         else:
             continue
+        if isinstance(node, ast.ImportFrom):  # `from hotline import periods` imports hotline.periods
+            names = [f"{names[0]}.{a.name}" if _is_module(f"{names[0]}.{a.name}") else names[0] for a in node.names]
         out.extend((n, node, id(node) in local) for n in names if n == "hotline" or n.startswith("hotline."))
     return out
+
+
+def _is_module(name: str) -> bool:
+    path = SRC.joinpath(*name.split("."))
+    return path.with_suffix(".py").exists() or (path / "__init__.py").exists()
 
 
 def _app(module: str) -> str:

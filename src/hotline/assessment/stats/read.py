@@ -55,7 +55,7 @@ def freshness(first: dt.date, last: dt.date) -> dict[str, Any]:
     (None before the first build), and the ranges computed live from the orders at this view."""
     mark = build_mark()
     _stored, live = split(first, last, mark)
-    text = "、".join(f"{a:%Y-%m-%d}" if a == b else _("%(a)s 至 %(b)s") % {"a": f"{a:%Y-%m-%d}", "b": f"{b:%Y-%m-%d}"}
+    text = _("、").join(f"{a:%Y-%m-%d}" if a == b else _("%(a)s 至 %(b)s") % {"a": f"{a:%Y-%m-%d}", "b": f"{b:%Y-%m-%d}"}
                     for a, b in live)
     return {"built_through": mark.built_through if mark else None, "built_at": mark.built_at if mark else None,
             "live": live, "live_text": text}
