@@ -130,3 +130,11 @@ def test_the_assess_command_rebuilds_and_prints_one_json_object_per_unit(data):
     b = next(r for r in rows if r["unit"] == "西城街道办事处")
     assert b["satisfaction_rate"] == 0.9 and b["resolution_rate"] == 0.0 and b["gaming"] == []
     assert not UnitDayStats.objects.filter(day=timezone.localdate()).exists()  # today stays live
+
+
+@pytest.mark.parametrize("bad", ["20230701", "2023-02-30", "2023-W27-1"])
+def test_the_assess_command_reads_dates_as_the_pages_do(data, bad):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("assess", "--from", bad, stdout=io.StringIO())
