@@ -1,6 +1,6 @@
 """The indicators of a period: three rates with small-sample marks, process indicators,
 difficulty adjustment, rankings within groups of comparable units, breakdowns, institutional
-gaps and the "negative energy" diagnostics. Reads only (aggregates from stats.py, plus a few
+gaps and the "negative energy" diagnostics. Reads only (aggregates from the stats package, plus a few
 live queries on open or flagged orders)."""
 
 from __future__ import annotations
