@@ -17,12 +17,13 @@ $(VENV)/.installed: pyproject.toml | $(BIN)/python libmagic
 install: $(VENV)/.installed
 
 # Create everything, build the demo district once, train triage on its closed orders, and serve it
-# on http://127.0.0.1:8000 with one background worker (triage of new orders, retraining).
+# on http://127.0.0.1:8000 with one background worker (triage of new orders, retraining, the
+# assessment's nightly aggregates).
 run: install
 	$(BIN)/hotline migrate --verbosity 0
 	$(BIN)/hotline demo --if-empty
 	@test -f "$(HOTLINE_DATA_DIR)/models/category.joblib" || $(BIN)/hotline triage retrain >/dev/null 2>&1 || true
-	@$(BIN)/hotline db_worker --no-startup-delay >"$(HOTLINE_DATA_DIR)/worker.log" 2>&1 & worker=$$!; \
+	@$(BIN)/hotline worker --no-startup-delay >"$(HOTLINE_DATA_DIR)/worker.log" 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/hotline runserver 127.0.0.1:8000 --insecure
 

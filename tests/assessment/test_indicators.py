@@ -41,11 +41,11 @@ def test_stored_aggregates_give_the_same_figures_as_the_live_computation(distric
     july = (dt.date(2023, 7, 1), dt.date(2023, 7, 31))
     live = indicators.unit_table(*july)
     assert stats.rebuild(*july)["unit_rows"] == 3
-    assert stats._split(*july) == (july, [])
+    assert stats.split(*july) == (july, [])
     assert indicators.unit_table(*july) == live
     # a period that runs past what is built is answered half stored, half live
     wider = (dt.date(2023, 6, 15), dt.date(2023, 8, 15))
-    assert stats._split(*wider) == (july, [(dt.date(2023, 6, 15), dt.date(2023, 6, 30)),
+    assert stats.split(*wider) == (july, [(dt.date(2023, 6, 15), dt.date(2023, 6, 30)),
                                            (dt.date(2023, 8, 1), dt.date(2023, 8, 15))])
     assert indicators.unit_table(*wider) == live
 

@@ -109,10 +109,12 @@ def test_a_supervisor_subscribes_and_unsubscribes_to_a_warning_rule(data):
     assert _client(data.people["wangfang"]).post("/assessment/warnings/subscribe/", {"rule": "redo_jump"}).status_code == 403
 
 
-def test_a_bad_period_falls_back_to_this_month_instead_of_failing(data):
+def test_a_bad_period_is_refused_instead_of_showing_another_periods_figures(data):
     c = _client(data.people["liudu"])
     for q in ["?from=2023-13-01", "?month=abc", "?from=2024-02-01&to=2023-01-01"]:
-        assert c.get("/assessment/" + q).status_code == 200
+        resp = c.get("/assessment/" + q)
+        assert resp.status_code == 400, q
+        assert "请求有误" in resp.content.decode()
 
 
 def test_the_assess_command_rebuilds_and_prints_one_json_object_per_unit(data):
@@ -128,3 +130,11 @@ def test_the_assess_command_rebuilds_and_prints_one_json_object_per_unit(data):
     b = next(r for r in rows if r["unit"] == "西城街道办事处")
     assert b["satisfaction_rate"] == 0.9 and b["resolution_rate"] == 0.0 and b["gaming"] == []
     assert not UnitDayStats.objects.filter(day=timezone.localdate()).exists()  # today stays live
+
+
+@pytest.mark.parametrize("bad", ["20230701", "2023-02-30", "2023-W27-1"])
+def test_the_assess_command_reads_dates_as_the_pages_do(data, bad):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="YYYY-MM-DD"):
+        call_command("assess", "--from", bad, stdout=io.StringIO())

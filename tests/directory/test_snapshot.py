@@ -10,7 +10,7 @@ import pytest
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 
-from hotline.directory import snapshot
+from hotline.directory import calendar, snapshot
 from hotline.directory.models import CalendarDay, ProcedureProfile, ResponsibilityRule
 from hotline.orders import actions, deadlines, procedures
 from hotline.orders.models import WorkOrder
@@ -73,7 +73,7 @@ def test_seeding_the_calendar_in_bulk_marks_it_changed(district):
     CalendarDay.objects.filter(date=dt.date(2026, 10, 6)).delete()  # 国庆 holiday on a Tuesday
     assert deadlines.load_calendar().is_workday(dt.date(2026, 10, 6))
     before = snapshot.read_token()
-    deadlines.seed_from_chinese_calendar()
+    calendar.seed_from_chinese_calendar()
     assert snapshot.read_token() != before
     assert not deadlines.load_calendar().is_workday(dt.date(2026, 10, 6))
 

@@ -8,6 +8,7 @@ import datetime as dt
 import pytest
 from django.test import override_settings
 
+from hotline.directory import calendar
 from hotline.directory.models import CalendarDay, CalendarYear
 from hotline.orders import actions, deadlines, selectors
 from hotline.orders.models import WorkOrder
@@ -73,11 +74,11 @@ def test_it_works_in_a_year_with_no_entered_schedule(db):
 
 
 def test_it_lists_next_year_as_missing_from_the_fourth_quarter(db):
-    assert deadlines.missing_years(dt.date(2026, 11, 28)) == [2027]
-    assert deadlines.missing_years(dt.date(2026, 6, 1)) == []
-    assert deadlines.missing_years(dt.date(2027, 3, 1)) == [2027]
+    assert calendar.missing_years(dt.date(2026, 11, 28)) == [2027]
+    assert calendar.missing_years(dt.date(2026, 6, 1)) == []
+    assert calendar.missing_years(dt.date(2027, 3, 1)) == [2027]
     CalendarYear.objects.create(year=2027, source="国务院办公厅通知")
-    assert deadlines.missing_years(dt.date(2026, 11, 28)) == []
+    assert calendar.missing_years(dt.date(2026, 11, 28)) == []
 
 
 @pytest.mark.parametrize("urgency,sign,reply", [

@@ -39,7 +39,7 @@ def test_another_day_shows_that_days_decisions(district, client):
     client.force_login(district.people["wangfang"])
     yesterday = (timezone.localdate() - dt.timedelta(days=1)).isoformat()
     assert flag.order.number not in client.get(f"/triage/review/?date={yesterday}").content.decode()
-    assert client.get("/triage/review/?date=not-a-date").status_code == 200
+    assert client.get("/triage/review/?date=not-a-date").status_code == 400  # as every page (hotline.periods)
 
 
 def test_accepting_a_flag_by_htmx_screens_the_order_out_and_returns_the_row(district, client):

@@ -20,9 +20,8 @@ from hotline.directory.models import StaffPhone
 from hotline.orders.models import Callback, Satisfaction
 
 from . import stats
-from .indicators import figures
 from .models import COUNTERS
-from .rates import config
+from .rates import config, figures
 
 simple_categories = stats.simple_categories
 

@@ -27,7 +27,9 @@ from hotline.directory.models import Area, Category, Unit, UnitKind, User
 from hotline.directory.roles import Role
 from hotline.orders import actions
 from hotline.orders.models import Channel, Satisfaction, Urgency
-from hotline.orders.validation import phone_error
+from hotline.orders.validation import as_int, phone_error
+
+from . import stats, tasks
 
 COLUMNS = [
     # English name, Chinese header, required
@@ -108,13 +110,13 @@ def parse_bool(value: str) -> bool | None:
 
 
 def parse_int(value: str) -> int:
+    """A count (0..50; empty is 0), read by the one integer parser: "1.5" and "1.0" are refused."""
     v = (value or "").strip()
     if not v:
         return 0
-    try:
-        n = int(float(v))
-    except ValueError:
-        raise ValueError(_("应为整数：%(v)s") % {"v": value}) from None
+    n = as_int(v)
+    if n is None:
+        raise ValueError(_("应为整数：%(v)s") % {"v": value})
     if n < 0 or n > 50:
         raise ValueError(_("次数超出范围：%(v)s") % {"v": value})
     return n
@@ -263,8 +265,9 @@ def import_rows(rows: list[dict[str, str]], *, actor: User | None = None, summar
             flush()
     flush()
     if summary.first_day is not None:
-        from . import stats
+        # The imported days go back to live; the worker rebuilds them (a writer may queue that).
         stats.invalidate(summary.first_day)
+        tasks.request_catch_up()
     return summary
 
 

@@ -1,6 +1,6 @@
 """The indicators of a period: three rates with small-sample marks, process indicators,
 difficulty adjustment, rankings within groups of comparable units, breakdowns, institutional
-gaps and the "negative energy" diagnostics. Reads only (aggregates from stats.py, plus a few
+gaps and the "negative energy" diagnostics. Reads only (aggregates from the stats package, plus a few
 live queries on open or flagged orders)."""
 
 from __future__ import annotations
@@ -9,18 +9,19 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count
+from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
 
+from hotline.directory.calendar import load_calendar
 from hotline.directory.models import Area, Category, Unit, UnitKind, User
 from hotline.directory.roles import UNIT_ROLES
 from hotline.orders import selectors
-from hotline.orders.deadlines import load_calendar
 from hotline.orders.models import Callback, OrderReturn, ReturnKind, Satisfaction, WorkOrder
-from hotline.orders.states import OPEN_STATES
 
 from . import stats
-from .rates import config, rank, ratio, three_rates, wilson
+from . import warnings as warning_rules
+from .models import COUNTERS, UnitDayStats
+from .rates import config, figures, r4, rank, ratio, three_rates, wilson
 
 GROUP_LABELS = {
     "street": "街道（乡镇）", "community": "社区", "department": "委办局", "company": "公共服务企业",
@@ -33,53 +34,11 @@ def handling_units() -> list[Unit]:
     return list(Unit.objects.filter(handles_orders=True).order_by("kind", "name"))
 
 
-def figures(counters: dict[str, int], cfg: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Every rate and process indicator that follows from one set of summed counters."""
-    cfg = cfg or config()
-    c = counters
-    out: dict[str, Any] = three_rates(c["valid"], c["contacted"], c["resolved"], c["satisfied"], c["basic"], cfg).as_dict()
-    out.update({
-        "orders": c["dispatched"],
-        "callbacks": c["callbacks"],
-        "replies": c["replies"],
-        "redos": c["redos"],
-        "redo_rate": _r(ratio(c["redos"], c["replies"])),
-        "returns": c["returns"],
-        "return_rate": _r(ratio(c["returns"], c["dispatched"])),
-        "returns_upheld": c["returns_upheld"],
-        "returns_rejected": c["returns_rejected"],
-        "returns_joint": c["returns_joint"],
-        "pingpong_orders": c["pingpong_orders"],
-        "pingpong_returns": c["pingpong_returns"],
-        "sign_on_time": _r(ratio(c["signed"] - c["signed_late"], c["signed"])),
-        "contact_on_time": _r(ratio(c["contact_on_time"], c["contact_due"])),
-        "reply_on_time": _r(ratio(c["replies"] - c["replies_late"], c["replies"])),
-        "signed_late": c["signed_late"],
-        "replies_late": c["replies_late"],
-        "extensions": c["extensions"],
-        "extension_rate": _r(ratio(c["extensions"], c["dispatched"])),
-        "hours_to_dispatch": _r(ratio(c["dispatch_seconds"] / 3600, c["first_dispatches"])),
-        "days_to_close": _r(ratio(c["close_seconds"] / 86400, c["closed"])),
-        "closed": c["closed"],
-        "excluded_valid": c["excluded_valid"],
-        "unresolved_satisfied": c["unresolved_satisfied"],
-        "other_phone": c["other_phone"],
-        "no_authority_replies": c["no_authority_replies"],
-        "arbitration_hours": _r(ratio(c["arbitration_seconds"] / 3600, c["arbitrated"])),
-    })
-    return out
-
-
-def _r(x: float | None) -> float | None:
-    return None if x is None else round(x, 4)
-
-
 def _sum(rows: list[dict[str, int]]) -> dict[str, int]:
     total: dict[str, int] = defaultdict(int)
     for r in rows:
         for k, v in r.items():
             total[k] += v
-    from .models import COUNTERS
     return {k: total.get(k, 0) for k in COUNTERS}
 
 
@@ -117,8 +76,8 @@ def difficulty(first: dt.date, last: dt.date, cfg: dict[str, Any] | None = None,
         o_res = sum(i[2] for i in items) / n
         o_sat = sum(i[3] for i in items) / n
         out[unit] = {
-            "expected_resolution": _r(e_res), "expected_satisfaction": _r(e_sat),
-            "resolution_vs_expected": _r(o_res - e_res), "satisfaction_vs_expected": _r(o_sat - e_sat),
+            "expected_resolution": r4(e_res), "expected_satisfaction": r4(e_sat),
+            "resolution_vs_expected": r4(o_res - e_res), "satisfaction_vs_expected": r4(o_sat - e_sat),
         }
     return out
 
@@ -131,13 +90,12 @@ def unit_table(first: dt.date, last: dt.date, *, cfg: dict[str, Any] | None = No
     cfg = cfg or config()
     totals = totals if totals is not None else stats.unit_totals(first, last)
     adjusted = difficulty(first, last, cfg, mix=mix)
-    overdue = dict(selectors.overdue(WorkOrder.objects.filter(state__in=list(OPEN_STATES)))
+    overdue = dict(selectors.overdue(selectors.open_orders(WorkOrder.objects.all()))
                    .values_list("lead_unit").annotate(n=Count("pk")).values_list("lead_unit", "n"))
     rows: list[dict[str, Any]] = []
     for unit in handling_units():
         if unit_ids is not None and unit.pk not in unit_ids:
             continue
-        from .models import COUNTERS
         counters = totals.get(unit.pk, dict.fromkeys(COUNTERS, 0))
         row = {"unit_id": unit.pk, "unit": unit.name, "unit_code": unit.code, "group": unit.group,
                "group_label": GROUP_LABELS.get(unit.group, unit.group), **figures(counters, cfg)}
@@ -191,7 +149,7 @@ def by_category(first: dt.date, last: dt.date, *, level: int = 1,
     for name, c in sorted(acc.items(), key=lambda kv: -kv[1]["received"]):
         r = three_rates(c["valid"], 0, c["resolved"], c["satisfied"], c["basic"], cfg)
         out.append({"category": name, "received": c["received"], "valid_callbacks": c["valid"],
-                    "resolution_rate": _r(r.resolution), "satisfaction_rate": _r(r.satisfaction),
+                    "resolution_rate": r4(r.resolution), "satisfaction_rate": r4(r.satisfaction),
                     "small_sample": r.small_sample})
     return out
 
@@ -209,7 +167,6 @@ def by_area(first: dt.date, last: dt.date) -> list[dict[str, Any]]:
 
 def monthly(first: dt.date, last: dt.date, unit_id: int | None = None) -> list[dict[str, Any]]:
     """The three rates and redo rate month by month (for trend charts)."""
-    from .models import COUNTERS
     months: dict[str, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     if unit_id is not None:
         days = stats.unit_days(first, last, unit_id)
@@ -223,10 +180,7 @@ def monthly(first: dt.date, last: dt.date, unit_id: int | None = None) -> list[d
 
 
 def _district_days(first: dt.date, last: dt.date) -> dict[dt.date, dict[str, int]]:
-    from django.db.models import Sum
-
-    from .models import COUNTERS, UnitDayStats
-    stored, live = stats._split(first, last)
+    stored, live = stats.split(first, last)
     out: dict[dt.date, dict[str, int]] = defaultdict(lambda: dict.fromkeys(COUNTERS, 0))
     if stored is not None:
         for row in (UnitDayStats.objects.filter(day__gte=stored[0], day__lte=stored[1]).values("day")
@@ -254,8 +208,6 @@ def overview(period_start: dt.date, period_end: dt.date) -> dict[str, Any]:
 
 
 def _overview(period_start: dt.date, period_end: dt.date) -> dict[str, Any]:
-    from . import warnings as warning_rules
-
     cfg = config()
     totals = stats.unit_totals(period_start, period_end)
     mix = stats.mix_totals(period_start, period_end)
@@ -317,7 +269,6 @@ def diagnostics(first: dt.date, last: dt.date) -> dict[str, Any]:
     na_returns = dict(OrderReturn.objects.filter(at__gte=lo, at__lt=hi, kind=ReturnKind.NO_AUTHORITY)
                       .values_list("unit").annotate(n=Count("pk")).values_list("unit", "n"))
     rows = []
-    from .models import COUNTERS
     for unit in units:
         c = totals.get(unit.pk, dict.fromkeys(COUNTERS, 0))
         f = figures(c, cfg)
@@ -330,11 +281,11 @@ def diagnostics(first: dt.date, last: dt.date) -> dict[str, Any]:
                else round(f["satisfaction_rate"] - f["resolution_rate"], 4))
         rows.append({
             "unit_id": unit.pk, "unit": unit.name, "group_label": GROUP_LABELS.get(unit.group, unit.group),
-            "orders": c["dispatched"], "handlers": people, "load": _r(ratio(c["dispatched"], capacity)),
+            "orders": c["dispatched"], "handlers": people, "load": r4(ratio(c["dispatched"], capacity)),
             "redo_rate": f["redo_rate"],
-            "evidence_per_order": _r(ratio(c["evidence"], c["first_replies"])),
-            "reviews_per_order": _r(ratio(c["reviews"], c["first_replies"])),
-            "doc_minutes_per_order": _r(doc_minutes / handled) if c["first_replies"] else None,
+            "evidence_per_order": r4(ratio(c["evidence"], c["first_replies"])),
+            "reviews_per_order": r4(ratio(c["reviews"], c["first_replies"])),
+            "doc_minutes_per_order": r4(doc_minutes / handled) if c["first_replies"] else None,
             "idle_gap": gap, "small_sample": f["small_sample"],
             "no_authority_replies": c["no_authority_replies"], "no_authority_returns": na_returns.get(unit.pk, 0),
             "excluded_valid": c["excluded_valid"],
@@ -345,14 +296,14 @@ def diagnostics(first: dt.date, last: dt.date) -> dict[str, Any]:
     f = figures(all_c, cfg)
     people = sum(handlers.get(u.pk, 0) for u in units)
     district = {
-        "orders": all_c["dispatched"], "load": _r(ratio(all_c["dispatched"], people * workdays * cfg["capacity_per_handler_day"])),
-        "redo_rate": f["redo_rate"], "evidence_per_order": _r(ratio(all_c["evidence"], all_c["first_replies"])),
-        "reviews_per_order": _r(ratio(all_c["reviews"], all_c["first_replies"])),
+        "orders": all_c["dispatched"], "load": r4(ratio(all_c["dispatched"], people * workdays * cfg["capacity_per_handler_day"])),
+        "redo_rate": f["redo_rate"], "evidence_per_order": r4(ratio(all_c["evidence"], all_c["first_replies"])),
+        "reviews_per_order": r4(ratio(all_c["reviews"], all_c["first_replies"])),
         "idle_gap": (None if f["satisfaction_rate"] is None else round(f["satisfaction_rate"] - f["resolution_rate"], 4)),
         "no_authority_replies": all_c["no_authority_replies"], "no_authority_returns": sum(na_returns.values()),
         "excluded_valid": all_c["excluded_valid"], "returns": all_c["returns"], "return_rate": f["return_rate"],
         "pingpong_orders": all_c["pingpong_orders"], "arbitration_hours": f["arbitration_hours"],
-        "arbitration_hours_total": _r(all_c["arbitration_seconds"] / 3600), "workdays": workdays,
+        "arbitration_hours_total": r4(all_c["arbitration_seconds"] / 3600), "workdays": workdays,
     }
     return {"district": district, "units": rows}
 

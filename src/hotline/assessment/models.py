@@ -184,15 +184,18 @@ class OtherAnswerDay(models.Model):
 
 class StatsBuild(models.Model):
     """How far the aggregates are built: days up to and including `built_through` come from the
-    tables above; later days (today, usually) are computed live at each page view."""
+    tables above; later days (today, usually) are computed live at each page view. Written by
+    the worker and the CLI only (assessment.tasks, stats.store), never by a page."""
 
     key = models.CharField(max_length=20, primary_key=True, default="default")
     built_through = models.DateField(null=True)
     built_from = models.DateField(null=True)
     built_at = models.DateTimeField(null=True)
-    # When a page last found past days not built and asked the worker to catch up (at most
-    # every CATCH_UP_EVERY, however many pages notice).
+    # When a catch-up was last queued (a worker start or a history import found past days not
+    # built): at most one every tasks.CATCH_UP_EVERY.
     catch_up_requested_at = models.DateTimeField(null=True)
+    # When the queued nightly refresh will run (None: none queued); see tasks.schedule_nightly.
+    nightly_queued_for = models.DateTimeField(null=True)
 
 
 class Subscription(models.Model):

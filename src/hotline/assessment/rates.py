@@ -1,5 +1,6 @@
 """The arithmetic of assessment, pure (no Django models): the three rates, the composite score,
-Wilson intervals and small-sample marks. Formula weights are configuration
+Wilson intervals, small-sample marks, and every figure that follows from one set of counters
+(`figures`). Formula weights are configuration
 (settings.HOTLINE_ASSESSMENT, see `config()`); defaults are DESIGN.md's."""
 
 from __future__ import annotations
@@ -7,6 +8,8 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from typing import Any
+
+from django.conf import settings
 
 DEFAULTS: dict[str, Any] = {
     # composite = Σ weight × rate
@@ -49,8 +52,6 @@ DEFAULTS: dict[str, Any] = {
 
 def config() -> dict[str, Any]:
     """DEFAULTS overlaid with settings.HOTLINE_ASSESSMENT (a dict; absent keys keep defaults)."""
-    from django.conf import settings
-
     out = dict(DEFAULTS)
     out.update(getattr(settings, "HOTLINE_ASSESSMENT", {}) or {})
     return out
@@ -139,3 +140,45 @@ def rank(rows: list[dict[str, Any]], key: str = "composite") -> list[dict[str, A
     for r in others:
         r["rank"] = None
     return eligible + others
+
+
+def figures(counters: dict[str, int], cfg: dict[str, Any] | None = None) -> dict[str, Any]:
+    """Every rate and process indicator that follows from one set of summed counters."""
+    cfg = cfg or config()
+    c = counters
+    out: dict[str, Any] = three_rates(c["valid"], c["contacted"], c["resolved"], c["satisfied"], c["basic"], cfg).as_dict()
+    out.update({
+        "orders": c["dispatched"],
+        "callbacks": c["callbacks"],
+        "replies": c["replies"],
+        "redos": c["redos"],
+        "redo_rate": r4(ratio(c["redos"], c["replies"])),
+        "returns": c["returns"],
+        "return_rate": r4(ratio(c["returns"], c["dispatched"])),
+        "returns_upheld": c["returns_upheld"],
+        "returns_rejected": c["returns_rejected"],
+        "returns_joint": c["returns_joint"],
+        "pingpong_orders": c["pingpong_orders"],
+        "pingpong_returns": c["pingpong_returns"],
+        "sign_on_time": r4(ratio(c["signed"] - c["signed_late"], c["signed"])),
+        "contact_on_time": r4(ratio(c["contact_on_time"], c["contact_due"])),
+        "reply_on_time": r4(ratio(c["replies"] - c["replies_late"], c["replies"])),
+        "signed_late": c["signed_late"],
+        "replies_late": c["replies_late"],
+        "extensions": c["extensions"],
+        "extension_rate": r4(ratio(c["extensions"], c["dispatched"])),
+        "hours_to_dispatch": r4(ratio(c["dispatch_seconds"] / 3600, c["first_dispatches"])),
+        "days_to_close": r4(ratio(c["close_seconds"] / 86400, c["closed"])),
+        "closed": c["closed"],
+        "excluded_valid": c["excluded_valid"],
+        "unresolved_satisfied": c["unresolved_satisfied"],
+        "other_phone": c["other_phone"],
+        "no_authority_replies": c["no_authority_replies"],
+        "arbitration_hours": r4(ratio(c["arbitration_seconds"] / 3600, c["arbitrated"])),
+    })
+    return out
+
+
+def r4(x: float | None) -> float | None:
+    return None if x is None else round(x, 4)
+

@@ -6,7 +6,8 @@ from __future__ import annotations
 from .gaming import check as gaming_checks
 from .gaming import suspect
 from .indicators import district_figures, overview
+from .stats import freshness
 from .warnings import evaluate as warnings_on
 from .warnings import for_user as warnings_for
 
-__all__ = ["district_figures", "gaming_checks", "overview", "suspect", "warnings_for", "warnings_on"]
+__all__ = ["district_figures", "freshness", "gaming_checks", "overview", "suspect", "warnings_for", "warnings_on"]

@@ -4,7 +4,6 @@ table page exports with ?format=csv or ?format=xlsx."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
 from typing import Any
 
@@ -18,9 +17,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from hotline import periods
 from hotline.directory.models import Unit
 
-from . import exports, gaming, indicators
+from . import exports, gaming, indicators, stats
 from . import warnings as warning_rules
 from .access import unit_scope
 
@@ -69,21 +69,9 @@ LOST_KINDS = {"response": _l("未联系来电人（响应失分）"), "resolutio
 
 
 def _period(request: HttpRequest) -> tuple[dt.date, dt.date]:
-    """?month=YYYY-MM, or ?from=&to= (YYYY-MM-DD); default: this month to today."""
-    today = timezone.localdate()
-    month = request.GET.get("month", "")
-    try:
-        if month:
-            first = dt.date.fromisoformat(month + "-01")
-            nxt = (first.replace(day=28) + dt.timedelta(days=4)).replace(day=1)
-            return first, nxt - dt.timedelta(days=1)
-        first = dt.date.fromisoformat(request.GET["from"]) if request.GET.get("from") else today.replace(day=1)
-        last = dt.date.fromisoformat(request.GET["to"]) if request.GET.get("to") else today
-    except ValueError:
-        return today.replace(day=1), today
-    if last < first or (last - first).days > 3 * 366:
-        return today.replace(day=1), today
-    return first, last
+    """?month=YYYY-MM, or ?from=&to= (YYYY-MM-DD); default: this month to today. A bad one is a
+    400 in the user's language (hotline.periods), never another period's figures."""
+    return periods.period(request.GET)
 
 
 def _scope(request: HttpRequest) -> int | None:
@@ -105,7 +93,7 @@ def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list, nam
 def _ctx(request: HttpRequest, first: dt.date, last: dt.date, **extra: Any) -> dict[str, Any]:
     query = request.GET.copy()
     query.pop("format", None)
-    return {"first": first, "last": last, "query": query.urlencode(), **extra}
+    return {"first": first, "last": last, "query": query.urlencode(), "freshness": stats.freshness(first, last), **extra}
 
 
 def order_url(order_id: int) -> str:
@@ -219,10 +207,7 @@ def gaming_page(request: HttpRequest) -> HttpResponse:
 @login_required
 def warnings_page(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
-    as_of = timezone.localdate()
-    if request.GET.get("as_of"):
-        with contextlib.suppress(ValueError):
-            as_of = dt.date.fromisoformat(request.GET["as_of"])
+    as_of = periods.day_param(request.GET, "as_of")
     items = warning_rules.evaluate(as_of)
     if scope is not None:
         items = [w for w in items if w["unit_id"] == scope]
@@ -238,7 +223,9 @@ def warnings_page(request: HttpRequest) -> HttpResponse:
     if resp:
         return resp
     rules = [{"code": k, "label": _(v), "subscribed": k in subscribed} for k, v in warning_rules.RULES.items()]
-    return render(request, "assessment/warnings.html", _ctx(request, as_of, as_of, items=items, rules=rules, mine=mine))
+    return render(request, "assessment/warnings.html", _ctx(
+        request, as_of, as_of, items=items, rules=rules, mine=mine,
+        freshness=stats.freshness(as_of - dt.timedelta(days=2 * warning_rules.WINDOW - 1), as_of)))
 
 
 @login_required
@@ -299,4 +286,4 @@ def report_page(request: HttpRequest) -> HttpResponse:
     return render(request, "assessment/report.html", _ctx(
         request, first, last, data=data, groups_of_units=groups_of_units, columns=SHORT_COLUMNS,
         group_columns=GROUP_COLUMNS, gaps=indicators.gaps(first, last), suspects=suspects,
-        diagnostics=indicators.diagnostics(first, last)["district"], month=request.GET.get("month")))
+        diagnostics=indicators.diagnostics(first, last)["district"], month=f"{first:%Y-%m}"))

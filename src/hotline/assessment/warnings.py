@@ -15,12 +15,11 @@ from django.utils.translation import gettext as _
 from hotline.directory.models import Category, Unit
 from hotline.orders import selectors
 from hotline.orders.models import WorkOrder
-from hotline.orders.states import OPEN_STATES
 
 from . import stats
-from .indicators import figures
+from .access import unit_scope
 from .models import COUNTERS, Subscription
-from .rates import config
+from .rates import config, figures
 
 RULES = {
     "redo_jump": "重办率骤升",
@@ -96,7 +95,7 @@ def _surges(as_of: dt.date, cfg: dict[str, Any]) -> list[dict[str, Any]]:
 
 def _due_soon(units: dict[int, Unit]) -> list[dict[str, Any]]:
     hours = settings.HOTLINE_DUE_SOON_HOURS
-    orders = (selectors.due_soon(WorkOrder.objects.filter(state__in=list(OPEN_STATES)))
+    orders = (selectors.due_soon(selectors.open_orders(WorkOrder.objects.all()))
               .values_list("lead_unit", "number", "reply_due", "sign_due", "state").order_by("reply_due")[:1000])
     per: dict[int, list[str]] = defaultdict(list)
     for unit_id, number, *_rest in orders:
@@ -124,7 +123,6 @@ def for_user(user: Any, as_of: dt.date | None = None) -> list[dict[str, Any]]:
     """The warnings of the rules this user subscribes to (unit people: their own unit's only)."""
     rules = subscribed_rules(user)
     out = [w for w in evaluate(as_of) if w["rule"] in rules]
-    from .access import unit_scope
     scope = unit_scope(user)
     if scope is not None:
         out = [w for w in out if w["unit_id"] == scope]

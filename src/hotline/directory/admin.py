@@ -3,8 +3,7 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from hotline.orders.deadlines import missing_years
-
+from .calendar import missing_years
 from .models import (
     Area,
     CalendarDay,

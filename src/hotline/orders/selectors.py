@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime as dt
 
 from django.conf import settings
-from django.db.models import Q, QuerySet
+from django.db.models import BooleanField, ExpressionWrapper, Q, QuerySet
 from django.utils import timezone
 
 from hotline.directory.models import User
@@ -44,14 +44,26 @@ def order_for(user: User, order_id: int) -> WorkOrder | None:
     return orders_visible_to(user).filter(pk=pk).first() if pk is not None else None
 
 
-def overdue(qs: QuerySet[WorkOrder], now: dt.datetime | None = None) -> QuerySet[WorkOrder]:
-    """Orders past a running clock: not signed in time, not replied in time."""
+def overdue_q(now: dt.datetime | None = None) -> Q:
+    """The one rule for "overdue": past a running clock (not signed in time, caller not contacted
+    in time, not replied in time)."""
     now = now or timezone.now()
-    return qs.filter(
+    return (
         Q(state=State.DISPATCHED, sign_due__lt=now)
         | Q(state=State.IN_PROGRESS, reply_due__lt=now)
         | Q(state=State.IN_PROGRESS, first_contact_at__isnull=True, contact_due__lt=now)
     )
+
+
+def overdue(qs: QuerySet[WorkOrder], now: dt.datetime | None = None) -> QuerySet[WorkOrder]:
+    """Orders past a running clock (overdue_q)."""
+    return qs.filter(overdue_q(now))
+
+
+def with_overdue(qs: QuerySet[WorkOrder], now: dt.datetime | None = None) -> QuerySet[WorkOrder]:
+    """The orders, each with `is_overdue` by the same rule as `overdue()`, so a row's tag and
+    the count on the same page cannot disagree."""
+    return qs.annotate(is_overdue=ExpressionWrapper(overdue_q(now), output_field=BooleanField()))
 
 
 def due_soon(qs: QuerySet[WorkOrder], now: dt.datetime | None = None, hours: float | None = None) -> QuerySet[WorkOrder]:
@@ -65,7 +77,8 @@ def due_soon(qs: QuerySet[WorkOrder], now: dt.datetime | None = None, hours: flo
 
 
 def open_orders(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
-    return qs.filter(state__in=list(OPEN_STATES))
+    """The one rule for "open" (在办): the states' OPEN_STATES group."""
+    return qs.filter(state__in=sorted(OPEN_STATES))
 
 
 def caller_history(phone: str, *, exclude_id: int | None = None, days: int = 365) -> QuerySet[WorkOrder]:

@@ -61,6 +61,13 @@ OPEN_STATES = frozenset(
     {S.RECEIVED, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK}
 )
 FINAL_STATES = frozenset({S.CLOSED, S.SCREENED_OUT, S.MERGED})
+
+
+def is_open(state: str) -> bool:
+    """Whether an order in `state` is still open (the rule of selectors.open_orders, for one value)."""
+    return state in OPEN_STATES
+
+
 # States in which exactly one unit leads the order.
 LED_STATES = frozenset({S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK})
 # States in which a unit is on the clock to act (sign, contact, reply).

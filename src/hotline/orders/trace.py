@@ -15,6 +15,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from .models import Event, WorkOrder
+
 GENESIS = "0" * 64
 
 
@@ -102,8 +104,6 @@ def verify_order(order: Any, events: list[Any]) -> list[TraceProblem]:
 
 def verify_all(batch: int = 2000) -> Iterator[TraceProblem]:
     """Verify every order's chain, reading in batches so memory stays flat."""
-    from .models import Event, WorkOrder
-
     last_id = 0
     while True:
         orders = list(

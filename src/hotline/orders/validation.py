@@ -54,15 +54,25 @@ def mask_phone(phone: str) -> str:
     return "*" * len(p)
 
 
-def as_id(value: object) -> int | None:
-    """A database id given as an int or a string of digits, or None for anything else (bools,
-    fractions, lists, numbers too large for a 64-bit column): 3.7 must not quietly mean 3."""
+def as_int(value: object, *, minimum: int | None = None, maximum: int | None = None) -> int | None:
+    """The one integer parser for what comes from requests, forms, files and the API: an int, a
+    float that is a whole number (JSON's 3.0), or a string of ASCII digits with an optional minus
+    sign and spaces around. None for anything else (bools, fractions like 3.7 or "3.7", "3.0",
+    "", lists, numbers too large for a 64-bit column, or outside minimum..maximum): 3.7 must not
+    quietly mean 3, nor True mean 1."""
     if isinstance(value, bool):
         return None
     if isinstance(value, float) and value.is_integer():
         value = int(value)
-    if isinstance(value, str) and re.fullmatch(r"\s*-?\d{1,18}\s*", value):
+    if isinstance(value, str) and re.fullmatch(r"\s*-?[0-9]{1,18}\s*", value):
         value = int(value)
-    if isinstance(value, int) and -(2**63) < value < 2**63:
-        return value
-    return None
+    if not isinstance(value, int) or not -(2**63) < value < 2**63:
+        return None
+    if (minimum is not None and value < minimum) or (maximum is not None and value > maximum):
+        return None
+    return value
+
+
+def as_id(value: object) -> int | None:
+    """A database id (a positive integer, read by `as_int`), or None."""
+    return as_int(value, minimum=1)

@@ -23,7 +23,8 @@ from hotline.directory.roles import Role
 from hotline.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from hotline.orders import actions
 from hotline.orders.models import Event, WorkOrder
-from hotline.orders.states import State
+from hotline.orders.states import State, is_open
+from hotline.orders.validation import as_id
 
 from . import services
 from .models import DecisionKind, ReviewOutcome, TriageDecision
@@ -119,7 +120,7 @@ def triage_order(order_id: int) -> list[TriageDecision]:
 
     decision, routed = _route(order, category, cat_conf, version)
     made.append(routed)
-    open_repeat = any(m.state in services.open_states() for m in repeats)
+    open_repeat = any(is_open(m.state) for m in repeats)
     threshold = float(settings.HOTLINE_AUTO_DISPATCH_CONFIDENCE)
     if decision.unit_id is None or flags or open_repeat or decision.confidence < threshold:
         return made
@@ -200,7 +201,7 @@ def _mergeable(order: WorkOrder, match: services.Match, category_id: int | None)
         return False
     if (order.received_at - match.received_at) > dt.timedelta(days=services.merge_days()):
         return False
-    return match.state in services.open_states() or match.state == State.MERGED
+    return is_open(match.state) or match.state == State.MERGED
 
 
 # ---- the daily review -------------------------------------------------------------------------------
@@ -234,7 +235,7 @@ def review_decision(decision_id: int, *, actor: User, outcome: str, correction: 
         raise NotAllowed(_("只有坐席、派单员和督办领导可以复核智能甄别结果。"))
     if outcome not in ReviewOutcome.values:
         raise InvalidInput(_("请选择确认或纠正。"), details={"outcome": [_("未知的复核结论。")]})
-    d = TriageDecision.objects.select_related("order").filter(pk=_int(decision_id)).first()
+    d = TriageDecision.objects.select_related("order").filter(pk=as_id(decision_id)).first()
     if d is None:
         raise NotFound(_("记录不存在。"))
     if d.review_outcome:
@@ -243,7 +244,7 @@ def review_decision(decision_id: int, *, actor: User, outcome: str, correction: 
     correction = correction or {}
     if outcome == ReviewOutcome.CORRECT:
         if d.kind == DecisionKind.CLASSIFIED:
-            cat = Category.objects.filter(pk=_int(correction.get("category")), active=True).first()
+            cat = Category.objects.filter(pk=as_id(correction.get("category")), active=True).first()
             if cat is None:
                 raise InvalidInput(_("请选择正确的分类。"), details={"category": [_("必填。")]})
             fix = {"category": cat.pk, "path": cat.path}
@@ -259,13 +260,6 @@ def review_decision(decision_id: int, *, actor: User, outcome: str, correction: 
     d.review_outcome, d.reviewed_by, d.reviewed_at, d.correction = outcome, actor, timezone.now(), fix
     d.save(update_fields=["review_outcome", "reviewed_by", "reviewed_at", "correction"])
     return d
-
-
-def _int(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # ---- retraining -------------------------------------------------------------------------------------

@@ -26,8 +26,8 @@ from django.utils.translation import gettext as _
 from hotline.directory.models import Area, Category, Unit
 from hotline.orders import actions
 from hotline.orders.models import STATE_LABELS, Reply, WorkOrder
-from hotline.orders.states import OPEN_STATES, State
-from hotline.orders.validation import normalise_phone
+from hotline.orders.states import State
+from hotline.orders.validation import as_id, normalise_phone
 
 from .models import DecisionKind, ReviewOutcome, TriageDecision
 from .screening import FLAG_LABELS, Flag, screen_text
@@ -144,7 +144,7 @@ def route(order: WorkOrder, *, category: Category | None = None, category_confid
         text = router_text(category.path if category else "", order.area.name if order.area_id else "",
                            order.title, order.description)
         pred = bundle["classifier"].explain([text], top=3)[0]
-        unit = Unit.objects.filter(pk=_int_or_none(pred.label), active=True, handles_orders=True).first()
+        unit = Unit.objects.filter(pk=as_id(pred.label), active=True, handles_orders=True).first()
         if unit is not None:
             conf = round(pred.confidence * category_confidence, 4)
             return RouteDecision(unit.pk, "model", None, conf,
@@ -158,13 +158,6 @@ def router_text(category_path: str, area_name: str, title: str, description: str
     # The category and area go in as their own tokens so the router can learn "this category in
     # this street goes to that unit" alongside the words.
     return f"分类{category_path} 区域{area_name}\n{title}\n{description}"
-
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # ---- repeats and duplicates -------------------------------------------------------------------------
@@ -329,7 +322,7 @@ def suggest(title: str, description: str, phone: str = "", area_id: int | None =
     `category` is None without a trained model; `unit` is None when nothing can route it (the
     flat keys are then None / "" / []).
     Never raises on bad input (unknown area, odd text)."""
-    area = Area.objects.filter(pk=_int_or_none(area_id)).first() if area_id not in (None, "") else None
+    area = Area.objects.filter(pk=as_id(area_id)).first() if area_id not in (None, "") else None
     draft = WorkOrder(title=(title or "")[:200], description=(description or "")[:20000],
                       caller_phone=normalise_phone(phone or "")[:20], area=area, received_at=timezone.now())
     pred = classify(order_text(draft.title, draft.description)) if (title or description) else None
@@ -354,10 +347,6 @@ def suggest(title: str, description: str, phone: str = "", area_id: int | None =
                confidence=cat.get("confidence"), top_words=cat.get("top_words", []), unit_id=unit.get("id"),
                unit_label=unit.get("name", ""), unit_reason=unit.get("reason", ""))
     return out
-
-
-def open_states() -> set[str]:
-    return {s.value for s in OPEN_STATES}
 
 
 def decisions_on(day: dt.date) -> Q:

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from hotline import periods
 from hotline.directory.models import Category
 from hotline.errors import DomainError
 from hotline.orders import actions
@@ -23,13 +24,6 @@ from hotline.orders.selectors import orders_visible_to
 
 from . import pipeline, services
 from .models import DecisionKind, TriageDecision
-
-
-def _day(raw: str | None) -> dt.date:
-    try:
-        return dt.date.fromisoformat((raw or "").strip())
-    except ValueError:
-        return timezone.localdate()
 
 
 def _decisions(request: HttpRequest):  # type: ignore[no-untyped-def]
@@ -45,7 +39,7 @@ def review(request: HttpRequest) -> HttpResponse:
     supervisors). ?date=YYYY-MM-DD, default today; ?pending=1 shows only unreviewed ones."""
     if not pipeline.may_review(request.user):
         raise PermissionDenied
-    day = _day(request.GET.get("date"))
+    day = periods.day_param(request.GET, "date")
     qs = _decisions(request).filter(services.decisions_on(day)).exclude(kind=DecisionKind.ROUTED)
     if request.GET.get("pending"):
         qs = qs.filter(review_outcome="")

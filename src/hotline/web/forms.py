@@ -13,6 +13,20 @@ from hotline.directory.models import Area, Category, Unit
 from hotline.orders.actions import REDO_REASONS, SCREEN_REASONS
 from hotline.orders.evidence import limit_text
 from hotline.orders.models import Channel, Reply, ReturnKind, Satisfaction, Urgency
+from hotline.orders.validation import as_int
+
+
+class WholeNumberField(forms.IntegerField):
+    """An IntegerField read by the one integer parser (orders.validation.as_int): Django's own
+    reads "3.0" as 3; here it is refused like "3.7"."""
+
+    def to_python(self, value: object) -> int | None:
+        if value in self.empty_values:
+            return None
+        number = as_int(value.strip() if isinstance(value, str) else value)
+        if number is None:
+            raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
+        return number
 
 
 def handling_units() -> forms.ModelChoiceField:
@@ -99,12 +113,12 @@ class JointForm(forms.Form):
 
 
 class ExtensionForm(forms.Form):
-    days = forms.IntegerField(label=_("延期工作日"), min_value=1, max_value=60)
+    days = WholeNumberField(label=_("延期工作日"), min_value=1, max_value=60)
     reason = forms.CharField(label=_("延期理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
 class ExtensionDecisionForm(forms.Form):
-    days = forms.IntegerField(label=_("批准工作日（留空为全部）"), min_value=1, required=False)
+    days = WholeNumberField(label=_("批准工作日（留空为全部）"), min_value=1, required=False)
     note = forms.CharField(label=_("意见"), required=False, max_length=2000)
 
 

@@ -23,7 +23,7 @@ from ..models import (
     WorkOrder,
 )
 from ..states import Action, State
-from ..validation import as_id
+from ..validation import as_id, as_int
 
 A = Action
 MIN_REASON_CHARS = 5
@@ -216,7 +216,7 @@ def _rule(rule_id: Any) -> ResponsibilityRule | None:
 
 
 def _int(value: Any, field: str) -> int:
-    number = as_id(value)
+    number = as_int(value)
     if number is None:
         raise InvalidInput(_("参数格式不正确。"), details={field: [_("须为整数。")]})
     return number

@@ -12,10 +12,12 @@ from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
+from django.utils.translation import gettext as _
 
 from hotline.directory.roles import FULL_PHONE_ROLES, Role
+from hotline.errors import InvalidInput
 from hotline.orders.models import WorkOrder
-from hotline.orders.validation import mask_phone
+from hotline.orders.validation import as_int, mask_phone
 
 HOME_BY_ROLE = {
     Role.AGENT: "web:intake",
@@ -52,8 +54,13 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 def paginate(request: HttpRequest, qs: QuerySet[Any], per_page: int = 30) -> Page:
-    paginator = Paginator(qs, per_page)
-    return paginator.get_page(request.GET.get("page"))
+    """?page=N (the one integer parser): a page past the end shows the last one; "3.7", "abc" or
+    0 is a 400, not quietly page 1."""
+    raw = request.GET.get("page") or ""
+    number = as_int(raw, minimum=1) if raw.strip() else 1
+    if number is None:
+        raise InvalidInput(_("页码“%(v)s”无效，应为正整数。") % {"v": raw[:20]}, details={"page": [_("须为正整数。")]})
+    return Paginator(qs, per_page).get_page(number)
 
 
 def shows_full_phone(user: Any) -> bool:

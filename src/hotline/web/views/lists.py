@@ -14,9 +14,10 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline import periods
 from hotline.directory.roles import Role
 from hotline.orders.models import STATE_LABELS, WorkOrder
-from hotline.orders.selectors import orders_visible_to, overdue
+from hotline.orders.selectors import open_orders, orders_visible_to, overdue
 from hotline.orders.states import State
 
 from ..forms import OrderFilterForm
@@ -122,18 +123,8 @@ def order_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
 
 def period_bounds(request: HttpRequest) -> tuple[dt.date, dt.date]:
-    today = timezone.localdate()
-    try:
-        start = dt.date.fromisoformat(request.GET.get("from", ""))
-    except ValueError:
-        start = today.replace(day=1)
-    try:
-        end = dt.date.fromisoformat(request.GET.get("to", ""))
-    except ValueError:
-        end = today
-    if end < start:
-        start, end = end, start
-    return start, end
+    """?from=&to= (or ?month=), read as every page reads them (hotline.periods)."""
+    return periods.period(request.GET)
 
 
 @roles_required(Role.SUPERVISOR, Role.ADMIN, Role.DISPATCHER)
@@ -162,7 +153,7 @@ def overview(request: HttpRequest) -> HttpResponse:
     context = {
         "start": start, "end": end, "state_rows": state_rows, "busiest": busiest, "rates": rates,
         "received": period.count(), "overdue": overdue(visible).count(),
-        "warnings": assessment.warnings_for(request.user)[:10],
-        "open": visible.filter(state__in=[s.value for s in State if s not in {State.CLOSED, State.SCREENED_OUT, State.MERGED}]).count(),
+        "warnings": assessment.warnings_for(request.user)[:10], "freshness": assessment.freshness(start, end),
+        "open": open_orders(visible).count(),
     }
     return render(request, "web/overview.html", context)

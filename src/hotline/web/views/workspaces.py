@@ -18,9 +18,9 @@ from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
 from hotline.orders.models import Callback, ExtensionRequest, OrderReturn
-from hotline.orders.selectors import caller_history, due_soon, orders_visible_to, overdue
+from hotline.orders.selectors import caller_history, due_soon, orders_visible_to, overdue, with_overdue
 from hotline.orders.states import State
-from hotline.orders.validation import normalise_phone
+from hotline.orders.validation import as_id, normalise_phone
 
 from ..actions import apply_domain_error
 from ..forms import IntakeForm, RedoForm
@@ -70,8 +70,8 @@ def intake_suggest(request: HttpRequest) -> HttpResponse:
     p = request.POST
     title, description = p.get("title", "")[:500], p.get("description", "")[:5000]
     phone = normalise_phone(p.get("caller_phone", ""))[:30]
-    area = Area.objects.filter(pk=_int_or_none(p.get("area"))).first()
-    category = Category.objects.filter(pk=_int_or_none(p.get("category"))).first()
+    area = Area.objects.filter(pk=as_id(p.get("area"))).first()
+    category = Category.objects.filter(pk=as_id(p.get("category"))).first()
     suggestion: dict[str, Any] = {}
     try:
         from hotline.triage import services as triage_services
@@ -88,12 +88,6 @@ def intake_suggest(request: HttpRequest) -> HttpResponse:
         "suggestion": suggestion, "category": category, "rule": rule, "history": history,
     })
 
-
-def _int_or_none(value: Any) -> int | None:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return None
 
 
 # ---- dispatch board -------------------------------------------------------------------------------
@@ -154,8 +148,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
     undispatched orders in its area it may claim."""
     user = request.user
     unit_id = user.unit_id  # type: ignore[union-attr]
-    visible = orders_visible_to(user).select_related("category", "area")  # type: ignore[arg-type]
     now = timezone.now()
+    # Each row's overdue tag by the rule that counts them (selectors.overdue_q).
+    visible = with_overdue(orders_visible_to(user), now).select_related("category", "area")  # type: ignore[arg-type]
     led = visible.filter(lead_unit_id=unit_id)
     sections = [
         ("to_sign", _("待签收"), led.filter(state=State.DISPATCHED).order_by("sign_due")[:50]),

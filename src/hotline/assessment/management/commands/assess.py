@@ -10,7 +10,9 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
+from hotline import periods
 from hotline.assessment import gaming, indicators, stats
+from hotline.errors import InvalidInput
 
 KEYS = [
     "unit", "unit_code", "group", "orders", "valid_callbacks", "response_rate", "resolution_rate", "satisfaction_rate",
@@ -22,9 +24,10 @@ KEYS = [
 
 
 def _date(value: str) -> dt.date:
+    """A date read as the pages read theirs (hotline.periods)."""
     try:
-        return dt.date.fromisoformat(value)
-    except ValueError:
+        return periods.parse_day(value, "date")
+    except InvalidInput:
         raise CommandError(f"日期格式应为 YYYY-MM-DD：{value}") from None
 
 
