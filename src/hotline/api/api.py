@@ -22,7 +22,7 @@ from hotline.orders import actions as do
 from hotline.orders.models import WorkOrder
 from hotline.orders.selectors import order_for, orders_visible_to
 from hotline.orders.states import Action
-from hotline.web.actions import REGISTRY, allowed_actions
+from hotline.web.actions import REGISTRY, allowed_actions, run_action
 from hotline.web.views.common import phone_for
 
 api = NinjaAPI(title="Hotline 12345 API", version="1", urls_namespace="api", auth=django_auth)
@@ -183,7 +183,9 @@ def take_action(request: HttpRequest, order_id: int, verb: str) -> dict[str, Any
     if not form.is_valid():
         details = {k: [str(m) for m in v] for k, v in form.errors.items()}
         raise InvalidInput(_("操作未完成：请检查填写的内容。"), details=details)
-    spec.run(order.pk, request.user, form.cleaned_data)  # type: ignore[arg-type]
+    # A retry with the same Idempotency-Key answers like the first request, writing nothing.
+    run_action(action, order.pk, request.user, form.cleaned_data,  # type: ignore[arg-type]
+               key=request.headers.get("Idempotency-Key"))
     order.refresh_from_db()
     return _out(request, order)
 
