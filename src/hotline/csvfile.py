@@ -27,11 +27,13 @@ from hotline.errors import InvalidInput
 csv.field_size_limit(2**31 - 1)
 
 # GB18030 text that is really Big5 or Shift-JIS shows mostly characters outside GB2312 (the
-# 6,763 common simplified characters and punctuation); real GBK text has a few at most (rare
-# names like 喆). Refused above this share of non-ASCII characters, when there are at least
-# MIN_RARE of them.
+# 6,763 common simplified characters and punctuation) or in its rows of kana, Greek, Cyrillic,
+# pinyin and box drawing (where Big5's most common characters, 0xA4-0xA9 lead bytes, land);
+# real GBK text has a few at most (rare names like 喆). Refused above this share of non-ASCII characters, when there are at least
+# MIN_RARE of them: even in a tiny file, refusing a real GBK file (save it as UTF-8) costs less
+# than importing Big5 as garbled text with success.
 MAX_RARE_SHARE = 0.10
-MIN_RARE = 3
+MIN_RARE = 1
 # A few NULs in a UTF-8 file are damage in some rows (rejected by line); many are UTF-16
 # without a byte-order mark, or not a text file at all.
 MAX_NUL_SHARE = 0.01
@@ -80,8 +82,11 @@ def plausible_chinese(text: str) -> bool:
             continue
         total += 1
         try:
-            ch.encode("gb2312")
+            code = ch.encode("gb2312")
         except UnicodeEncodeError:
+            rare += 1
+            continue
+        if len(code) == 2 and 0xA4 <= code[0] <= 0xA9:
             rare += 1
     return rare < MIN_RARE or rare <= total * MAX_RARE_SHARE
 

@@ -84,6 +84,13 @@ def test_it_refuses_big5_and_shift_jis_instead_of_garbling_them(district, tmp_pa
     assert not WorkOrder.objects.exists()
 
 
+def test_it_refuses_even_a_tiny_big5_file(district, tmp_path):
+    code, _out, err = _run(_write(tmp_path, "title,description\n停水,停水\n".encode("big5")))
+    assert code == 2
+    assert "GBK" in err
+    assert not WorkOrder.objects.exists()
+
+
 def test_it_still_reads_gbk_with_a_few_rare_characters(district, tmp_path):
     text = "title,description,caller_name\n东湖路路面塌陷,东湖路口塌了一个坑很危险，请尽快处理,王喆\n"
     code, out, _err = _run(_write(tmp_path, text.encode("gbk")))
