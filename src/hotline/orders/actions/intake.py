@@ -152,18 +152,23 @@ def intake_fingerprint(data: Intake) -> str:
 def _earlier_order(data: Intake, key: str, actor: User) -> WorkOrder | None:
     """The order an earlier request with this key created, when this one is its retry; None
     for a new key; Conflict("idempotency_key_reused") when the key was used otherwise."""
-    order = WorkOrder.objects.filter(idempotency_key=key).first()
-    record = IdempotencyKey.objects.filter(
-        **({"order": order, "action": A.CREATE} if order is not None else {"actor": actor, "key": key})).first()
-    if order is None:
-        if record is not None:  # the key names another action of this user
+    digest = intake_fingerprint(data)
+    record = IdempotencyKey.objects.filter(actor=actor, key=key).select_related("order").first()
+    if record is not None:
+        if record.action != A.CREATE or record.fingerprint != digest:
             raise key_reused()
+        return record.order
+    order = WorkOrder.objects.filter(idempotency_key=key).first()
+    if order is None:
         return None
+    # The key of an order this actor's lookup above missed: another user's, an import's, or
+    # this actor's own twin request committed between the two queries.
+    record = IdempotencyKey.objects.filter(order=order, action=A.CREATE).first()
     if record is None:  # an order from before keys had fingerprints: only its author may replay it
         if order.created_by_id != actor.pk:
             raise key_reused()
         return order
-    if record.actor_id != actor.pk or record.fingerprint != intake_fingerprint(data):
+    if record.actor_id != actor.pk or record.fingerprint != digest:
         raise key_reused()
     return order
 
