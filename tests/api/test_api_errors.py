@@ -117,3 +117,26 @@ def test_it_answers_an_unexpected_exception_with_a_logged_json_500(district, mon
     assert body["error"] == "server_error"
     assert "database on fire" not in json.dumps(body)  # no internals leak to the client
     assert any("database on fire" in (r.exc_text or "") or r.exc_info for r in caplog.records)
+
+
+@pytest.mark.parametrize(("verb", "body"), [
+    ("dispatch", {"unit": 10**30, "co_units": [10**30]}),
+    ("dispatch", {"unit": "9" * 40, "category": -(10**30)}),
+    ("merge", {"main_number": "\x00" * 3, "note": "同一事件合并处理"}),
+    ("urge", {"text": ["a", {"b": 1}]}),
+    ("supervise", {"text": "请尽快处理此事项", "on": 10**30}),
+])
+def test_it_refuses_huge_numbers_and_odd_values_in_action_bodies_with_a_4xx(district, verb, body):
+    oid = make_order(district)
+    c = _client(district.people["chengang"] if verb in {"dispatch", "merge"} else district.people["liudu"])
+    r = c.post(f"/api/orders/{oid}/actions/{verb}", data=json.dumps(body), content_type="application/json")
+    _shape(r, (400, 403, 409, 422))
+    assert Event.objects.filter(order_id=oid).count() == 1
+
+
+def test_it_refuses_huge_numbers_in_an_intake_body_with_a_4xx(district):
+    body = {"title": "路灯不亮", "description": "西城路23号门前路灯连续三晚不亮。", "area_id": 10**30,
+            "category_id": -(10**30), "latitude": 1e308, "longitude": "NaN"}
+    r = _client(district.people["wangfang"]).post("/api/orders", data=json.dumps(body), content_type="application/json")
+    _shape(r, (400, 422))
+    assert not WorkOrder.objects.exists()

@@ -237,11 +237,18 @@ def _as_form_data(payload: dict[str, Any]) -> Any:
     from django.http import QueryDict
 
     data = QueryDict(mutable=True)
+    odd: dict[str, list[str]] = {}
     for key, value in payload.items():
-        if isinstance(value, list | tuple):
+        values = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(v, dict | list | tuple) for v in values):
+            # an object where a value belongs: refused, not turned into its Python repr
+            odd[key] = [_("须为文字、数字、布尔值或它们的列表。")]
+        elif isinstance(value, list | tuple):
             data.setlist(key, [_scalar(v) for v in value])
         else:
             data[key] = _scalar(value)
+    if odd:
+        raise InvalidInput(_("操作未完成：请检查填写的内容。"), details=odd)
     return data
 
 

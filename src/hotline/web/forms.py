@@ -3,12 +3,28 @@ their DomainErrors are shown beside the fields (see web/actions.py)."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django import forms
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from hotline.directory.models import Area, Category, Unit
 from hotline.orders.actions import REDO_REASONS, SCREEN_REASONS
 from hotline.orders.models import Channel, Reply, ReturnKind, Satisfaction, Urgency
+from hotline.orders.validation import as_id
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of rows by id that refuses, as a field error, ids no id column can
+    hold: Django sends `pk IN (<30 digits>)` to the database, which fails there (a 500)."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            if as_id(pk) is None:
+                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                      params={"pk": pk})
+        return super()._check_values(value)
 
 
 def handling_units() -> forms.ModelChoiceField:
@@ -35,7 +51,7 @@ class IntakeForm(forms.Form):
 
 class DispatchForm(forms.Form):
     unit = handling_units()
-    co_units = forms.ModelMultipleChoiceField(
+    co_units = IdsChoiceField(
         queryset=Unit.objects.filter(active=True, handles_orders=True), required=False, label=_("协办单位"),
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
@@ -78,7 +94,7 @@ class ReturnForm(forms.Form):
 
 class ReassignForm(forms.Form):
     unit = handling_units()
-    co_units = forms.ModelMultipleChoiceField(
+    co_units = IdsChoiceField(
         queryset=Unit.objects.filter(active=True, handles_orders=True), required=False, label=_("协办单位"),
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
@@ -87,7 +103,7 @@ class ReassignForm(forms.Form):
 
 class JointForm(forms.Form):
     lead_unit = handling_units()
-    co_units = forms.ModelMultipleChoiceField(
+    co_units = IdsChoiceField(
         queryset=Unit.objects.filter(active=True, handles_orders=True), label=_("协办单位"),
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
