@@ -20,20 +20,40 @@ def pytest_runtest_teardown(item, nextitem):
     """Put back what the migrations seeded (the working-day calendar, the revision token) after
     a transactional test's closing flush emptied every table. Django's own runner runs such
     tests last; pytest-xdist's --dist loadfile runs them wherever their file falls, and the next
-    file on that worker would find no calendar (seen on PostgreSQL, where the race tests run)."""
+    file on that worker would find no calendar (seen on PostgreSQL, where the race tests run).
+    Only tables the flush left empty are refilled (the flush's post_migrate may already have
+    recreated content types and permissions)."""
     yield
     marker = item.get_closest_marker("django_db")
     if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
         return
-    from django.db import connection
+    _refill_seeded_tables(item.config)
+
+
+def _refill_seeded_tables(config) -> None:
+    import io
+
+    from django.core import serializers
+    from django.db import connection, transaction
     from pytest_django.plugin import blocking_manager_key
 
     from hotline.directory.models import CalendarYear
 
     contents = getattr(connection, "_test_serialized_contents", None)
-    with item.config.stash[blocking_manager_key].unblock():
-        if contents and not CalendarYear.objects.exists():
-            connection.creation.deserialize_db_from_string(contents)
+    with config.stash[blocking_manager_key].unblock():
+        if not contents or CalendarYear.objects.exists():
+            return
+        empty: dict[type, bool] = {}
+        tables: set[str] = set()
+        with transaction.atomic(), connection.constraint_checks_disabled():
+            for obj in serializers.deserialize("json", io.StringIO(contents)):
+                model = type(obj.object)
+                if model not in empty:
+                    empty[model] = not model._default_manager.exists()
+                if empty[model]:
+                    obj.save()
+                    tables.add(model._meta.db_table)
+            connection.check_constraints(table_names=sorted(tables))
 
 
 @pytest.fixture(autouse=True)
