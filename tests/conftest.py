@@ -25,6 +25,8 @@ def pytest_runtest_teardown(item, nextitem):
     recreated content types and permissions)."""
     yield
     marker = item.get_closest_marker("django_db")
+    if nextitem is None:  # the last test: the session's teardown has already dropped the test database
+        return
     if marker is None or not (marker.kwargs.get("transaction") or (marker.args and marker.args[0])):
         return
     _refill_seeded_tables(item.config)
