@@ -7,6 +7,7 @@ SECRET_KEY, DEBUG, ALLOWED_HOSTS as usual.
 
 from __future__ import annotations
 
+import datetime as dt
 import os
 from pathlib import Path
 
@@ -62,6 +63,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # every error under /api/ in the API's JSON shape, whoever produced it
+    "hotline.api.middleware.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "hotline.web.middleware.ChosenLanguageMiddleware",
@@ -167,6 +170,10 @@ HOTLINE_DUE_SOON_HOURS = envint("HOTLINE_DUE_SOON_HOURS", "4")
 # Longest description and title accepted at intake (characters).
 HOTLINE_MAX_DESCRIPTION = envint("HOTLINE_MAX_DESCRIPTION", "20000")
 HOTLINE_MAX_TITLE = 200
+# Imports refuse a received time before this day (the hotline did not exist; 0001-01-01 is a
+# placeholder of an old system, not a date) and after now plus HOTLINE_CLOCK_SKEW_MINUTES.
+HOTLINE_EARLIEST_DATE = dt.date.fromisoformat(os.environ.get("HOTLINE_EARLIEST_DATE", "2000-01-01"))
+HOTLINE_CLOCK_SKEW_MINUTES = envint("HOTLINE_CLOCK_SKEW_MINUTES", "5")
 # Longest extension a unit may ask for at once (working days).
 HOTLINE_MAX_EXTENSION_DAYS = envint("HOTLINE_MAX_EXTENSION_DAYS", "30")
 # Triage: orders classified and routed above this confidence are dispatched without a human.

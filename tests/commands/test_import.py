@@ -28,9 +28,15 @@ GOOD_AND_BAD = (
 )
 
 
-def _run(path: Path, *args: str) -> str:
+def _run(path: Path, *args: str, code: int | None = None) -> str:
+    """The command's stdout; `code`: the exit status it must end with (0 or 1; any when None)."""
     out = StringIO()
-    call_command("import", str(path), "--no-progress", *args, stdout=out, stderr=StringIO())
+    try:
+        call_command("import", str(path), "--no-progress", *args, stdout=out, stderr=StringIO())
+        status = 0
+    except SystemExit as exc:
+        status = int(exc.code or 0)
+    assert code is None or status == code, (status, out.getvalue())
     return out.getvalue()
 
 
@@ -40,8 +46,8 @@ def _write(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "orde
     return path
 
 
-def test_it_keeps_good_rows_and_reports_each_bad_row_by_line(district, tmp_path):
-    out = _run(_write(tmp_path, GOOD_AND_BAD))
+def test_it_keeps_good_rows_and_reports_each_bad_row_by_line_with_exit_1(district, tmp_path):
+    out = _run(_write(tmp_path, GOOD_AND_BAD), code=1)
     assert WorkOrder.objects.count() == 2
     assert "读取 7 行；新建 2 张工单；跳过重复 0 行；拒绝 5 行。" in out
     assert "第3行：标题：请填写标题" in out
@@ -66,7 +72,7 @@ def test_it_reads_a_gbk_file(district, tmp_path):
 
 
 def test_it_reads_utf8_with_a_bom_and_chinese_headers(district):
-    out = _run(TEMPLATE)
+    out = _run(TEMPLATE, code=0)
     assert "新建 2 张工单" in out
     assert WorkOrder.objects.filter(caller_name="张先生", area__code="east-lake").exists()
 
@@ -105,7 +111,7 @@ def test_it_refuses_an_unreadable_file_with_exit_2(district, tmp_path):
     assert exc.value.code == 2
     assert "无法读取文件" in err.getvalue()
     binary = tmp_path / "binary.csv"
-    binary.write_bytes("标题,诉求内容\n".encode("utf-16"))
+    binary.write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x01\x00" * 20)
     with pytest.raises(SystemExit) as exc:
         call_command("import", str(binary), stdout=StringIO(), stderr=err)
     assert exc.value.code == 2

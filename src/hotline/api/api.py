@@ -9,9 +9,10 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import logging
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -21,9 +22,14 @@ from hotline.errors import DomainError, InvalidInput, NotFound
 from hotline.orders import actions as do
 from hotline.orders.models import WorkOrder
 from hotline.orders.selectors import order_for, orders_visible_to
-from hotline.orders.states import Action
-from hotline.web.actions import REGISTRY, allowed_actions
+from hotline.orders.states import Action, State
+from hotline.web.actions import REGISTRY, allowed_actions, run_action
 from hotline.web.views.common import phone_for
+
+logger = logging.getLogger("hotline.api")
+MAX_PAGE = 10_000_000  # page × per_page stays far inside a 64-bit OFFSET on every database
+MAX_PER_PAGE = 200
+STATES = frozenset(s.value for s in State)
 
 api = NinjaAPI(title="Hotline 12345 API", version="1", urls_namespace="api", auth=django_auth)
 
@@ -39,6 +45,9 @@ def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+    if exc.errors and all(list(err.get("loc", []))[:1] == ["path"] for err in exc.errors):
+        # /orders/abc: no such order, as for an id that does not exist
+        return _error(request, 404, "not_found", _("请求的地址或对象不存在。"))
     details: dict[str, list[str]] = {}
     for err in exc.errors:
         loc = [str(x) for x in err.get("loc", []) if x not in {"body", "payload", "query", "path"}]
@@ -53,7 +62,24 @@ def auth_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
 
 @api.exception_handler(HttpError)
 def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
+    # django-ninja raises these itself, with English texts: a CSRF failure, an unparsable body
+    if exc.status_code == 403 and "CSRF" in str(exc):
+        return _error(request, 403, "csrf_failed", _("请求缺少有效的CSRF令牌：请刷新页面后重试。"))
+    if exc.status_code == 400:
+        return _error(request, 400, "invalid_input", _("请求内容不是有效的JSON。"))
     return _error(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(Http404)
+def not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
+    return _error(request, 404, "not_found", _("请求的地址或对象不存在。"))
+
+
+@api.exception_handler(Exception)
+def server_error(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Anything unexpected: logged with its traceback, answered in the error shape (no internals)."""
+    logger.error("Unhandled exception in the API: %s %s", request.method, request.path, exc_info=exc)
+    return _error(request, 500, "server_error", _("服务器内部错误，已记录，请稍后重试或联系管理员。"))
 
 
 class IntakeIn(Schema):
@@ -128,11 +154,18 @@ def _out(request: HttpRequest, order: WorkOrder, *, with_actions: bool = True) -
 
 @api.get("/orders", response=OrderListOut, summary="List the orders you may see")
 def list_orders(request: HttpRequest, state: str = "", page: int = 1, per_page: int = 50) -> dict[str, Any]:
+    errors: dict[str, list[str]] = {}
+    if state and state not in STATES:
+        errors["state"] = [_("未知的状态。")]
+    if not 1 <= page <= MAX_PAGE:
+        errors["page"] = [_("页码须在1至%(n)d之间。") % {"n": MAX_PAGE}]
+    if not 1 <= per_page <= MAX_PER_PAGE:
+        errors["per_page"] = [_("每页条数须在1至%(n)d之间。") % {"n": MAX_PER_PAGE}]
+    if errors:
+        raise InvalidInput(_("查询参数不正确。"), details=errors)
     qs = orders_visible_to(request.user).select_related("area", "category", "lead_unit").order_by("-received_at", "-id")  # type: ignore[arg-type]
     if state:
         qs = qs.filter(state=state)
-    per_page = max(1, min(per_page, 200))
-    page = max(1, page)
     rows = list(qs[(page - 1) * per_page: page * per_page])
     return {"count": qs.count(), "page": page, "results": [_out(request, o, with_actions=False) for o in rows]}
 
@@ -183,7 +216,9 @@ def take_action(request: HttpRequest, order_id: int, verb: str) -> dict[str, Any
     if not form.is_valid():
         details = {k: [str(m) for m in v] for k, v in form.errors.items()}
         raise InvalidInput(_("操作未完成：请检查填写的内容。"), details=details)
-    spec.run(order.pk, request.user, form.cleaned_data)  # type: ignore[arg-type]
+    # A retry with the same Idempotency-Key answers like the first request, writing nothing.
+    run_action(action, order.pk, request.user, form.cleaned_data,  # type: ignore[arg-type]
+               key=request.headers.get("Idempotency-Key"))
     order.refresh_from_db()
     return _out(request, order)
 
@@ -202,11 +237,18 @@ def _as_form_data(payload: dict[str, Any]) -> Any:
     from django.http import QueryDict
 
     data = QueryDict(mutable=True)
+    odd: dict[str, list[str]] = {}
     for key, value in payload.items():
-        if isinstance(value, list | tuple):
+        values = value if isinstance(value, list | tuple) else [value]
+        if any(isinstance(v, dict | list | tuple) for v in values):
+            # an object where a value belongs: refused, not turned into its Python repr
+            odd[key] = [_("须为文字、数字、布尔值或它们的列表。")]
+        elif isinstance(value, list | tuple):
             data.setlist(key, [_scalar(v) for v in value])
         else:
             data[key] = _scalar(value)
+    if odd:
+        raise InvalidInput(_("操作未完成：请检查填写的内容。"), details=odd)
     return data
 
 

@@ -4,14 +4,15 @@ their whole life, and can then check its own figures with `hotline assess`.
 `import_history(path, stdout=..., stderr=...)` reads the CSV (UTF-8 with or without BOM, or GBK),
 accepts English or Chinese column names (docs/history_import.md), creates missing units, areas
 and categories (and reports them), and hands the parsed rows to
-`orders.actions.do_import_history` in batches. Returns an exit code: 0 when the file was read
-(rows with errors are reported and skipped), 2 when it is unreadable or lacks required columns."""
+`orders.actions.do_import_history` in batches. Returns an exit code: 0 when every row was
+imported (or had been before), 1 when some rows were rejected (reported by line; the others are
+imported), 2 when the file is unreadable, in no accepted encoding or lacks required columns.
+The file is read by hotline.csvfile (encoding detected, no field-size limit); a cell over a
+column's limit rejects its row, it is never cut."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -23,9 +24,12 @@ from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
+from hotline import csvfile
 from hotline.directory.models import Area, Category, Unit, UnitKind, User
 from hotline.directory.roles import Role
+from hotline.errors import DomainError
 from hotline.orders import actions
+from hotline.orders.importer import check_bounds
 from hotline.orders.models import Channel, Satisfaction, Urgency
 from hotline.orders.validation import as_int, phone_error
 
@@ -55,6 +59,7 @@ CHANNELS = {label: value for value, label in Channel.choices} | {v: v for v in C
 URGENCY = {"紧急": Urgency.EMERGENCY, "水电气热": Urgency.UTILITY, "一般": Urgency.GENERAL, "复杂": Urgency.COMPLEX} | {
     v: v for v in Urgency.values}
 BATCH = 500
+MAX_NAME = 100  # Unit.name, Area.name, Category.name
 
 
 @dataclass
@@ -71,14 +76,8 @@ class Summary:
 
 
 def read_text(path: Path) -> str:
-    """The file's text: UTF-8 (with or without BOM) first, then GBK (GB18030)."""
-    raw = path.read_bytes()
-    for enc in ("utf-8-sig", "gb18030"):
-        try:
-            return raw.decode(enc)
-        except UnicodeDecodeError:
-            continue
-    raise UnicodeDecodeError("utf-8", raw[:1], 0, 1, "neither UTF-8 nor GBK")
+    """The file's text, its encoding detected by hotline.csvfile; InvalidInput when unreadable."""
+    return csvfile.read_text(path)[0]
 
 
 def parse_time(value: str) -> dt.datetime | None:
@@ -95,7 +94,7 @@ def parse_time(value: str) -> dt.datetime | None:
         raise ValueError(_("时间格式不正确：%(v)s") % {"v": value}) from None
     if parsed.tzinfo is None:
         parsed = parsed.replace(tzinfo=ZoneInfo(settings.TIME_ZONE))
-    return parsed
+    return check_bounds(parsed, value, label=_("时间"))
 
 
 def parse_bool(value: str) -> bool | None:
@@ -135,7 +134,7 @@ class Directory:
             self.leaves.setdefault(c.name, []).append(c)
 
     def unit(self, name: str) -> Unit:
-        name = name.strip()[:100]
+        name = _name(name, _("承办单位"))
         if name not in self.units:
             kind = UnitKind.STREET if name.endswith(("街道", "街道办事处")) else (
                 UnitKind.TOWN if name.endswith(("镇", "乡", "镇人民政府")) else (
@@ -145,7 +144,7 @@ class Directory:
         return self.units[name]
 
     def area(self, name: str) -> Area | None:
-        name = name.strip()[:100]
+        name = _name(name, _("区域"))
         if not name:
             return None
         if name not in self.areas:
@@ -165,7 +164,12 @@ class Directory:
                 return sorted(found, key=lambda c: -c.level)[0]
         parent = None
         path = ""
-        for part in value.split("/")[:3]:
+        parts = value.split("/")
+        if len(parts) > 3 or any(not p.strip() for p in parts):
+            raise ValueError(_("诉求类型应为“一级/二级/三级”：%(v)s") % {"v": value})
+        for part in parts:  # every name checked before any node is created
+            _name(part, _("诉求类型"))
+        for part in parts:
             path = f"{path}/{part}" if path else part
             if path not in self.paths:
                 self.paths[path] = Category.objects.create(name=part[:100], parent=parent, path=path,
@@ -174,6 +178,24 @@ class Directory:
                 self.summary.new_categories.append(path)
             parent = self.paths[path]
         return parent
+
+
+def _name(text: str, label: str) -> str:
+    name = text.strip()
+    if len(name) > MAX_NAME:
+        raise ValueError(_("%(label)s名称过长（%(len)d字），不能超过%(n)d字。") % {"label": label, "len": len(name), "n": MAX_NAME})
+    return name
+
+
+def _check_lengths(row: dict[str, str]) -> None:
+    for column, label, limit in (("title", _("标题"), settings.HOTLINE_MAX_TITLE),
+                                 ("description", _("诉求内容"), settings.HOTLINE_MAX_DESCRIPTION),
+                                 ("caller_name", _("来电人"), 50), ("address", _("地址"), 200),
+                                 ("reply", _("答复内容"), settings.HOTLINE_MAX_DESCRIPTION)):
+        value = (row.get(column) or "").strip()
+        if len(value) > limit:
+            raise ValueError(_("%(label)s过长（%(len)d字），不能超过%(n)d字。")
+                             % {"label": label, "len": len(value), "n": limit})
 
 
 def _code(model: Any, name: str) -> str:
@@ -190,6 +212,7 @@ def _record(row: dict[str, str], directory: Directory) -> actions.HistoryRecord:
     for name in REQUIRED:
         if not (row.get(name) or "").strip():
             raise ValueError(_("缺少%(col)s") % {"col": name})
+    _check_lengths(row)
     number = row["number"].strip()
     if len(number) > 20:
         raise ValueError(_("工单编号过长（最多20位）：%(v)s") % {"v": number})
@@ -211,7 +234,7 @@ def _record(row: dict[str, str], directory: Directory) -> actions.HistoryRecord:
     description = (row.get("description") or "").strip()
     return actions.HistoryRecord(
         number=number, received_at=received, title=(row.get("title") or "").strip() or description[:30],
-        description=description[: settings.HOTLINE_MAX_DESCRIPTION], unit=directory.unit(row["unit"]),
+        description=description, unit=directory.unit(row["unit"]),
         channel=CHANNELS.get(channel, Channel.PHONE), caller_name=(row.get("caller_name") or "").strip(),
         caller_phone=(row.get("caller_phone") or "").strip(), area=directory.area(row.get("area") or ""),
         address=(row.get("address") or "").strip(), category=directory.category(row.get("category") or ""),
@@ -235,9 +258,11 @@ def importer() -> User:
     return user
 
 
-def import_rows(rows: list[dict[str, str]], *, actor: User | None = None, summary: Summary | None = None) -> Summary:
+def import_rows(rows: list[dict[str, str]], *, actor: User | None = None, summary: Summary | None = None,
+                lines: list[int] | None = None) -> Summary:
     """Import already-read rows (keys: English column names). Rows with errors are skipped
-    and listed in the summary with their line numbers (line 2 = first data row)."""
+    and listed in the summary with their line numbers (`lines`, the file's line of each row;
+    by default line 2 = first data row, one line a row)."""
     summary = summary or Summary()
     actor = actor or importer()
     directory = Directory(summary)
@@ -250,7 +275,7 @@ def import_rows(rows: list[dict[str, str]], *, actor: User | None = None, summar
             summary.skipped += len(result.skipped)
             batch.clear()
 
-    for i, row in enumerate(rows, start=2):
+    for i, row in zip(lines or range(2, len(rows) + 2), rows, strict=True):
         summary.rows += 1
         try:
             record = _record(row, directory)
@@ -277,18 +302,30 @@ def import_history(path: str | Path, *, stdout: TextIO, stderr: TextIO) -> int:
     path = Path(path)
     try:
         text = read_text(path)
-    except (OSError, UnicodeDecodeError) as exc:
-        stderr.write(_("无法读取文件%(p)s：%(e)s") % {"p": path, "e": exc} + "\n")
+    except DomainError as exc:
+        stderr.write(str(exc.message) + "\n")
         return 2
-    reader = csv.DictReader(io.StringIO(text))
-    header = [ALIASES.get((h or "").strip()) for h in (reader.fieldnames or [])]
+    records = csvfile.rows(text)
+    first = next(records, None)
+    header = [ALIASES.get((h or "").strip().lstrip("\ufeff")) for h in (first.cells if first else [])]
     missing = [f"{en}/{zh}" for en, zh, req in COLUMNS if req and en not in header]
     if missing:
         stderr.write(_("缺少必需的列：%(cols)s") % {"cols": "、".join(missing)} + "\n")
         return 2
-    rows = [{ALIASES[k.strip()]: (v or "") for k, v in raw.items() if k and k.strip() in ALIASES}
-            for raw in reader if any((v or "").strip() for v in raw.values() if isinstance(v, str))]
-    summary = import_rows(rows)
+    rows: list[dict[str, str]] = []
+    lines: list[int] = []
+    refused: list[tuple[int, str]] = []
+    for record in records:
+        if record.error:
+            refused.append((record.line, record.error))
+        elif any("\x00" in cell for cell in record.cells):
+            refused.append((record.line, _("含有NUL控制字符（\\x00），无法保存；请检查文件是否损坏。")))
+        elif any(cell.strip() for cell in record.cells):
+            # like csv.DictReader: missing cells are empty, extra cells are ignored
+            rows.append({name: cell for name, cell in zip(header, record.cells, strict=False) if name})
+            lines.append(record.line)
+    summary = import_rows(rows, lines=lines, summary=Summary(rows=len(refused), errors=refused))
+    summary.errors.sort()
     stdout.write(_("读取%(rows)d行，导入%(created)d张工单，已存在跳过%(skipped)d张，出错%(errors)d行。")
                  % {"rows": summary.rows, "created": summary.created, "skipped": summary.skipped,
                     "errors": len(summary.errors)} + "\n")
@@ -301,4 +338,4 @@ def import_history(path: str | Path, *, stdout: TextIO, stderr: TextIO) -> int:
     if summary.first_day:
         stdout.write(_("数据时间范围：%(a)s 至 %(b)s。考核统计已标记为需重算（hotline assess --rebuild）。")
                      % {"a": summary.first_day, "b": summary.last_day} + "\n")
-    return 0
+    return 1 if summary.errors else 0

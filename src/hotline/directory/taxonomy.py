@@ -14,6 +14,7 @@ from pathlib import Path
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from hotline import csvfile
 from hotline.errors import InvalidInput
 
 from .models import Category
@@ -23,24 +24,10 @@ MAX_NAME = 100  # Category.name
 
 
 def read_csv_text(path: str | Path) -> tuple[str, str]:
-    """The text of a CSV file and the encoding it was read with. Excel in China saves CSV as
-    GBK; everything else writes UTF-8, often with a BOM. Raises InvalidInput (code
-    "unreadable_file") when the file is missing or is in neither encoding."""
-    try:
-        raw = Path(path).read_bytes()
-    except OSError as exc:
-        raise InvalidInput(_("无法读取文件 %(path)s：%(why)s") % {"path": path, "why": exc.strerror or exc},
-                           code="unreadable_file") from None
-    for encoding in ("utf-8-sig", "gb18030"):
-        try:
-            text = raw.decode(encoding)
-        except UnicodeDecodeError:
-            continue
-        if "\x00" in text:
-            break  # UTF-16 or a binary file decodes "successfully" as GB18030 garbage
-        return text, encoding
-    raise InvalidInput(_("无法识别文件 %(path)s 的编码：请另存为 UTF-8 或 GBK 编码的 CSV 文件。") % {"path": path},
-                       code="unreadable_file")
+    """The text of a CSV file and the encoding it was read with (hotline.csvfile detects it).
+    Raises InvalidInput (code "unreadable_file") when the file is missing or in no accepted
+    encoding."""
+    return csvfile.read_text(path)
 
 
 @dataclass

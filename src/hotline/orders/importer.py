@@ -4,25 +4,26 @@ Parsing is here and testable without a terminal; the command only prints. Each r
 Intake, batches go through actions.do_create_many (so imported orders get their first event
 like any other), and every rejected row is reported with its line number and the reason in
 Chinese. Re-importing a file creates nothing twice: each row carries an idempotency key, its
-`number` column when it has one, else a hash of the row's content.
+`number` column when it has one, else a hash of the row's content. No row is ever dropped
+silently: a row that cannot be imported (an over-long cell, a NUL byte, a date out of range, a
+number repeated with other content...) is rejected with its line, and reading goes on.
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import hashlib
-import io
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline import csvfile
 from hotline.directory.models import Area, Category, User
-from hotline.directory.taxonomy import read_csv_text
 from hotline.errors import InvalidInput
 
 from .actions import Intake, do_create_many
@@ -52,6 +53,7 @@ FIELD_LABELS = {
 }
 DATETIME_FORMATS = ("%Y-%m-%d %H:%M:%S", "%Y-%m-%d %H:%M", "%Y/%m/%d %H:%M:%S", "%Y/%m/%d %H:%M", "%Y-%m-%d",
                     "%Y/%m/%d")
+MAX_NUMBER = 76  # the key is "csv:" + the number, in WorkOrder.idempotency_key (80)
 URGENCY_WORDS = {"紧急": Urgency.EMERGENCY, "水电气热": Urgency.UTILITY, "一般": Urgency.GENERAL, "复杂": Urgency.COMPLEX}
 
 
@@ -85,14 +87,14 @@ class ParsedFile:
 def parse_file(path: str | Path) -> ParsedFile:
     """Read and split a CSV file. Raises InvalidInput ("unreadable_file", "missing_columns")
     when the file as a whole cannot be used; row problems are returned, not raised."""
-    text, encoding = read_csv_text(path)
-    reader = csv.reader(io.StringIO(text, newline=""))
-    try:
-        header = next(reader, None)
-    except csv.Error as exc:
-        raise InvalidInput(_("文件不是有效的CSV：%(why)s") % {"why": exc}, code="unreadable_file") from None
-    if header is None:
+    text, encoding = csvfile.read_text(path)
+    records = csvfile.rows(text)
+    first = next(records, None)
+    if first is not None and first.error:
+        raise InvalidInput(_("文件不是有效的CSV：%(why)s") % {"why": first.error}, code="unreadable_file")
+    if first is None:
         raise InvalidInput(_("文件是空的。"), code="missing_columns", details={"missing": list(REQUIRED)})
+    header = first.cells
     mapping = map_header(header)
     missing = [c for c in REQUIRED if c not in mapping.values()]
     if missing:
@@ -101,23 +103,23 @@ def parse_file(path: str | Path) -> ParsedFile:
                            details={"missing": missing})
     rows: list[tuple[int, dict[str, str]]] = []
     errors: list[RowError] = []
-    prev_end = 1
-    while True:
-        try:
-            row = next(reader)
-        except StopIteration:
-            break
-        except csv.Error as exc:
-            errors.append(RowError(prev_end + 1, _("CSV格式错误：%(why)s") % {"why": exc}))
-            break
-        line, prev_end = prev_end + 1, reader.line_num
+    for record in records:
+        if record.error:
+            errors.append(RowError(record.line, record.error))
+            continue
+        row = record.cells
         if not any(cell.strip() for cell in row):
             continue
+        if any("\x00" in cell for cell in row):
+            errors.append(RowError(record.line, _("含有NUL控制字符（\\x00），无法保存；请检查文件是否损坏。")))
+            continue
         if len(row) != len(header):
-            errors.append(RowError(line, _("列数不符：应为%(want)d列，实为%(got)d列。")
+            errors.append(RowError(record.line, _("列数不符：应为%(want)d列，实为%(got)d列。")
                                    % {"want": len(header), "got": len(row)}))
             continue
-        rows.append((line, {mapping[i]: row[i].strip() for i in mapping}))
+        # Leading and trailing whitespace (spaces, tabs, line breaks) is trimmed; nothing else
+        # of a cell is changed (a cell starting with "=" is text: exports neutralise it).
+        rows.append((record.line, {mapping[i]: row[i].strip() for i in mapping}))
     return ParsedFile(encoding, rows, errors)
 
 
@@ -163,8 +165,9 @@ class Lookups:
         raise ValueError(_("诉求类型“%(v)s”不唯一，请填写完整路径（一级/二级/三级）。") % {"v": text})
 
 
-def parse_datetime(text: str) -> dt.datetime:
-    """ISO 8601 (with or without offset) or "2023-07-01 09:30:00"; naive times are China time."""
+def parse_datetime(text: str, *, now: dt.datetime | None = None) -> dt.datetime:
+    """ISO 8601 (with or without offset) or "2023-07-01 09:30:00"; naive times are China time.
+    Raises ValueError (in Chinese) for anything else and for a time out of bounds (check_bounds)."""
     value = text.strip()
     parsed: dt.datetime | None = None
     try:
@@ -179,16 +182,39 @@ def parse_datetime(text: str) -> dt.datetime:
     if parsed is None:
         raise ValueError(_("来电时间“%(v)s”格式不正确，应为 2023-07-01 09:30:00 或 ISO 8601。") % {"v": text})
     if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, timezone.get_default_timezone())
-    return parsed
+        parsed = parsed.replace(tzinfo=timezone.get_default_timezone())
+    return check_bounds(parsed, text, label=_("来电时间"), now=now)
+
+
+def check_bounds(value: dt.datetime, text: str, *, label: str, now: dt.datetime | None = None) -> dt.datetime:
+    """`value` when it lies between settings.HOTLINE_EARLIEST_DATE and now (plus a small clock
+    skew); else ValueError naming the bound. Years 1 and 9999 are checked without arithmetic
+    that would overflow."""
+    earliest = settings.HOTLINE_EARLIEST_DATE
+    if value.year <= 1 or value.date() < earliest:
+        raise ValueError(_("%(label)s“%(v)s”早于%(min)s（热线启用之前），请核对。")
+                         % {"label": label, "v": text, "min": earliest.isoformat()})
+    latest = (now or timezone.now()) + dt.timedelta(minutes=settings.HOTLINE_CLOCK_SKEW_MINUTES)
+    try:
+        late = value.year >= dt.MAXYEAR or value > latest
+    except OverflowError:
+        late = True
+    if late:
+        raise ValueError(_("%(label)s“%(v)s”晚于当前时间。") % {"label": label, "v": text})
+    return value
+
+
+def row_digest(values: dict[str, str]) -> str:
+    """A hash of a row's content (every column but its number)."""
+    body = "\x1f".join(values.get(c, "") for c in COLUMNS if c != "number")
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
 
 
 def row_key(values: dict[str, str]) -> str:
     """The idempotency key of a row: its number when given, else a hash of its content."""
     if values.get("number"):
         return f"csv:{values['number']}"
-    body = "\x1f".join(values.get(c, "") for c in COLUMNS if c != "number")
-    return "csv:" + hashlib.sha256(body.encode("utf-8")).hexdigest()[:40]
+    return "csv:" + row_digest(values)[:40]
 
 
 def to_intake(values: dict[str, str], lookups: Lookups, now: dt.datetime) -> Intake:
@@ -217,11 +243,11 @@ def to_intake(values: dict[str, str], lookups: Lookups, now: dt.datetime) -> Int
             problems.append(_("未知的紧急程度“%(v)s”。") % {"v": values["urgency"]})
     if values.get("received_at"):
         try:
-            received_at = parse_datetime(values["received_at"])
-            if received_at > now + dt.timedelta(minutes=5):
-                problems.append(_("来电时间晚于当前时间。"))
+            received_at = parse_datetime(values["received_at"], now=now)
         except ValueError as exc:
             problems.append(str(exc))
+    if len(values.get("number", "")) > MAX_NUMBER:
+        problems.append(_("编号过长（%(len)d个字符），不能超过%(n)d个字符。") % {"len": len(values["number"]), "n": MAX_NUMBER})
     if problems:
         raise ValueError("；".join(p.rstrip("。") for p in problems) + "。")
     return Intake(
@@ -255,20 +281,30 @@ def import_orders(
     """Import every good row of `path` as a received order; report the rest by line.
 
     Before: `actor` may create orders. After: each valid row not imported before (by its key)
-    is an order with its create event; rows already imported count as duplicates; nothing is
-    kept of a rejected row. Raises InvalidInput when the file as a whole cannot be used.
+    is an order with its create event; rows already imported (same key, same content) count as
+    duplicates; a key repeated with other content (in the file or in the database) is a
+    rejected row; nothing is kept of a rejected row. Raises InvalidInput when the file as a whole cannot be used.
     `progress(total)` gives a bar that is told of each batch's rows (tqdm on the command line)."""
     parsed = parse_file(path)
     report = ImportReport(encoding=parsed.encoding, read=len(parsed.rows) + len(parsed.errors))
     report.rejected.extend(parsed.errors)
     lookups = Lookups()
     now = timezone.now()
+    first_seen: dict[str, tuple[int, str]] = {}  # number -> (line, content digest) of its first row
     bar = progress(len(parsed.rows)) if progress else None
     for start in range(0, len(parsed.rows), batch_size):
         batch = parsed.rows[start:start + batch_size]
         intakes: list[Intake] = []
         lines: list[int] = []
         for line, values in batch:
+            number = values.get("number", "")
+            if number:
+                digest = row_digest(values)
+                first_line, first_digest = first_seen.setdefault(number, (line, digest))
+                if first_digest != digest:
+                    report.rejected.append(RowError(line, _("编号“%(n)s”与第%(first)d行重复，但内容不同；同一编号只能对应一张工单。")
+                                                    % {"n": number, "first": first_line}))
+                    continue
             try:
                 intakes.append(to_intake(values, lookups, now))
             except ValueError as exc:
@@ -281,6 +317,10 @@ def import_orders(
             report.duplicates += result.duplicates
             for index, details in result.errors:
                 report.rejected.append(RowError(lines[index], describe(details)))
+            for index, order_number in result.conflicts:
+                report.rejected.append(RowError(lines[index], _(
+                    "编号“%(n)s”已导入为工单%(order)s，但内容不同；同一编号只能对应一张工单。")
+                    % {"n": intakes[index].idempotency_key.removeprefix("csv:"), "order": order_number}))
         if bar is not None:
             bar.update(len(batch))
     if bar is not None:

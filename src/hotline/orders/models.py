@@ -408,3 +408,29 @@ class Note(models.Model):
         verbose_name = _("记录")
         verbose_name_plural = _("记录")
         indexes = [models.Index(fields=["order", "kind"])]
+
+
+class IdempotencyKey(models.Model):
+    """A client's Idempotency-Key for one request that wrote an order (the IETF
+    idempotency-key draft, Stripe): a retry with the same key and the same input gets the first
+    request's result instead of a second event; the same key with another input, another action
+    or order, or from another user is refused. Written by the actions, in the transaction of
+    the event it stands for."""
+
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    key = models.CharField(max_length=80)
+    action = models.CharField(max_length=24)
+    order = models.ForeignKey(WorkOrder, on_delete=models.PROTECT, related_name="+")
+    event = models.ForeignKey(Event, null=True, on_delete=models.PROTECT, related_name="+")
+    # sha256 of the action, the order and the normalised input: what "the same request" means
+    fingerprint = models.CharField(max_length=64)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("幂等键")
+        verbose_name_plural = _("幂等键")
+        constraints = [models.UniqueConstraint(fields=["actor", "key"], name="idempotency_actor_key_unique")]
+        indexes = [models.Index(fields=["key"])]
+
+    def __str__(self) -> str:
+        return f"{self.key} → {self.action} #{self.order_id}"

@@ -141,13 +141,20 @@ def apply_domain_error(form: forms.Form, exc: DomainError) -> None:
             form.add_error(None, str(message))
 
 
-def perform(action: Action, order_id: int, user: User, form: forms.Form) -> tuple[bool, Any]:
+def run_action(action: Action, order_id: int, user: User, data: dict[str, Any], *, key: str | None = None) -> Any:
+    """Run an action from its form's cleaned data, at most once per idempotency key (the
+    API's Idempotency-Key header, the pages' hidden field): a retry gets do.Replayed."""
+    return do.idempotent(key, actor=user, action=action, order_id=order_id, data=data,
+                         run=lambda: REGISTRY[action].run(order_id, user, data))
+
+
+def perform(action: Action, order_id: int, user: User, form: forms.Form, *, key: str | None = None) -> tuple[bool, Any]:
     """Validate the form and run the action. Returns (done, result-or-None); on failure the
     errors are on the form."""
     if not form.is_valid():
         return False, None
     try:
-        return True, REGISTRY[action].run(order_id, user, form.cleaned_data)
+        return True, run_action(action, order_id, user, form.cleaned_data, key=key)
     except DomainError as exc:
         apply_domain_error(form, exc)
         return False, None

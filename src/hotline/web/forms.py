@@ -7,13 +7,14 @@ from typing import Any
 
 from django import forms
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from hotline.directory.models import Area, Category, Unit
 from hotline.orders.actions import REDO_REASONS, SCREEN_REASONS
 from hotline.orders.evidence import limit_text
 from hotline.orders.models import Channel, Reply, ReturnKind, Satisfaction, Urgency
-from hotline.orders.validation import as_int
+from hotline.orders.validation import as_id, as_int
 
 
 class WholeNumberField(forms.IntegerField):
@@ -27,6 +28,18 @@ class WholeNumberField(forms.IntegerField):
         if number is None:
             raise forms.ValidationError(self.error_messages["invalid"], code="invalid")
         return number
+
+
+class IdsChoiceField(forms.ModelMultipleChoiceField):
+    """A multiple choice of rows by id that refuses, as a field error, ids no id column can
+    hold: Django sends `pk IN (<30 digits>)` to the database, which fails there (a 500)."""
+
+    def _check_values(self, value: Any) -> Any:
+        for pk in value:
+            if as_id(pk) is None:
+                raise ValidationError(self.error_messages["invalid_pk_value"], code="invalid_pk_value",
+                                      params={"pk": pk})
+        return super()._check_values(value)
 
 
 def handling_units() -> forms.ModelChoiceField:
@@ -53,7 +66,7 @@ class IntakeForm(forms.Form):
 
 class DispatchForm(forms.Form):
     unit = handling_units()
-    co_units = forms.ModelMultipleChoiceField(
+    co_units = IdsChoiceField(
         queryset=Unit.objects.filter(active=True, handles_orders=True), required=False, label=_("协办单位"),
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
@@ -96,7 +109,7 @@ class ReturnForm(forms.Form):
 
 class ReassignForm(forms.Form):
     unit = handling_units()
-    co_units = forms.ModelMultipleChoiceField(
+    co_units = IdsChoiceField(
         queryset=Unit.objects.filter(active=True, handles_orders=True), required=False, label=_("协办单位"),
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
@@ -105,7 +118,7 @@ class ReassignForm(forms.Form):
 
 class JointForm(forms.Form):
     lead_unit = handling_units()
-    co_units = forms.ModelMultipleChoiceField(
+    co_units = IdsChoiceField(
         queryset=Unit.objects.filter(active=True, handles_orders=True), label=_("协办单位"),
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )

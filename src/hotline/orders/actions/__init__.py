@@ -11,7 +11,7 @@ the machinery in _base; this package re-exports every public name, so callers wr
 """
 
 from ..models import WorkOrder
-from ._base import MIN_REASON_CHARS, rule_for, system_user
+from ._base import MIN_REASON_CHARS, Replayed, check_key, idempotent, key_reused, rule_for, system_user
 from .callback import do_callback, do_callback_attempt, do_reopen
 from .centre import (
     SCREEN_REASONS,
@@ -57,8 +57,10 @@ __all__ = [
     "Intake",
     "MIN_REASON_CHARS",
     "REDO_REASONS",
+    "Replayed",
     "SCREEN_REASONS",
     "WorkOrder",
+    "check_key",
     "do_accept_return",
     "do_annotate",
     "do_answer",
@@ -92,6 +94,8 @@ __all__ = [
     "do_urge",
     "do_view_evidence",
     "do_view_phone",
+    "idempotent",
+    "key_reused",
     "rule_for",
     "system_user",
     "validate_intake",

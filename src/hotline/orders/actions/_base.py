@@ -2,23 +2,29 @@
 
 from __future__ import annotations
 
+import contextvars
 import datetime as dt
 import functools
-from collections.abc import Iterable, Sequence
+import hashlib
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
+from django.core.files.uploadedfile import UploadedFile
+from django.db import IntegrityError, connection, models
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.directory import snapshot
 from hotline.directory.models import Area, Category, ResponsibilityRule, Unit, User
 from hotline.directory.roles import Role
-from hotline.errors import InvalidInput, InvalidTransition, NotAllowed, NotFound
+from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
 
 from .. import deadlines, policies, states, trace
 from ..models import (
     Event,
+    IdempotencyKey,
     OrderReturn,
     WorkOrder,
 )
@@ -108,6 +114,7 @@ def _finish(order: WorkOrder, actor: User, action: Action, target: State, now: d
     event = _append_event(order, actor, action, from_state, target.value, now, data)
     order.save_changes()
     event.save()
+    _store_claim(order, event, now)
 
 
 def _reason(text: str, field: str = "note", *, min_chars: int = MIN_REASON_CHARS) -> str:
@@ -220,6 +227,128 @@ def _int(value: Any, field: str) -> int:
     if number is None:
         raise InvalidInput(_("参数格式不正确。"), details={field: [_("须为整数。")]})
     return number
+
+
+# ---- idempotency keys (a client's retry after a lost response) -------------------------------------------
+#
+# A client that sends an Idempotency-Key with a request may send it again when the response is
+# lost: the retry must not write a second event. `idempotent()` wraps one action: a key seen
+# before (for this actor) with the same fingerprint returns the first result; with another
+# fingerprint it is refused. A new key is claimed through a context variable that `_finish`
+# reads, so the key row is written in the same transaction as the action's event: the key
+# exists if and only if the event does. Two retries racing each other: the unique (actor, key)
+# constraint lets one commit; the other's transaction rolls back and it returns the first's
+# result.
+
+MAX_KEY_CHARS = 80
+
+
+@dataclass
+class _Claim:
+    actor: User
+    key: str
+    action: str
+    order_id: int
+    fingerprint: str
+    stored: bool = False
+
+
+_CLAIM: contextvars.ContextVar[_Claim | None] = contextvars.ContextVar("idempotency_claim", default=None)
+
+
+@dataclass(frozen=True)
+class Replayed:
+    """What a retried request gets instead of a second action: the first request's order and event."""
+
+    order_id: int
+    event_id: int | None
+
+
+def _normalised(value: Any) -> Any:
+    # The input as the action saw it, in a form that hashes the same on every retry.
+    if isinstance(value, models.Model):
+        return value.pk
+    if isinstance(value, models.QuerySet):
+        return sorted(o.pk for o in value)
+    if isinstance(value, UploadedFile):
+        return {"name": value.name, "size": value.size}
+    if isinstance(value, dict):
+        return {str(k): _normalised(v) for k, v in value.items()}
+    if isinstance(value, list | tuple | set | frozenset):
+        items = [_normalised(v) for v in value]
+        return sorted(items, key=repr) if isinstance(value, set | frozenset) else items
+    if isinstance(value, str):
+        return value.strip()
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, bool | int | float) or value is None:
+        return value
+    return str(value)
+
+
+def fingerprint(action: str, order_id: int | None, data: Any) -> str:
+    """sha256 of an action, its order and its normalised input: what "the same request" means."""
+    body = json.dumps({"action": str(action), "order": order_id, "input": _normalised(data)}, sort_keys=True,
+                      ensure_ascii=False)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def check_key(key: Any) -> str:
+    """A client's idempotency key, or InvalidInput: 1 to 80 printable characters."""
+    text = key.strip() if isinstance(key, str) else ""
+    if not text or len(text) > MAX_KEY_CHARS or not text.isprintable():
+        raise InvalidInput(_("幂等键（Idempotency-Key）须为1至%(n)d个可打印字符。") % {"n": MAX_KEY_CHARS},
+                           details={"idempotency_key": [_("幂等键格式不正确。")]})
+    return text
+
+
+def key_reused() -> Conflict:
+    return Conflict(_("此幂等键（Idempotency-Key）已用于另一个请求（内容、操作或用户不同）：新的请求请使用新的键。"),
+                    code="idempotency_key_reused", details={"idempotency_key": [_("幂等键已被使用。")]})
+
+
+def _earlier(actor: User, key: str, action: str, order_id: int, digest: str) -> Replayed | None:
+    record = IdempotencyKey.objects.filter(actor=actor, key=key).first()
+    if record is None:
+        return None
+    if record.action != str(action) or record.order_id != order_id or record.fingerprint != digest:
+        raise key_reused()
+    return Replayed(record.order_id, record.event_id)
+
+
+def idempotent(key: str | None, *, actor: User, action: Action, order_id: int, data: Any,
+               run: Callable[[], Any]) -> Any:
+    """Run one action (`run`, which calls a do_ function) at most once per (actor, key).
+
+    Without a key, just run it. With a key seen before: the same action, order and input give
+    Replayed (nothing written); anything else raises Conflict("idempotency_key_reused"). With a
+    new key: run it, and the key is stored with the action's event, in its transaction."""
+    if key is None or key == "":
+        return run()
+    key = check_key(key)
+    digest = fingerprint(action, order_id, data)
+    earlier = _earlier(actor, key, action, order_id, digest)
+    if earlier is not None:
+        return earlier
+    token = _CLAIM.set(_Claim(actor, key, str(action), order_id, digest))
+    try:
+        return run()
+    except IntegrityError:
+        earlier = _earlier(actor, key, action, order_id, digest)  # a twin request committed first
+        if earlier is not None:
+            return earlier
+        raise
+    finally:
+        _CLAIM.reset(token)
+
+
+def _store_claim(order: WorkOrder, event: Event, now: dt.datetime) -> None:
+    claim = _CLAIM.get()
+    if claim is None or claim.stored or order.pk != claim.order_id:
+        return
+    IdempotencyKey.objects.create(actor=claim.actor, key=claim.key, action=claim.action, order=order, event=event,
+                                  fingerprint=claim.fingerprint, created_at=now)
+    claim.stored = True
 
 
 # ---- the system's own actor ---------------------------------------------------------------------------

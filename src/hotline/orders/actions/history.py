@@ -7,7 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +36,8 @@ from ._base import (
     _role,
 )
 from .intake import _intake_data
+
+ATTEMPTS = 5
 
 # ---- history import (a district moving from its old system) --------------------------------------------
 
@@ -89,17 +91,29 @@ def do_import_history(rows: Sequence[HistoryRecord], *, actor: User) -> HistoryR
     in the events' data; redo rounds are spread evenly between sign-for and the final reply."""
     if _role(actor) is not Role.ADMIN:
         raise NotAllowed(_("只有系统管理员可以导入历史工单。"))
-    numbers = [r.number for r in rows]
-    existing = set(WorkOrder.objects.filter(number__in=numbers).values_list("number", flat=True))
-    todo, seen = [], set(existing)
-    for r in rows:
-        if r.number not in seen:
-            seen.add(r.number)
-            todo.append(r)
-    if not todo:
-        return HistoryResult(created=[], skipped=sorted(existing))
     cal = deadlines.load_calendar()
+    # Two imports of one file at once: the one whose insert collides with numbers the other
+    # committed meanwhile counts again, and now skips them.
+    for attempt in range(ATTEMPTS):
+        try:
+            return _import_batch(rows, actor, cal)
+        except IntegrityError:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _import_batch(rows: Sequence[HistoryRecord], actor: User, cal: Any) -> HistoryResult:
+    numbers = [r.number for r in rows]
     with transaction.atomic(durable=True):
+        existing = set(WorkOrder.objects.filter(number__in=numbers).values_list("number", flat=True))
+        todo, seen = [], set(existing)
+        for r in rows:
+            if r.number not in seen:
+                seen.add(r.number)
+                todo.append(r)
+        if not todo:
+            return HistoryResult(created=[], skipped=sorted(existing))
         now = timezone.now()
         plans = [_history_plan(r, actor, cal, now) for r in todo]
         WorkOrder.objects.bulk_create([p[0] for p in plans], batch_size=500)

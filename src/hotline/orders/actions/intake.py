@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import hashlib
 from collections.abc import Sequence
@@ -19,6 +20,7 @@ from .. import policies
 from ..models import (
     Channel,
     Event,
+    IdempotencyKey,
     OrderNumberCounter,
     Urgency,
     WorkOrder,
@@ -29,6 +31,9 @@ from ._base import (
     A,
     _append_event,
     _role,
+    check_key,
+    fingerprint,
+    key_reused,
 )
 
 # ---- intake -----------------------------------------------------------------------------------------
@@ -78,6 +83,10 @@ def validate_intake(data: Intake, *, areas: dict[int, Area] | None = None,
         errors["urgency"] = [_("未知的紧急程度。")]
     if data.idempotency_key is not None and len(data.idempotency_key) > 80:
         errors["idempotency_key"] = [_("幂等键过长。")]
+    for name in ("caller_name", "caller_phone", "address", "channel", "urgency"):
+        # PostgreSQL refuses NUL in text: a clear error here, not a database error later
+        if "\x00" in str(getattr(data, name) or ""):
+            errors.setdefault(name, []).append(_("内容含有无法保存的控制字符。"))
     for name, value, lo, hi in (("latitude", data.latitude, -90, 90), ("longitude", data.longitude, -180, 180)):
         if value is not None and not (isinstance(value, int | float) and lo <= value <= hi):
             errors[name] = [_("坐标超出范围。")]
@@ -133,14 +142,48 @@ def _may_create(actor: User) -> None:
     raise NotAllowed(_("您的角色无权受理工单。"))
 
 
+def intake_fingerprint(data: Intake) -> str:
+    """What "the same request" means for an intake: its normalised fields (not its key)."""
+    fields = {name: getattr(data, name) for name in Intake.__dataclass_fields__ if name != "idempotency_key"}
+    fields["caller_phone"] = normalise_phone(data.caller_phone)
+    return fingerprint(A.CREATE, None, fields)
+
+
+def _earlier_order(data: Intake, key: str, actor: User) -> WorkOrder | None:
+    """The order an earlier request with this key created, when this one is its retry; None
+    for a new key; Conflict("idempotency_key_reused") when the key was used otherwise."""
+    digest = intake_fingerprint(data)
+    record = IdempotencyKey.objects.filter(actor=actor, key=key).select_related("order").first()
+    if record is not None:
+        if record.action != A.CREATE or record.fingerprint != digest:
+            raise key_reused()
+        return record.order
+    order = WorkOrder.objects.filter(idempotency_key=key).first()
+    if order is None:
+        return None
+    # The key of an order this actor's lookup above missed: another user's, an import's, or
+    # this actor's own twin request committed between the two queries.
+    record = IdempotencyKey.objects.filter(order=order, action=A.CREATE).first()
+    if record is None:  # an order from before keys had fingerprints: only its author may replay it
+        if order.created_by_id != actor.pk:
+            raise key_reused()
+        return order
+    if record.actor_id != actor.pk or record.fingerprint != digest:
+        raise key_reused()
+    return order
+
+
 def do_create(data: Intake, *, actor: User) -> WorkOrder:
     """Take a request in: a new order in `received`, with its first event.
 
-    With an idempotency key, a retried submission returns the order the first one created
-    instead of creating a second."""
+    With an idempotency key, a retried submission (same user, same input) returns the order the
+    first one created instead of creating a second; the same key with another input or from
+    another user raises Conflict("idempotency_key_reused")."""
     _may_create(actor)
-    if data.idempotency_key:
-        existing = WorkOrder.objects.filter(idempotency_key=data.idempotency_key).first()
+    key = check_key(data.idempotency_key) if data.idempotency_key else None
+    if key is not None:
+        data = dataclasses.replace(data, idempotency_key=key)
+        existing = _earlier_order(data, key, actor)
         if existing is not None:
             return existing
     clean = validate_intake(data)
@@ -154,10 +197,13 @@ def do_create(data: Intake, *, actor: User) -> WorkOrder:
             order.save()
             event.order = order
             event.save()
+            if key is not None:
+                IdempotencyKey.objects.create(actor=actor, key=key, action=A.CREATE, order=order, event=event,
+                                              fingerprint=intake_fingerprint(data), created_at=now)
             _triage_on_commit([order])
     except IntegrityError:
-        if data.idempotency_key:
-            existing = WorkOrder.objects.filter(idempotency_key=data.idempotency_key).first()
+        if key is not None:  # a twin request committed first
+            existing = _earlier_order(data, key, actor)
             if existing is not None:
                 return existing
         raise
@@ -193,45 +239,92 @@ class BatchResult:
     created: list[WorkOrder]
     errors: list[tuple[int, dict[str, Any]]]  # (row index, field errors)
     duplicates: int = 0
+    # (row index, number of the order): the row's key was taken by an order with other content
+    conflicts: list[tuple[int, str]] = dataclasses.field(default_factory=list)
+
+
+ATTEMPTS = 5  # a batch whose keys another import committed meanwhile is recounted, this many times at most
 
 
 def do_create_many(rows: Sequence[Intake], *, actor: User) -> BatchResult:
     """Take in many requests at once (imports): every valid row becomes an order with its first
-    event, in one transaction; invalid rows are reported by index and nothing of them is kept."""
+    event, in one transaction; invalid rows are reported by index and nothing of them is kept.
+
+    A row whose key an order already has is a duplicate when its content is the same (an
+    import run again, by anyone: the file's number is the key) and a conflict otherwise. Two
+    imports of one file at once both end cleanly: the one whose insert collides with the other's
+    committed keys counts those rows again, now as duplicates."""
     _may_create(actor)
     areas = {a.pk: a for a in Area.objects.all()}
     categories = {c.pk: c for c in Category.objects.filter(active=True)}
-    good: list[CleanIntake] = []
+    valid: list[tuple[int, CleanIntake, str]] = []
     errors: list[tuple[int, dict[str, Any]]] = []
-    keys = [r.idempotency_key for r in rows if r.idempotency_key]
-    seen = set(WorkOrder.objects.filter(idempotency_key__in=keys).values_list("idempotency_key", flat=True))
-    duplicates = 0
     for i, row in enumerate(rows):
-        if row.idempotency_key and row.idempotency_key in seen:
-            duplicates += 1
-            continue
         try:
-            good.append(validate_intake(row, areas=areas, categories=categories))
+            clean = validate_intake(row, areas=areas, categories=categories)
         except InvalidInput as exc:
             errors.append((i, exc.details))
             continue
-        if row.idempotency_key:
-            seen.add(row.idempotency_key)
-    created: list[WorkOrder] = []
+        valid.append((i, clean, intake_fingerprint(row) if row.idempotency_key else ""))
+    for attempt in range(ATTEMPTS):
+        try:
+            return _create_batch(valid, errors, actor)
+        except IntegrityError:
+            if attempt == ATTEMPTS - 1:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _create_batch(valid: Sequence[tuple[int, CleanIntake, str]], errors: list[tuple[int, dict[str, Any]]],
+                  actor: User) -> BatchResult:
+    result = BatchResult(created=[], errors=list(errors))
     with transaction.atomic(durable=True):
+        keys = [c.intake.idempotency_key for _i, c, _fp in valid if c.intake.idempotency_key]
+        existing = {k: (pk, number) for k, pk, number in WorkOrder.objects.filter(idempotency_key__in=keys)
+                    .values_list("idempotency_key", "pk", "number")}
+        prints = dict(IdempotencyKey.objects.filter(order_id__in=[pk for pk, _n in existing.values()],
+                                                    action=A.CREATE).values_list("order_id", "fingerprint"))
+        seen: dict[str, str] = {}
+        good: list[tuple[CleanIntake, str]] = []
+        for i, c, fp in valid:
+            key = c.intake.idempotency_key
+            if key and key in existing:
+                pk, number = existing[key]
+                if prints.get(pk, fp) == fp:  # orders imported before keys had fingerprints count as the same
+                    result.duplicates += 1
+                else:
+                    result.conflicts.append((i, number))
+                continue
+            if key and key in seen:
+                if seen[key] == fp:
+                    result.duplicates += 1
+                else:
+                    result.conflicts.append((i, ""))
+                continue
+            if key:
+                seen[key] = fp
+            good.append((c, fp))
+        if not good:
+            return result
         now = timezone.now()
-        by_day: dict[dt.date, list[CleanIntake]] = {}
-        for c in good:
-            by_day.setdefault(timezone.localdate(c.intake.received_at or now), []).append(c)
+        by_day: dict[dt.date, list[tuple[CleanIntake, str]]] = {}
+        for item in good:
+            by_day.setdefault(timezone.localdate(item[0].intake.received_at or now), []).append(item)
         orders: list[WorkOrder] = []
+        digests: list[str] = []
         for day, items in sorted(by_day.items()):
-            for c, number in zip(items, _numbers(day, len(items)), strict=True):
+            for (c, fp), number in zip(items, _numbers(day, len(items)), strict=True):
                 orders.append(_build_order(c, number, actor, now))
+                digests.append(fp)
         events = [_append_event(o, actor, A.CREATE, "", State.RECEIVED, now, _intake_data(o)) for o in orders]
         WorkOrder.objects.bulk_create(orders, batch_size=500)
         for o, e in zip(orders, events, strict=True):
             e.order = o
         Event.objects.bulk_create(events, batch_size=500)
-        created = orders
-        _triage_on_commit(created)
-    return BatchResult(created=created, errors=errors, duplicates=duplicates)
+        IdempotencyKey.objects.bulk_create([
+            IdempotencyKey(actor=actor, key=o.idempotency_key, action=A.CREATE, order=o, event=e, fingerprint=fp,
+                           created_at=now)
+            for o, e, fp in zip(orders, events, digests, strict=True) if o.idempotency_key], batch_size=500)
+        result.created = orders
+        _triage_on_commit(orders)
+    return result

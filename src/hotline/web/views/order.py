@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import uuid
 from typing import Any
 
 from django.contrib import messages
@@ -74,7 +75,9 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
         else:
             form = spec.form(prefix=action.value, initial=_initial(action, order, user))
         forms.append({"action": action, "label": spec.label, "form": form, "style": spec.style,
-                      "multipart": spec.multipart, "open": bound is not None and bound[0] is action})
+                      "multipart": spec.multipart, "open": bound is not None and bound[0] is action,
+                      # a double click or a resent form carries the same key: done once (do.idempotent)
+                      "key": uuid.uuid4().hex})
     profile = procedures.profile_for(order)
     checklist = procedures.checklist(profile)
     return {
@@ -135,7 +138,8 @@ def act(request: HttpRequest, order_id: int, verb: str) -> HttpResponse:
     except (ValueError, KeyError):
         raise Http404(_("未知的操作。")) from None
     form = spec.form(request.POST, request.FILES, prefix=action.value)
-    done, _result = perform(action, order.pk, request.user, form)  # type: ignore[arg-type]
+    done, _result = perform(action, order.pk, request.user, form,  # type: ignore[arg-type]
+                            key=request.POST.get("idempotency_key") or None)
     if done:
         messages.success(request, _("已完成：%(a)s（工单 %(n)s）") % {"a": spec.label, "n": order.number})
         target = _safe_next(request, f"/orders/{order.pk}/")

@@ -1,7 +1,8 @@
 """`hotline import FILE.csv`: load orders from a CSV file through the intake action.
 
-Exit status 0 when the file was read (even if some rows were rejected: they are listed by line),
-2 when the file cannot be read or lacks required columns. `--history` hands the file to the
+Exit status 0 when every row was imported (or had been before), 1 when some rows were rejected
+(they are listed by line; the other rows are imported), 2 when the file cannot be read, is in no
+accepted encoding or lacks required columns. `--history` hands the file to the
 assessment's history importer instead (closed orders of past years, for baselines)."""
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ class Command(BaseCommand):
     help = "从CSV文件导入工单（Import work orders from a CSV file）。列说明见 docs/import.md。"
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("file", help="CSV文件（UTF-8 或 GBK 编码）")
+        parser.add_argument("file", help="CSV文件（UTF-8、带BOM的UTF-16 或 GBK 编码）")
         parser.add_argument("--as", dest="username", default="", help="以哪个用户的身份受理（默认：系统账号）")
         parser.add_argument("--batch-size", type=int, default=BATCH_SIZE, help="每批写入的行数（默认1000）")
         parser.add_argument("--no-progress", action="store_true", help="不显示进度条")
@@ -54,6 +55,9 @@ class Command(BaseCommand):
             self.stdout.write(f"  {error}")
         if len(report.rejected) > MAX_LISTED:
             self.stdout.write(f"  ……另有 {len(report.rejected) - MAX_LISTED} 行被拒绝，未逐一列出。")
+        if report.rejected:
+            # a script running the import must notice: 1 = some rows need fixing and importing again
+            sys.exit(1)
 
     def _actor(self, username: str) -> User:
         if not username:
