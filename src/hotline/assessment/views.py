@@ -23,6 +23,7 @@ from hotline.directory.models import Unit
 from . import exports, gaming, indicators
 from . import warnings as warning_rules
 from .access import unit_scope
+from .templatetags.assessment_tags import evidence_text
 
 UNIT_COLUMNS = [
     ("rank", _l("组内排名")), ("group_label", _l("单位类型")), ("unit", _l("单位")), ("orders", _l("派单数")),
@@ -188,12 +189,7 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 def _evidence_text(evidence: dict[str, Any]) -> str:
-    parts = []
-    for k, v in evidence.items():
-        if isinstance(v, list):
-            v = "、".join(str(x if not isinstance(x, dict) else "/".join(map(str, x.values()))) for x in v)
-        parts.append(f"{k}={v}")
-    return "；".join(parts)
+    return evidence_text(evidence)
 
 
 @login_required
