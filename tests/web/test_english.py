@@ -14,6 +14,7 @@ from django.conf import settings
 from django.core.management import call_command
 from django.db import models
 from django.test import Client
+from django.utils import translation
 
 from hotline.directory.models import Unit, User
 from hotline.orders.selectors import orders_visible_to
@@ -29,19 +30,32 @@ PAGES = ["/", "/orders/", "/orders/?overdue=on", "/intake/", "/dispatch/", "/dis
 
 
 class _Text(HTMLParser):
-    """The text a person reads: text nodes and the attributes a browser shows."""
+    """The text a person reads: text nodes, the attributes a browser shows, and the labels of
+    charts (strings after `label:` in scripts; the rest of a script is code)."""
 
     def __init__(self) -> None:
         super().__init__()
         self.parts: list[str] = []
+        self.in_code = False
 
     def handle_data(self, data: str) -> None:
-        self.parts.append(data)
+        if self.in_code:
+            for group in re.findall(r'labels?: \[?((?:"[^"]*",?\s*)+)', data):
+                self.parts.extend(re.findall(r'"([^"]*)"', group))
+        else:
+            self.parts.append(data)
 
     def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        self.in_code = tag in {"script", "style"}
+        # A value is text on the screen only in a text box or on a button (elsewhere it is a code).
+        shown = tag == "input" and dict(attrs).get("type", "text") in {"text", "submit", "button", "search"}
         for name, value in attrs:
-            if value and name in {"title", "placeholder", "aria-label", "alt", "value"}:
+            if value and name in {"title", "placeholder", "aria-label", "alt"} | ({"value"} if shown else set()):
                 self.parts.append(value)
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in {"script", "style"}:
+            self.in_code = False
 
 
 def readable(html: str) -> str:
@@ -51,7 +65,12 @@ def readable(html: str) -> str:
 
 
 def stored_texts() -> list[str]:
-    """Every text value in the database, longest first (so a title is removed before a word in it)."""
+    """Every Chinese text value in the database, longest first (so a title is removed before a word
+    in it)."""
+    return sorted((t for t in _all_stored() if CJK.search(t)), key=len, reverse=True)
+
+
+def _all_stored() -> set[str]:
     out: set[str] = set()
     for model in apps.get_models():
         if not model.__module__.startswith("hotline."):
@@ -61,7 +80,7 @@ def stored_texts() -> list[str]:
         for row in model.objects.values_list(*fields):
             for value in row:
                 _collect(value, out)
-    return sorted((t for t in out if CJK.search(t)), key=len, reverse=True)
+    return out
 
 
 def _collect(value, out: set[str]) -> None:
@@ -136,3 +155,106 @@ def test_english_pages_show_no_chinese_interface_text(demo, who):
         for text in left:
             first_seen.setdefault(text, url)
     assert not first_seen, "\n".join(f"{t}  ({u})" for t, u in sorted(first_seen.items()))
+
+
+ENGLISH_WORD = re.compile(r"\b[A-Za-z][a-z]{2,}\b")
+# Words a Chinese page may show: the language switch, the names of file formats and products.
+ENGLISH_ALLOWED = {"English", "Excel", "CSV", "Chart", "Admin"}
+
+
+def leftover_english(text: str, stored: list[str]) -> set[str]:
+    for s in stored:
+        text = text.replace(s, " ")
+    return {w for w in ENGLISH_WORD.findall(text) if w not in ENGLISH_ALLOWED}
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("who", WHO)
+def test_chinese_pages_show_no_english_interface_text(demo, who):
+    stored = sorted({t for t in _all_stored() if ENGLISH_WORD.search(t)}, key=len, reverse=True)
+    found: dict[str, str] = {}
+    for url, html in _pages(who, "zh-hans"):
+        for word in leftover_english(readable(html), stored):
+            found.setdefault(word, url)
+    assert not found, "\n".join(f"{w}  ({u})" for w, u in sorted(found.items()))
+
+
+@pytest.mark.django_db
+def test_the_login_page_lets_a_visitor_choose_english_before_logging_in(client):
+    page = client.get("/login/").content.decode()
+    assert 'action="/i18n/setlang/"' in page and 'value="en"' in page
+    chosen = client.post("/i18n/setlang/", {"language": "en", "next": "/login/"})
+    assert chosen.status_code == 302 and chosen["Location"] == "/login/"
+    english = client.get("/login/").content.decode()
+    assert "Log in" in english
+    assert leftover_chinese(readable(english), []) == set()
+    assert 'value="zh-hans"' in english
+
+
+@pytest.mark.django_db
+def test_the_review_queue_trace_names_each_action_in_the_users_language(demo):
+    from hotline.orders.models import ACTION_LABELS
+
+    for language in ("zh-hans", "en"):
+        c = Client()
+        c.force_login(User.objects.get(username="zhoushen"))
+        c.cookies[settings.LANGUAGE_COOKIE_NAME] = language
+        html = c.get("/review/").content.decode()
+        traces = re.findall(r'<ol class="timeline small">(.*?)</ol>', html, re.S)
+        first_words = {item.split(" · ")[0] for t in traces for item in re.findall(r"<li>(.*?)</li>", t)}
+        assert first_words, language
+        with translation.override(language):
+            labels = {str(label) for label in ACTION_LABELS.values()}
+        assert first_words <= labels, (language, first_words - labels)
+
+
+@pytest.mark.django_db
+def test_the_gaming_page_lists_the_evidence_instead_of_printing_python(demo):
+    c = Client()
+    c.force_login(User.objects.get(username="liudu"))
+    html = c.get("/assessment/gaming/?from=2020-01-01&to=2030-12-31").content.decode()
+    staff = re.search(r"<dt>本单位人员</dt><dd><ul>(.*?)</ul>", html, re.S)
+    assert staff and re.search(r"<li>[^<]*\d{3}\*{4}\d{4}</li>", staff.group(1))
+    assert "[&#x27;" not in html and "{&#x27;" not in html and "staff=" not in html
+
+
+def _eager_translations(tree) -> list[int]:
+    """Lines where gettext (not gettext_lazy) runs at import time: in a module or class body, a
+    default argument or a decorator, where no user's language is active yet."""
+    import ast
+
+    names = {a.asname or a.name for node in ast.walk(tree) if isinstance(node, ast.ImportFrom)
+             and node.module == "django.utils.translation" for a in node.names
+             if a.name in {"gettext", "ngettext", "pgettext", "npgettext"}}
+    found: list[int] = []
+
+    def visit(node, at_import: bool) -> None:
+        for child in ast.iter_child_nodes(node):
+            if isinstance(child, ast.FunctionDef | ast.AsyncFunctionDef):
+                for expr in [*child.args.defaults, *child.args.kw_defaults, *child.decorator_list]:
+                    if expr is not None:
+                        visit(ast.Expr(expr), at_import)
+                continue
+            if isinstance(child, ast.Lambda):
+                continue
+            if (at_import and isinstance(child, ast.Call) and isinstance(child.func, ast.Name)
+                    and child.func.id in names):
+                found.append(child.lineno)
+            visit(child, at_import)
+
+    visit(tree, True)
+    return found
+
+
+def test_no_label_is_translated_once_at_import_time():
+    import ast
+    from pathlib import Path
+
+    import hotline
+
+    eager = {}
+    for path in Path(hotline.__file__).parent.rglob("*.py"):
+        lines = _eager_translations(ast.parse(path.read_text(encoding="utf-8")))
+        if lines:
+            eager[str(path)] = lines
+    assert not eager, eager

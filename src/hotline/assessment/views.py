@@ -8,7 +8,6 @@ import contextlib
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,10 +18,11 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from hotline.directory.models import Unit
+from hotline.web.views.common import roles_required
 
 from . import exports, gaming, indicators
 from . import warnings as warning_rules
-from .access import unit_scope
+from .access import ASSESSMENT_ROLES, DISTRICT_ROLES, unit_scope
 from .templatetags.assessment_tags import evidence_text
 
 UNIT_COLUMNS = [
@@ -119,7 +119,7 @@ def order_url(order_id: int) -> str:
     return ""
 
 
-@login_required
+@roles_required(*ASSESSMENT_ROLES)
 def overview_page(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     if scope is not None:
@@ -150,7 +150,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         areas=data["areas"], area_columns=AREA_COLUMNS, chart=chart))
 
 
-@login_required
+@roles_required(*ASSESSMENT_ROLES)
 def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     scope = _scope(request)
     if scope is not None and scope != unit_id:
@@ -192,7 +192,7 @@ def _evidence_text(evidence: dict[str, Any]) -> str:
     return evidence_text(evidence)
 
 
-@login_required
+@roles_required(*ASSESSMENT_ROLES)
 def gaming_page(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     first, last = _period(request)
@@ -212,7 +212,7 @@ def gaming_page(request: HttpRequest) -> HttpResponse:
     return render(request, "assessment/gaming.html", _ctx(request, first, last, units=units, checks=gaming.CHECKS))
 
 
-@login_required
+@roles_required(*ASSESSMENT_ROLES)
 def warnings_page(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     as_of = timezone.localdate()
@@ -237,7 +237,7 @@ def warnings_page(request: HttpRequest) -> HttpResponse:
     return render(request, "assessment/warnings.html", _ctx(request, as_of, as_of, items=items, rules=rules, mine=mine))
 
 
-@login_required
+@roles_required(*ASSESSMENT_ROLES)
 @require_POST
 def subscribe(request: HttpRequest) -> HttpResponse:
     _scope(request)  # 403 for roles without access
@@ -248,7 +248,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     return redirect("assessment:warnings")
 
 
-@login_required
+@roles_required(*ASSESSMENT_ROLES)
 def diagnostics_page(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     first, last = _period(request)
@@ -263,7 +263,7 @@ def diagnostics_page(request: HttpRequest) -> HttpResponse:
         request, first, last, data=data, columns=DIAG_COLUMNS, trend=trend, district_view=scope is None))
 
 
-@login_required
+@roles_required(*DISTRICT_ROLES)
 def gaps_page(request: HttpRequest) -> HttpResponse:
     _district_only(request)
     first, last = _period(request)
@@ -276,7 +276,7 @@ def gaps_page(request: HttpRequest) -> HttpResponse:
     return render(request, "assessment/gaps.html", _ctx(request, first, last, data=data, columns=GAP_COLUMNS))
 
 
-@login_required
+@roles_required(*DISTRICT_ROLES)
 def report_page(request: HttpRequest) -> HttpResponse:
     _district_only(request)
     if not request.GET.get("month"):

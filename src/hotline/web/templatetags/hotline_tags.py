@@ -10,6 +10,7 @@ from django import template
 from django.utils.translation import gettext as _
 
 from hotline.orders.models import action_label as _action_label
+from hotline.web.menu import ASSESSMENT_MENU, MAIN_MENU, menu
 
 register = template.Library()
 
@@ -56,3 +57,21 @@ def field_label(field: Any) -> str:
     label = str(field.label or "")
     suffix = "" if not label or label[-1] in _ENDS_A_LABEL else _("：")
     return field.label_tag(label_suffix=suffix)
+
+
+@register.simple_tag(takes_context=True)
+def main_menu(context: Any) -> list[dict[str, Any]]:
+    """The main menu's links for the person looking at the page."""
+    request = context["request"]
+    return menu(MAIN_MENU, request.user, _view_name(request))
+
+
+@register.simple_tag(takes_context=True)
+def assessment_menu(context: Any) -> list[dict[str, Any]]:
+    request = context["request"]
+    return menu(ASSESSMENT_MENU, request.user, _view_name(request), context.get("query", ""))
+
+
+def _view_name(request: Any) -> str:
+    match = getattr(request, "resolver_match", None)
+    return match.view_name if match else ""
