@@ -111,3 +111,12 @@ def test_a_classification_shows_its_confidence_and_words_once(district, client, 
     # The confidence in its own column, the words on their own line: neither again in the reason.
     assert row.count(f"{decision.confidence:.2f}") == 1 and "置信度" not in row
     assert row.count("依据词") == 1 and "关键词" not in row
+
+
+def test_a_flag_is_shown_by_its_name_not_its_code(district, client):
+    flag = _flagged(district)
+    client.force_login(district.people["wangfang"])
+    html = client.get(f"/triage/review/?date={timezone.localdate().isoformat()}").content.decode()
+    row = html[html.index(f'id="decision-{flag.pk}"'):]
+    row = row[:row.index("</tr>")]
+    assert "诉讼、仲裁等法定途径事项" in row and ">litigation<" not in row
