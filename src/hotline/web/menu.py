@@ -5,6 +5,7 @@ disagree. A view without roles is open to everyone logged in."""
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cache
 from typing import Any
 
 from django.urls import resolve, reverse
@@ -43,8 +44,13 @@ def may_open(user: Any, view_name: str) -> bool:
     """Whether the page named `view_name` opens for `user` (by the view's own roles)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    roles = getattr(resolve(reverse(view_name)).func, "roles", None)
+    roles = _roles_of(view_name)
     return roles is None or getattr(user, "role", None) in roles
+
+
+@cache  # the URLconf does not change while the process runs
+def _roles_of(view_name: str) -> frozenset[str] | None:
+    return getattr(resolve(reverse(view_name)).func, "roles", None)
 
 
 def menu(entries: list[Entry], user: Any, current: str, query: str = "") -> list[dict[str, Any]]:
