@@ -17,7 +17,10 @@ from django.test import Client
 from django.utils import translation
 
 from hotline.directory.models import Unit, User
+from hotline.orders.models import WorkOrder
 from hotline.orders.selectors import orders_visible_to
+from hotline.orders.states import State
+from hotline.triage import pipeline
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
 # The language switch names the other language in that language.
@@ -107,6 +110,10 @@ def leftover_chinese(text: str, stored: list[str]) -> set[str]:
 def demo(django_db_setup, django_db_blocker, tmp_path_factory):
     with django_db_blocker.unblock():
         call_command("demo", orders=160, seed=3, taxonomy="", stdout=io.StringIO())
+        # The machine's decisions too, so the daily review shows rows (flags, duplicates, routing).
+        received = WorkOrder.objects.filter(state=State.RECEIVED, imported=False).order_by("id")
+        for oid in received.values_list("id", flat=True)[:15]:
+            pipeline.triage_order(oid)
         yield
         call_command("flush", interactive=False, verbosity=0)
 
@@ -262,3 +269,17 @@ def test_no_label_is_translated_once_at_import_time():
         if lines:
             eager[str(path)] = lines
     assert not eager, eager
+
+
+@pytest.mark.django_db
+def test_an_automatic_dispatch_reads_in_english_with_its_confidence_once(demo):
+    from hotline.triage.models import DecisionKind, TriageDecision
+
+    decision = TriageDecision.objects.filter(kind=DecisionKind.AUTO_DISPATCHED).first()
+    assert decision is not None
+    c = Client()
+    c.force_login(User.objects.get(username="chengang"))
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    html = c.get(f"/orders/{decision.order_id}/").content.decode()
+    assert "智能派单" not in html
+    assert html.count(f"confidence {decision.confidence:.2f}") == 1

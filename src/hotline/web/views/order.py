@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
 from hotline.orders import procedures
@@ -44,9 +45,14 @@ def _timeline(order: WorkOrder) -> list[dict[str, Any]]:
     for ev in events:
         label = action_label(ev.action)
         moved = ev.from_state != ev.to_state and ev.to_state in State._value2member_map_
-        lines = [str(ev.data[k]) for k in SHOWN_KEYS if ev.data.get(k)]
+        # The machine's note on its own dispatch repeats its basis, rule and confidence in the
+        # language it ran in; the event's fields say the same in the reader's language, once.
+        machine_note = ev.data.get("basis") in BASIS_LABELS and getattr(ev.actor, "role", "") == Role.SYSTEM
+        lines = [str(ev.data[k]) for k in SHOWN_KEYS if ev.data.get(k) and not (machine_note and k == "note")]
         if ev.data.get("basis") in BASIS_LABELS:
             basis = str(BASIS_LABELS[ev.data["basis"]])
+            if machine_note and ev.data.get("rule"):
+                basis += _("：") + _("权责清单#%(n)s") % {"n": ev.data["rule"]}
             if ev.data.get("confidence") is not None:
                 basis += _("，置信度 %(c).2f") % {"c": float(ev.data["confidence"])}
             lines.insert(0, basis)
