@@ -149,8 +149,11 @@ TASKS = {
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {"brief_403": {"()": "hotline.web.logging.BriefForbidden"}},
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LOG_LEVEL", "WARNING")},
+    # A refused page in one line, without the PermissionDenied traceback.
+    "loggers": {"django.request": {"filters": ["brief_403"]}},
 }
 
 # ---- the hotline's own configuration -------------------------------------------------------------

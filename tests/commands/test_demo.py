@@ -105,3 +105,20 @@ def test_it_reuses_a_district_that_exists_without_orders(district):
     out2 = StringIO()
     call_command("demo", "--if-empty", "--taxonomy", "", stdout=out2)
     assert "跳过生成" in out2.getvalue()
+
+
+def test_a_new_checkout_without_the_taxonomy_file_hears_nothing_about_it(db, tmp_path, monkeypatch):
+    from hotline.demo.management.commands import demo
+
+    monkeypatch.setattr(demo, "DEFAULT_TAXONOMY", tmp_path / "not-here" / "taxonomy.csv")
+    out = StringIO()
+    call_command("demo", "--orders", "0", stdout=out)
+    assert "taxonomy" not in out.getvalue() and "分类文件" not in out.getvalue()
+    assert "演示账号" in out.getvalue()
+
+
+def test_a_taxonomy_file_named_but_missing_is_reported_with_what_to_do(db, tmp_path):
+    out = StringIO()
+    call_command("demo", "--orders", "0", "--taxonomy", str(tmp_path / "mine.csv"), stdout=out)
+    said = out.getvalue()
+    assert "mine.csv" in said and "--taxonomy" in said

@@ -98,3 +98,25 @@ def test_correcting_an_automatic_merge_on_the_page_undoes_it(district, client):
     assert row.status_code == 200 and "纠正即撤销合并" not in row.content.decode()
     order = WorkOrder.objects.get(pk=second)
     assert order.state == State.RECEIVED and order.main_order_id is None
+
+
+def test_a_classification_shows_its_confidence_and_words_once(district, client, category_model):
+    oid = make_order(district, category=None, title="路灯", description="东湖路路灯坏了，晚上没有照明")
+    pipeline.triage_order(oid)
+    decision = TriageDecision.objects.get(order_id=oid, kind=DecisionKind.CLASSIFIED)
+    client.force_login(district.people["chengang"])
+    html = client.get(f"/triage/review/?date={timezone.localdate().isoformat()}").content.decode()
+    row = html[html.index(f'id="decision-{decision.pk}"'):]
+    row = row[:row.index("</tr>")]
+    # The confidence in its own column, the words on their own line: neither again in the reason.
+    assert row.count(f"{decision.confidence:.2f}") == 1 and "置信度" not in row
+    assert row.count("依据词") == 1 and "关键词" not in row
+
+
+def test_a_flag_is_shown_by_its_name_not_its_code(district, client):
+    flag = _flagged(district)
+    client.force_login(district.people["wangfang"])
+    html = client.get(f"/triage/review/?date={timezone.localdate().isoformat()}").content.decode()
+    row = html[html.index(f'id="decision-{flag.pk}"'):]
+    row = row[:row.index("</tr>")]
+    assert "诉讼、仲裁等法定途径事项" in row and ">litigation<" not in row

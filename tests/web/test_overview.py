@@ -24,5 +24,5 @@ def test_it_shows_the_periods_rates(district):
     c.force_login(district.people["liudu"])
     html = c.get("/overview/").content.decode()
     # response 2/2, resolution 1/2, satisfaction (1 + 0.9)/2: composite 0.1 + 0.25 + 0.38
-    assert "0.730" in html
-    assert "100%" in html and "50%" in html and "95%" in html
+    assert "73.0%" in html
+    assert "100.0%" in html and "50.0%" in html and "95.0%" in html

@@ -10,6 +10,8 @@ from django.core.exceptions import PermissionDenied
 from hotline.directory.roles import UNIT_ROLES, Role
 
 DISTRICT_ROLES = frozenset({Role.SUPERVISOR, Role.DISPATCHER, Role.REVIEWER, Role.ADMIN})
+# Who may open the assessment pages at all (a unit's people see only their own unit).
+ASSESSMENT_ROLES = DISTRICT_ROLES | UNIT_ROLES
 
 
 def unit_scope(user: Any) -> int | None:

@@ -15,6 +15,7 @@ from typing import Any
 
 from django.db.models import F, Q
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hotline.directory.models import StaffPhone
 from hotline.orders.models import Callback, Satisfaction
@@ -25,12 +26,13 @@ from .rates import config, figures
 
 simple_categories = stats.simple_categories
 
+# Marked for translation; each use translates at request time (_()).
 CHECKS = {
-    "satisfaction_above_resolution": "满意率远高于解决率",
-    "other_phone": "回访由非来电号码作答",
-    "staff_callers": "来电人是本单位工作人员",
-    "satisfied_cluster": "少数号码集中给出“满意”",
-    "satisfaction_jump": "满意率跃升而解决率未变",
+    "satisfaction_above_resolution": gettext_noop("满意率远高于解决率"),
+    "other_phone": gettext_noop("回访由非来电号码作答"),
+    "staff_callers": gettext_noop("来电人是本单位工作人员"),
+    "satisfied_cluster": gettext_noop("少数号码集中给出“满意”"),
+    "satisfaction_jump": gettext_noop("满意率跃升而解决率未变"),
 }
 DIRECT = {"other_phone", "staff_callers", "satisfied_cluster"}
 

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.db.models import Count, Sum
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hotline.directory.calendar import load_calendar
 from hotline.directory.models import Area, Category, Unit, UnitKind, User
@@ -23,9 +24,10 @@ from . import warnings as warning_rules
 from .models import COUNTERS, UnitDayStats
 from .rates import config, figures, r4, rank, ratio, three_rates, wilson
 
+# Marked for translation; each use translates at request time (_()).
 GROUP_LABELS = {
-    "street": "街道（乡镇）", "community": "社区", "department": "委办局", "company": "公共服务企业",
-    "authority": "上级或垂直管理部门", "other": "其他单位", "centre": "热线中心",
+    "street": gettext_noop("街道（乡镇）"), "community": gettext_noop("社区"), "department": gettext_noop("委办局"), "company": gettext_noop("公共服务企业"),
+    "authority": gettext_noop("上级或垂直管理部门"), "other": gettext_noop("其他单位"), "centre": gettext_noop("热线中心"),
 }
 GROUP_ORDER = ["street", "department", "company", "authority", "community", "other", "centre"]
 
@@ -98,7 +100,7 @@ def unit_table(first: dt.date, last: dt.date, *, cfg: dict[str, Any] | None = No
             continue
         counters = totals.get(unit.pk, dict.fromkeys(COUNTERS, 0))
         row = {"unit_id": unit.pk, "unit": unit.name, "unit_code": unit.code, "group": unit.group,
-               "group_label": GROUP_LABELS.get(unit.group, unit.group), **figures(counters, cfg)}
+               "group_label": _(GROUP_LABELS.get(unit.group, unit.group)), **figures(counters, cfg)}
         row.update(adjusted.get(unit.pk, {"expected_resolution": None, "expected_satisfaction": None,
                                           "resolution_vs_expected": None, "satisfaction_vs_expected": None}))
         row["overdue_now"] = overdue.get(unit.pk, 0)
@@ -123,7 +125,7 @@ def groups(first: dt.date, last: dt.date, *, totals: dict[int, dict[str, int]] |
     out = []
     for group in GROUP_ORDER:
         if group in by_group:
-            out.append({"group": group, "group_label": GROUP_LABELS[group], **figures(_sum(by_group[group]))})
+            out.append({"group": group, "group_label": _(GROUP_LABELS[group]), **figures(_sum(by_group[group]))})
     return out
 
 
@@ -280,7 +282,7 @@ def diagnostics(first: dt.date, last: dt.date) -> dict[str, Any]:
         gap = (None if f["satisfaction_rate"] is None or f["resolution_rate"] is None
                else round(f["satisfaction_rate"] - f["resolution_rate"], 4))
         rows.append({
-            "unit_id": unit.pk, "unit": unit.name, "group_label": GROUP_LABELS.get(unit.group, unit.group),
+            "unit_id": unit.pk, "unit": unit.name, "group_label": _(GROUP_LABELS.get(unit.group, unit.group)),
             "orders": c["dispatched"], "handlers": people, "load": r4(ratio(c["dispatched"], capacity)),
             "redo_rate": f["redo_rate"],
             "evidence_per_order": r4(ratio(c["evidence"], c["first_replies"])),

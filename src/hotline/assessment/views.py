@@ -7,7 +7,6 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -19,10 +18,12 @@ from django.views.decorators.http import require_POST
 
 from hotline import periods
 from hotline.directory.models import Unit
+from hotline.web.views.common import roles_required
 
 from . import exports, gaming, indicators, stats
 from . import warnings as warning_rules
-from .access import unit_scope
+from .access import ASSESSMENT_ROLES, DISTRICT_ROLES, unit_scope
+from .templatetags.assessment_tags import evidence_text
 
 UNIT_COLUMNS = [
     ("rank", _l("组内排名")), ("group_label", _l("单位类型")), ("unit", _l("单位")), ("orders", _l("派单数")),
@@ -106,7 +107,7 @@ def order_url(order_id: int) -> str:
     return ""
 
 
-@login_required
+@roles_required(*ASSESSMENT_ROLES)
 def overview_page(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     if scope is not None:
@@ -137,7 +138,7 @@ def overview_page(request: HttpRequest) -> HttpResponse:
         areas=data["areas"], area_columns=AREA_COLUMNS, chart=chart))
 
 
-@login_required
+@roles_required(*ASSESSMENT_ROLES)
 def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     scope = _scope(request)
     if scope is not None and scope != unit_id:
@@ -176,15 +177,10 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
 
 
 def _evidence_text(evidence: dict[str, Any]) -> str:
-    parts = []
-    for k, v in evidence.items():
-        if isinstance(v, list):
-            v = "、".join(str(x if not isinstance(x, dict) else "/".join(map(str, x.values()))) for x in v)
-        parts.append(f"{k}={v}")
-    return "；".join(parts)
+    return evidence_text(evidence)
 
 
-@login_required
+@roles_required(*ASSESSMENT_ROLES)
 def gaming_page(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     first, last = _period(request)
@@ -204,7 +200,7 @@ def gaming_page(request: HttpRequest) -> HttpResponse:
     return render(request, "assessment/gaming.html", _ctx(request, first, last, units=units, checks=gaming.CHECKS))
 
 
-@login_required
+@roles_required(*ASSESSMENT_ROLES)
 def warnings_page(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     as_of = periods.day_param(request.GET, "as_of")
@@ -228,7 +224,7 @@ def warnings_page(request: HttpRequest) -> HttpResponse:
         freshness=stats.freshness(as_of - dt.timedelta(days=2 * warning_rules.WINDOW - 1), as_of)))
 
 
-@login_required
+@roles_required(*ASSESSMENT_ROLES)
 @require_POST
 def subscribe(request: HttpRequest) -> HttpResponse:
     _scope(request)  # 403 for roles without access
@@ -239,7 +235,7 @@ def subscribe(request: HttpRequest) -> HttpResponse:
     return redirect("assessment:warnings")
 
 
-@login_required
+@roles_required(*ASSESSMENT_ROLES)
 def diagnostics_page(request: HttpRequest) -> HttpResponse:
     scope = _scope(request)
     first, last = _period(request)
@@ -254,7 +250,7 @@ def diagnostics_page(request: HttpRequest) -> HttpResponse:
         request, first, last, data=data, columns=DIAG_COLUMNS, trend=trend, district_view=scope is None))
 
 
-@login_required
+@roles_required(*DISTRICT_ROLES)
 def gaps_page(request: HttpRequest) -> HttpResponse:
     _district_only(request)
     first, last = _period(request)
@@ -267,7 +263,7 @@ def gaps_page(request: HttpRequest) -> HttpResponse:
     return render(request, "assessment/gaps.html", _ctx(request, first, last, data=data, columns=GAP_COLUMNS))
 
 
-@login_required
+@roles_required(*DISTRICT_ROLES)
 def report_page(request: HttpRequest) -> HttpResponse:
     _district_only(request)
     if not request.GET.get("month"):

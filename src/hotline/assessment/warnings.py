@@ -11,6 +11,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 
 from hotline.directory.models import Category, Unit
 from hotline.orders import selectors
@@ -21,12 +22,13 @@ from .access import unit_scope
 from .models import COUNTERS, Subscription
 from .rates import config, figures
 
+# Marked for translation; each use translates at request time (_()).
 RULES = {
-    "redo_jump": "重办率骤升",
-    "overdue_jump": "超时答复骤增",
-    "satisfaction_gap": "满意率远高于解决率",
-    "category_surge": "诉求类别激增",
-    "due_soon": "即将超时的工单",
+    "redo_jump": gettext_noop("重办率骤升"),
+    "overdue_jump": gettext_noop("超时答复骤增"),
+    "satisfaction_gap": gettext_noop("满意率远高于解决率"),
+    "category_surge": gettext_noop("诉求类别激增"),
+    "due_soon": gettext_noop("即将超时的工单"),
 }
 WINDOW = 30  # days compared with the window before
 SURGE_WINDOW = 7

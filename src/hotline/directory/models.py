@@ -264,7 +264,7 @@ class ResponsibilityRule(models.Model):
 
     @property
     def label(self) -> str:
-        return f"权责清单#{self.pk}"
+        return str(_("权责清单#%(n)s") % {"n": self.pk})
 
     def overlapping(self) -> models.QuerySet[ResponsibilityRule]:
         qs = ResponsibilityRule.objects.filter(category_id=self.category_id)

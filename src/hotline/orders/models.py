@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.directory.models import Area, Category, ResponsibilityRule, Unit
 
-from .states import State
+from .states import Action, State
 
 STATE_LABELS = {
     State.RECEIVED: _("已受理"),
@@ -27,6 +27,50 @@ STATE_LABELS = {
     State.SCREENED_OUT: _("不予受理"),
     State.MERGED: _("已合并"),
 }
+
+# What each action is called wherever an event is shown (the order's trace, the review queue).
+# The one table from an action code to its label: nothing else may print a raw code.
+ACTION_LABELS = {
+    Action.CREATE: _("受理"),
+    Action.DISPATCH: _("派单"),
+    Action.CLAIM: _("主动认领"),
+    Action.ANSWER: _("直接答复办结"),
+    Action.SCREEN_OUT: _("不予受理"),
+    Action.RESTORE: _("恢复受理"),
+    Action.MERGE: _("合并到主工单"),
+    Action.UNMERGE: _("撤销合并"),
+    Action.SIGN: _("签收"),
+    Action.RETURN: _("回退"),
+    Action.ACCEPT_RETURN: _("同意回退并改派"),
+    Action.REJECT_RETURN: _("驳回回退"),
+    Action.JOINT: _("联合处办"),
+    Action.ESCALATE: _("提级处理"),
+    Action.CONTACT: _("记录联系来电人"),
+    Action.PROGRESS: _("记录办理进展"),
+    Action.REQUEST_EXTENSION: _("申请延期"),
+    Action.APPROVE_EXTENSION: _("同意延期"),
+    Action.DENY_EXTENSION: _("不同意延期"),
+    Action.REPLY: _("答复"),
+    Action.APPROVE: _("审核通过"),
+    Action.REDO: _("驳回重办"),
+    Action.CALLBACK: _("记录回访结果"),
+    Action.CALLBACK_ATTEMPT: _("未接通"),
+    Action.REOPEN: _("重新办理"),
+    Action.URGE: _("催办"),
+    Action.SUPERVISE: _("督办"),
+    Action.ANNOTATE: _("备注"),
+    Action.ATTACH: _("上传材料"),
+    Action.VIEW_PHONE: _("查看完整号码"),
+    Action.VIEW_EVIDENCE: _("查看证据材料"),
+}
+
+
+def action_label(code: str) -> str:
+    """The label of an action code, in the active language; an unknown code is shown as it is."""
+    try:
+        return str(ACTION_LABELS[Action(code)])
+    except (ValueError, KeyError):
+        return code
 
 
 class Channel(models.TextChoices):

@@ -8,9 +8,12 @@ from __future__ import annotations
 
 from django.conf import settings
 from django.db import models
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from hotline.orders.models import WorkOrder
+
+from .screening import FLAG_LABELS
 
 
 class DecisionKind(models.TextChoices):
@@ -69,3 +72,8 @@ class TriageDecision(models.Model):
 
     def __str__(self) -> str:
         return f"{self.order_id} {self.kind} {self.reason}"
+
+    @property
+    def code_label(self) -> str:
+        """The flag's name in the user's language (the code itself is for the machine)."""
+        return gettext(FLAG_LABELS[self.code]) if self.code in FLAG_LABELS else self.code

@@ -73,8 +73,8 @@ def triage_order(order_id: int) -> list[TriageDecision]:
         suggested = services.category_for_label(pred.label)
         made.append(_record(
             order, DecisionKind.CLASSIFIED, confidence=pred.confidence, version=version,
-            reason=_("分类建议：%(label)s（置信度%(c).2f；关键词：%(w)s）")
-            % {"label": pred.label, "c": pred.confidence, "w": "、".join(pred.top_words) or "—"},
+            # The confidence and the words are fields of their own, each shown once beside the reason.
+            reason=_("分类建议：%(label)s") % {"label": pred.label},
             label=pred.label, category=suggested.pk if suggested else None, top_words=pred.top_words,
             alternatives=pred.alternatives, agent_category=order.category_id,
         ))
@@ -342,7 +342,7 @@ def flag_statistics(*, since: dt.date | None = None) -> list[dict[str, Any]]:
         key = (timezone.localtime(month).strftime("%Y-%m") if isinstance(month, dt.datetime)
                else f"{month:%Y-%m}", code)
         return rows.setdefault(key, {"month": key[0], "code": code,
-                                     "label": FLAG_LABELS.get(code) or actions.SCREEN_REASONS.get(code, code),
+                                     "label": _(FLAG_LABELS[code]) if code in FLAG_LABELS else actions.SCREEN_REASONS.get(code, code),
                                      "flagged": 0, "confirmed": 0, "overridden": 0, "screened_out": 0})
 
     tz = timezone.get_current_timezone()

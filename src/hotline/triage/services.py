@@ -134,9 +134,8 @@ def route(order: WorkOrder, *, category: Category | None = None, category_confid
     category = category or order.category
     rule = actions.rule_for(category, order.area) if category is not None else None
     if rule is not None:
+        # The confidence is the decision's own field, shown beside the reason: not repeated in it.
         reason = _("依据%(rule)s（%(unit)s）") % {"rule": rule.label, "unit": rule.lead_unit.name}
-        if category_confidence < 1.0:
-            reason += _("；分类置信度%(c).2f") % {"c": category_confidence}
         return RouteDecision(rule.lead_unit_id, "rule", rule.pk, round(category_confidence, 4), reason,
                              list(rule.co_units.values_list("id", flat=True)))
     bundle = active_model(ROUTER_MODEL)
@@ -148,7 +147,7 @@ def route(order: WorkOrder, *, category: Category | None = None, category_confid
         if unit is not None:
             conf = round(pred.confidence * category_confidence, 4)
             return RouteDecision(unit.pk, "model", None, conf,
-                                 _("模型建议：%(unit)s，置信度%(c).2f") % {"unit": unit.name, "c": conf})
+                                 _("模型建议：%(unit)s") % {"unit": unit.name})
     if category is None:
         return RouteDecision(None, "none", reason_text=_("无法确定分类，需人工派单"))
     return RouteDecision(None, "none", reason_text=_("权责清单无对应条目，需人工派单"))
@@ -340,7 +339,7 @@ def suggest(title: str, description: str, phone: str = "", area_id: int | None =
     out["repeats"] = [m.as_dict() for m in find_repeats(draft)]
     if area is not None and (title or description):
         out["duplicates"] = [m.as_dict() for m in find_duplicates(draft)[:5]]
-    out["flags"] = [{"code": f.code, "label": f.label, "evidence": f.evidence, "confidence": f.confidence}
+    out["flags"] = [{"code": f.code, "label": _(f.label), "evidence": f.evidence, "confidence": f.confidence}
                     for f in screen(draft)]
     cat, unit = out["category"] or {}, out["unit"] or {}
     out.update(category_id=cat.get("id"), category_label=cat.get("path") or cat.get("label", ""),

@@ -21,6 +21,7 @@ from hotline.directory.models import Category
 from hotline.errors import DomainError
 from hotline.orders import actions
 from hotline.orders.selectors import orders_visible_to
+from hotline.web.views.common import roles_required
 
 from . import pipeline, services
 from .models import DecisionKind, TriageDecision
@@ -33,7 +34,7 @@ def _decisions(request: HttpRequest):  # type: ignore[no-untyped-def]
     )
 
 
-@login_required
+@roles_required(*pipeline.REVIEW_ROLES)
 def review(request: HttpRequest) -> HttpResponse:
     """The day's machine decisions with accept / correct buttons (agents, dispatchers,
     supervisors). ?date=YYYY-MM-DD, default today; ?pending=1 shows only unreviewed ones."""
@@ -54,7 +55,7 @@ def review(request: HttpRequest) -> HttpResponse:
     })
 
 
-@login_required
+@roles_required(*pipeline.REVIEW_ROLES)
 @require_POST
 def review_one(request: HttpRequest, decision_id: int) -> HttpResponse:
     """Accept or correct one decision. htmx gets the row back; a plain form is redirected."""

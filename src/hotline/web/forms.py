@@ -192,7 +192,7 @@ class EmptyForm(forms.Form):
 
 
 class AttemptForm(forms.Form):
-    note = forms.CharField(label=_("说明"), required=False, max_length=500, initial="未接通")
+    note = forms.CharField(label=_("说明"), required=False, max_length=500, initial=_("未接通"))
 
 
 class OrderFilterForm(forms.Form):

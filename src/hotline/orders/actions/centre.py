@@ -8,6 +8,7 @@ from collections.abc import Sequence
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hotline.directory import snapshot
 from hotline.directory.models import Category, User
@@ -118,14 +119,15 @@ def do_answer(order_id: int, *, actor: User, answer: str) -> WorkOrder:
     return order
 
 
+# Lazy: the screen-out form's choices are built at import, before any user's language is known.
 SCREEN_REASONS = {
-    "litigation": "属于诉讼、仲裁、信访等法定途径解决的事项",
-    "emergency": "属于110/119/120/122紧急警情",
-    "private_interest": "为个人私利的不合理诉求",
-    "malicious": "恶意或辱骂性诉求",
-    "repeat": "重复诉求，已有答复",
-    "no_content": "无实质内容",
-    "out_of_scope": "不属于本区政务服务范围",
+    "litigation": gettext_lazy("属于诉讼、仲裁、信访等法定途径解决的事项"),
+    "emergency": gettext_lazy("属于110/119/120/122紧急警情"),
+    "private_interest": gettext_lazy("为个人私利的不合理诉求"),
+    "malicious": gettext_lazy("恶意或辱骂性诉求"),
+    "repeat": gettext_lazy("重复诉求，已有答复"),
+    "no_content": gettext_lazy("无实质内容"),
+    "out_of_scope": gettext_lazy("不属于本区政务服务范围"),
 }
 
 

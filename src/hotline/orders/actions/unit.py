@@ -11,6 +11,7 @@ from django.core.files.storage import default_storage
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from hotline.directory.models import User
 from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
@@ -266,15 +267,16 @@ def do_reply(
     return reply
 
 
+# Lazy: the review form's choices are built at import, before any user's language is known.
 REDO_REASONS = {
-    "no_process": "未写明处办过程",
-    "no_outcome": "未写明办理结果",
-    "no_contact": "未与来电人联系",
-    "brush_off": "推诿，仅让来电人另寻途径",
-    "not_solved": "诉求未解决且未说明原因",
-    "no_evidence": "缺少现场证据",
-    "inconsistent": "答复与诉求不符",
-    "other": "其他",
+    "no_process": gettext_lazy("未写明处办过程"),
+    "no_outcome": gettext_lazy("未写明办理结果"),
+    "no_contact": gettext_lazy("未与来电人联系"),
+    "brush_off": gettext_lazy("推诿，仅让来电人另寻途径"),
+    "not_solved": gettext_lazy("诉求未解决且未说明原因"),
+    "no_evidence": gettext_lazy("缺少现场证据"),
+    "inconsistent": gettext_lazy("答复与诉求不符"),
+    "other": gettext_lazy("其他"),
 }
 
 

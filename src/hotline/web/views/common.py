@@ -32,8 +32,9 @@ HOME_BY_ROLE = {
 
 
 def roles_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
-    """Login, then a 403 page unless the user has one of `roles`."""
-    allowed = {r.value for r in roles}
+    """Login, then a 403 page unless the user has one of `roles`. The view keeps its roles
+    (`view.roles`), so the menus (web/menu.py) offer a page to exactly the people it opens for."""
+    allowed = frozenset(r.value for r in roles)
 
     def decorator(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @login_required
@@ -43,6 +44,7 @@ def roles_required(*roles: Role) -> Callable[[Callable[..., HttpResponse]], Call
                 raise PermissionDenied
             return view(request, *args, **kwargs)
 
+        wrapper.roles = allowed  # type: ignore[attr-defined]
         return wrapper
 
     return decorator

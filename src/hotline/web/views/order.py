@@ -11,21 +11,19 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
 from hotline.orders import procedures
-from hotline.orders.models import STATE_LABELS, Event, WorkOrder
+from hotline.orders.models import STATE_LABELS, Event, WorkOrder, action_label
 from hotline.orders.selectors import order_for
 from hotline.orders.states import Action, State
 
 from ..actions import REGISTRY, allowed_actions, perform
 from .common import is_htmx, phone_for, shows_full_phone
-
-ACTION_LABELS = {a: spec.label for a, spec in REGISTRY.items()}
-ACTION_LABELS.update({Action.CREATE: _("受理"), Action.VIEW_PHONE: _("查看完整号码"),
-                      Action.VIEW_EVIDENCE: _("查看证据材料")})
 
 
 def _visible_or_404(request: HttpRequest, order_id: int) -> WorkOrder:
@@ -35,8 +33,9 @@ def _visible_or_404(request: HttpRequest, order_id: int) -> WorkOrder:
     return order
 
 
-BASIS_LABELS = {"rule": _("按权责清单"), "override": _("未按权责清单（已说明理由）"), "manual": _("人工判断（清单无条目）"),
-                "model": _("智能派单模型")}
+# Lazy: built at import, shown in the language of each request.
+BASIS_LABELS = {"rule": gettext_lazy("按权责清单"), "override": gettext_lazy("未按权责清单（已说明理由）"),
+                "manual": gettext_lazy("人工判断（清单无条目）"), "model": gettext_lazy("智能派单模型")}
 SHOWN_KEYS = ("note", "text", "reason", "advice", "answer", "main_order", "merged_in", "unmerged")
 
 
@@ -45,14 +44,16 @@ def _timeline(order: WorkOrder) -> list[dict[str, Any]]:
     events = Event.objects.filter(order=order).select_related("actor", "actor_unit").order_by("seq")
     out = []
     for ev in events:
-        try:
-            label = ACTION_LABELS.get(Action(ev.action), ev.action)
-        except ValueError:
-            label = ev.action
+        label = action_label(ev.action)
         moved = ev.from_state != ev.to_state and ev.to_state in State._value2member_map_
-        lines = [str(ev.data[k]) for k in SHOWN_KEYS if ev.data.get(k)]
+        # The machine's note on its own dispatch repeats its basis, rule and confidence in the
+        # language it ran in; the event's fields say the same in the reader's language, once.
+        machine_note = ev.data.get("basis") in BASIS_LABELS and getattr(ev.actor, "role", "") == Role.SYSTEM
+        lines = [str(ev.data[k]) for k in SHOWN_KEYS if ev.data.get(k) and not (machine_note and k == "note")]
         if ev.data.get("basis") in BASIS_LABELS:
             basis = str(BASIS_LABELS[ev.data["basis"]])
+            if machine_note and ev.data.get("rule"):
+                basis += _("：") + _("权责清单#%(n)s") % {"n": ev.data["rule"]}
             if ev.data.get("confidence") is not None:
                 basis += _("，置信度 %(c).2f") % {"c": float(ev.data["confidence"])}
             lines.insert(0, basis)

@@ -28,8 +28,9 @@ class Command(BaseCommand):
         parser.add_argument("--if-empty", action="store_true", help="已有工单时不生成，只列出演示账号")
         parser.add_argument("--orders", type=int, default=400, help="工单总数（默认400）")
         parser.add_argument("--seed", type=int, default=2023, help="随机种子（同一种子生成同样的内容）")
-        parser.add_argument("--taxonomy", default=str(DEFAULT_TAXONOMY),
-                            help="三级分类CSV（一级分类,二级分类,三级分类）；文件不存在时跳过")
+        parser.add_argument("--taxonomy", default=None,
+                            help="三级分类CSV（一级分类,二级分类,三级分类）；不给出时使用随附的分类文件（如有），"
+                                 "给出空字符串则只用演示区自带的分类")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if WorkOrder.objects.exists():
@@ -40,15 +41,24 @@ class Command(BaseCommand):
             return
         started = time.perf_counter()
         district = load_district() or build_district()
-        self._taxonomy(options["taxonomy"])
+        named = options["taxonomy"]
+        if named is None:
+            # The bundled taxonomy is a bonus of the development checkout: a new checkout without it
+            # simply uses the demo's own categories, and there is nothing for its user to do.
+            self._taxonomy(str(DEFAULT_TAXONOMY) if DEFAULT_TAXONOMY.is_file() else "")
+        else:
+            self._taxonomy(named, named=True)
         summary = populate(district, orders=max(0, options["orders"]), seed=options["seed"])
         self.stdout.write(f"已生成 {summary.orders} 张演示工单（{time.perf_counter() - started:.1f} 秒）：")
         self.stdout.write("  " + "，".join(f"{_state_label(s)} {n}" for s, n in summary.by_state.items()))
         self._logins()
 
-    def _taxonomy(self, path: str) -> None:
-        if not path or not Path(path).is_file():
-            self.stdout.write(f"未找到分类文件 {path}，只使用演示区自带的分类。")
+    def _taxonomy(self, path: str, *, named: bool = False) -> None:
+        if not path:
+            return
+        if not Path(path).is_file():
+            if named:
+                self.stdout.write(f"未找到分类文件 {path}：请检查 --taxonomy 给出的路径。本次只使用演示区自带的分类。")
             return
         from hotline.directory.taxonomy import load_taxonomy
 
