@@ -17,13 +17,15 @@ ROOT = SRC / "hotline"
 ALLOWED = {
     "errors": set(),
     "periods": {"errors"},
-    "directory": {"errors", "periods"},
-    "orders": {"directory", "errors", "periods"},
+    "csvfile": {"errors"},
+    "directory": {"errors", "periods", "csvfile"},
+    "orders": {"directory", "errors", "periods", "csvfile"},
     # the shared security log; its admin reuses the orders' read-only admin
     "audit": {"directory", "orders", "errors", "periods"},
-    "triage": {"orders", "directory", "audit", "errors", "periods"},
-    "assessment": {"orders", "directory", "audit", "errors", "periods"},
+    "triage": {"orders", "directory", "audit", "errors", "periods", "csvfile"},
+    "assessment": {"orders", "directory", "audit", "errors", "periods", "csvfile"},
 }
+PAGE_MODULES = {"views", "templatetags", "urls"}
 # Known edges being removed on other branches: remove each entry when its fix is merged.
 KNOWN = {
     # intake's on_commit triage enqueue: being replaced on the `tasks` helper's branch (wt-tasks)
@@ -86,7 +88,9 @@ def test_every_part_imports_only_the_parts_below_it():
     for path in _sources():
         module = _module(path)
         app = _app(module)
-        if app not in ALLOWED:
+        # An app's pages (views, template tags, URLs) are the top layer like web itself: they may
+        # share web's page helpers (roles_required, the number formats).
+        if app not in ALLOWED or PAGE_MODULES & set(module.split(".")[2:3]):
             continue
         for target, node, _local in _imports(path):
             other = _app(target)
