@@ -18,9 +18,10 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
+from hotline import exports
 from hotline.directory.models import Unit
 
-from . import exports, gaming, indicators
+from . import gaming, indicators
 from . import warnings as warning_rules
 from .access import unit_scope
 
@@ -97,8 +98,8 @@ def _district_only(request: HttpRequest) -> None:
 
 def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list, name: str) -> HttpResponse | None:
     fmt = request.GET.get("format", "")
-    if fmt in {"csv", "xlsx"}:
-        return exports.response(rows, columns, name=name, fmt=fmt)
+    if fmt:
+        return exports.table_download(rows, columns, name=name, fmt=fmt)  # an unknown format is a 404
     return None
 
 
