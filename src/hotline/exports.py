@@ -152,15 +152,18 @@ def check_format(fmt: str) -> str:
 
 
 def download(header: Sequence[Any], rows: Iterable[Sequence[Any]], *, name: str, fmt: str,
-             sheet: str = "Sheet1") -> HttpResponse:
-    """A download of the table: CSV is streamed, XLSX is built and sent."""
+             sheet: str = "Sheet1", stream: bool = False) -> HttpResponse:
+    """A download of the table. With `stream` a CSV is sent while it is written (a long order
+    list); small tables and XLSX are built, then sent."""
     check_format(fmt)
     filename = f"{name}.{fmt}"
     response: HttpResponse
     if fmt == "xlsx":
         response = HttpResponse(xlsx_bytes(header, rows, sheet=sheet), content_type=XLSX_TYPE)
-    else:
+    elif stream:
         response = StreamingHttpResponse(csv_lines(header, rows), content_type="text/csv; charset=utf-8")  # type: ignore[assignment]
+    else:
+        response = HttpResponse("".join(csv_lines(header, rows)).encode("utf-8"), content_type="text/csv; charset=utf-8")
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{escape_uri_path(filename)}"
     return response
 

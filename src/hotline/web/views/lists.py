@@ -112,7 +112,7 @@ def order_export(request: HttpRequest, fmt: str) -> HttpResponse:
 
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return exports.download([label for _k, label in columns], rows(), name=f"orders-{stamp}", fmt=fmt,
-                            sheet=_("工单"))
+                            sheet=_("工单"), stream=True)
 
 
 def period_bounds(request: HttpRequest) -> tuple[dt.date, dt.date]:
