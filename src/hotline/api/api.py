@@ -24,7 +24,7 @@ from hotline.orders.models import WorkOrder
 from hotline.orders.selectors import order_for, orders_visible_to
 from hotline.orders.states import Action, State
 from hotline.web.actions import REGISTRY, allowed_actions, run_action
-from hotline.web.views.common import phone_for
+from hotline.web.views.common import event_data_for, phone_for
 
 logger = logging.getLogger("hotline.api")
 MAX_PAGE = 10_000_000  # page × per_page stays far inside a 64-bit OFFSET on every database
@@ -191,10 +191,13 @@ def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
 
 @api.get("/orders/{order_id}/events", response=list[EventOut], summary="The order's trace")
 def get_events(request: HttpRequest, order_id: int) -> list[dict[str, Any]]:
+    """Phone-derived values are left out for roles that see the number masked; the hash then no
+    longer recomputes from the data shown, and the chain is checked on the server
+    (`hotline verify-trace`)."""
     order = _visible(request, order_id)
     return [
         {"seq": e.seq, "action": e.action, "from_state": e.from_state, "to_state": e.to_state,
-         "actor": str(e.actor) if e.actor else None, "at": e.at, "data": e.data, "hash": e.hash}
+         "actor": str(e.actor) if e.actor else None, "at": e.at, "data": event_data_for(request.user, e.data), "hash": e.hash}
         for e in order.events.select_related("actor").order_by("seq")
     ]
 

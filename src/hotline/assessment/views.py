@@ -16,11 +16,11 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
-from hotline import periods
+from hotline import exports, periods
 from hotline.directory.models import Unit
 from hotline.web.views.common import roles_required
 
-from . import exports, gaming, indicators, stats
+from . import gaming, indicators, stats
 from . import warnings as warning_rules
 from .access import ASSESSMENT_ROLES, DISTRICT_ROLES, unit_scope
 from .templatetags.assessment_tags import evidence_text
@@ -86,8 +86,8 @@ def _district_only(request: HttpRequest) -> None:
 
 def _export(request: HttpRequest, rows: list[dict[str, Any]], columns: list, name: str) -> HttpResponse | None:
     fmt = request.GET.get("format", "")
-    if fmt in {"csv", "xlsx"}:
-        return exports.response(rows, columns, name=name, fmt=fmt)
+    if fmt:
+        return exports.table_download(rows, columns, name=name, fmt=fmt)  # an unknown format is a 404
     return None
 
 

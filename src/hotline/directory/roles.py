@@ -37,3 +37,9 @@ UNIT_ROLES = frozenset({Role.HANDLER, Role.UNIT_HEAD})
 FULL_PHONE_ROLES = frozenset(
     {Role.AGENT, Role.DISPATCHER, Role.REVIEWER, Role.CALLBACK, Role.SUPERVISOR, Role.SYSTEM}
 )
+# Roles that may export caller names and full numbers in bulk (the order list's export). Never
+# wider than FULL_PHONE_ROLES: the district's dispatcher, reviewer, callback agent and supervisor
+# work across the whole register. An intake agent sees the number of the call in hand; a list of
+# every caller is not part of that work, so the agent (like units and the administrator) exports
+# the list without the personal columns. Each export with them is in the security log.
+PERSONAL_EXPORT_ROLES = frozenset({Role.DISPATCHER, Role.REVIEWER, Role.CALLBACK, Role.SUPERVISOR}) & FULL_PHONE_ROLES

@@ -3,12 +3,13 @@ list of texts, for `hotline triage duplicates` and the benchmark. No Django."""
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import zlib
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TextIO
+
+from hotline.exports import write_csv
 
 from .similarity import DuplicateIndex
 
@@ -109,13 +110,9 @@ def group_rows(texts: Sequence[str], **kw: object) -> list[Link]:
 def write_groups(fh: TextIO, links: Sequence[Link], texts: Sequence[str], ids: Sequence[str] | None = None) -> int:
     """CSV columns: kind, group (the main row's id), row id, is_main, score, text (first 80
     characters). Row ids are the --id-col values, or data row numbers counted from 1."""
-    w = csv.writer(fh)
-    w.writerow(["kind", "group", "row", "is_main", "score", "text"])
-
     def rid(i: int) -> str:
         return ids[i] if ids is not None else str(i + 1)
 
-    for link in links:
-        w.writerow([link.kind, rid(link.main), rid(link.row), int(link.row == link.main), link.score,
-                    " ".join(str(texts[link.row]).split())[:80]])
-    return len(links)
+    rows = ([link.kind, rid(link.main), rid(link.row), int(link.row == link.main), link.score,
+             " ".join(str(texts[link.row]).split())[:80]] for link in links)
+    return write_csv(fh, ["kind", "group", "row", "is_main", "score", "text"], rows)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections import Counter
 
@@ -16,7 +15,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from hotline import periods
+from hotline import exports, periods
 from hotline.directory.models import Category
 from hotline.errors import DomainError
 from hotline.orders import actions
@@ -89,18 +88,14 @@ def review_one(request: HttpRequest, decision_id: int) -> HttpResponse:
 @login_required
 def stats(request: HttpRequest) -> HttpResponse:
     """Published statistics: per month and category of flag, how many requests were flagged,
-    confirmed, overridden and screened out. ?format=csv downloads the same table."""
+    confirmed, overridden and screened out. ?format=csv or xlsx downloads the same table."""
     rows = pipeline.flag_statistics()
-    if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = 'attachment; filename="screening-statistics.csv"'
-        response.write("\ufeff")  # Excel opens UTF-8 CSV correctly only with a BOM
-        w = csv.writer(response)
-        w.writerow([_("月份"), _("类别代码"), _("类别"), _("机器标记"), _("人工确认"), _("人工纠正"), _("不予受理")])
-        for r in rows:
-            w.writerow([r["month"], r["code"], r["label"], r["flagged"], r["confirmed"], r["overridden"],
-                        r["screened_out"]])
-        return response
+    fmt = request.GET.get("format", "")
+    if fmt:
+        header = [_("月份"), _("类别代码"), _("类别"), _("机器标记"), _("人工确认"), _("人工纠正"), _("不予受理")]
+        body = ([r["month"], r["code"], r["label"], r["flagged"], r["confirmed"], r["overridden"], r["screened_out"]]
+                for r in rows)
+        return exports.download(header, body, name="screening-statistics", fmt=fmt)
     totals = Counter()
     for r in rows:
         for k in ("flagged", "confirmed", "overridden", "screened_out"):

@@ -14,7 +14,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect
 from django.utils.translation import gettext as _
 
-from hotline.directory.roles import FULL_PHONE_ROLES, Role
+from hotline.directory.roles import FULL_PHONE_ROLES, PERSONAL_EXPORT_ROLES, Role
 from hotline.errors import InvalidInput
 from hotline.orders.models import WorkOrder
 from hotline.orders.validation import as_int, mask_phone
@@ -71,6 +71,24 @@ def shows_full_phone(user: Any) -> bool:
 
 def phone_for(user: Any, order: WorkOrder) -> str:
     return order.caller_phone if shows_full_phone(user) else mask_phone(order.caller_phone)
+
+
+def exports_personal_data(user: Any) -> bool:
+    """May `user` export caller names and numbers (see roles.PERSONAL_EXPORT_ROLES)?"""
+    return Role(user.role) in PERSONAL_EXPORT_ROLES
+
+
+# Event data derived from the caller's number: the old unsalted digest (a masked number leaves
+# 10,000 candidates, so it gives the number back) and the keyed one that replaced it.
+PHONE_DERIVED_KEYS = frozenset({"caller_phone_sha256", "caller_phone_hmac"})
+
+
+def event_data_for(user: Any, data: dict[str, Any]) -> dict[str, Any]:
+    """An event's data as `user` may read it: nothing derived from the phone number for a role
+    that sees it masked, so no guess can be tested against it."""
+    if shows_full_phone(user):
+        return data
+    return {k: v for k, v in data.items() if k not in PHONE_DERIVED_KEYS}
 
 
 def is_htmx(request: HttpRequest) -> bool:

@@ -2,26 +2,27 @@
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 from collections.abc import Iterator
 from typing import Any
 
 from django.contrib.auth.decorators import login_required
 from django.db.models import Count, Q, QuerySet
-from django.http import HttpRequest, HttpResponse, StreamingHttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline import periods
+from hotline import exports, periods
+from hotline.audit.services import record
 from hotline.directory.roles import Role
 from hotline.orders.models import STATE_LABELS, WorkOrder
 from hotline.orders.selectors import open_orders, orders_visible_to, overdue
 from hotline.orders.states import State
+from hotline.orders.validation import normalise_phone
 
 from ..forms import OrderFilterForm
-from .common import paginate, phone_for, roles_required
+from .common import exports_personal_data, paginate, phone_for, roles_required, shows_full_phone
 
 EXPORT_LIMIT = 200_000
 
@@ -33,7 +34,12 @@ def filtered_orders(request: HttpRequest) -> tuple[OrderFilterForm, QuerySet[Wor
         d = form.cleaned_data
         if d["q"]:
             q = d["q"].strip()
-            qs = qs.filter(Q(number=q) | Q(title__contains=q) | Q(address__contains=q) | Q(caller_phone=q))
+            match = Q(number=q) | Q(title__contains=q) | Q(address__contains=q) | Q(caller_name__contains=q)
+            # Only a role that sees full numbers may search by one: for anyone else a match would
+            # confirm a guess of the masked digits.
+            if shows_full_phone(request.user) and normalise_phone(q):
+                match |= Q(caller_phone=normalise_phone(q))
+            qs = qs.filter(match)
         if d["state"]:
             qs = qs.filter(state=d["state"])
         if d["unit"]:
@@ -69,57 +75,44 @@ EXPORT_COLUMNS = [
     ("reply_due", "答复时限"), ("replied_at", "答复时间"), ("closed_at", "办结时间"), ("redo_count", "重办次数"),
     ("return_count", "退单次数"),
 ]
+PERSONAL_COLUMNS = frozenset({"caller_name", "caller_phone"})
 
 
-def _export_rows(request: HttpRequest, qs: QuerySet[WorkOrder]) -> Iterator[list[Any]]:
-    def fmt(value: Any) -> Any:
-        if isinstance(value, dt.datetime):
-            return timezone.localtime(value).strftime("%Y-%m-%d %H:%M")
-        return "" if value is None else value
-
-    for o in qs[:EXPORT_LIMIT].iterator(chunk_size=2000):
-        yield [
-            o.number, fmt(o.received_at), str(STATE_LABELS[State(o.state)]), o.get_channel_display(), o.caller_name,
-            phone_for(request.user, o), o.area.name if o.area else "", o.address,
-            o.category.path if o.category else "", o.title, o.lead_unit.name if o.lead_unit else "",
-            o.get_urgency_display(), fmt(o.reply_due), fmt(o.replied_at), fmt(o.closed_at), o.redo_count,
-            o.return_count,
-        ]
-
-
-class _Echo:
-    def write(self, value: str) -> str:
-        return value
+def _export_row(o: WorkOrder) -> dict[str, Any]:
+    return {
+        "number": o.number, "received_at": o.received_at, "state": str(STATE_LABELS[State(o.state)]),
+        "channel": o.get_channel_display(), "caller_name": o.caller_name, "caller_phone": o.caller_phone,
+        "area": o.area.name if o.area else "", "address": o.address, "category": o.category.path if o.category else "",
+        "title": o.title, "lead_unit": o.lead_unit.name if o.lead_unit else "", "urgency": o.get_urgency_display(),
+        "reply_due": o.reply_due, "replied_at": o.replied_at, "closed_at": o.closed_at, "redo_count": o.redo_count,
+        "return_count": o.return_count,
+    }
 
 
 @login_required
 def order_export(request: HttpRequest, fmt: str) -> HttpResponse:
-    """The filtered list as CSV (UTF-8 with BOM, so Excel reads the Chinese) or Excel."""
+    """The filtered list as CSV or Excel (see hotline.exports). Caller names and full numbers are
+    exported only to roles.PERSONAL_EXPORT_ROLES, and each such export is in the security log
+    with its filter and row count; everyone else gets the list without those columns."""
+    exports.check_format(fmt)
     _form, qs = filtered_orders(request)
+    personal = exports_personal_data(request.user)
+    columns = [(k, label) for k, label in EXPORT_COLUMNS if personal or k not in PERSONAL_COLUMNS]
+    qs = qs[:EXPORT_LIMIT]
+    if personal:
+        # Counted before the download streams: the log says what was asked for, even if the
+        # transfer is cut short.
+        record("export", actor=request.user, request=request, target="orders", format=fmt,
+               filter={k: v for k, v in request.GET.items()}, rows=qs.count())
+
+    def rows() -> Iterator[list[Any]]:
+        for o in qs.iterator(chunk_size=2000):
+            row = _export_row(o)
+            yield [row[k] for k, _label in columns]
+
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
-    header = [label for _key, label in EXPORT_COLUMNS]
-    if fmt == "xlsx":
-        from openpyxl import Workbook
-
-        wb = Workbook(write_only=True)
-        ws = wb.create_sheet(_("工单"))
-        ws.append(header)
-        for row in _export_rows(request, qs):
-            ws.append(row)
-        response = HttpResponse(content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-        response["Content-Disposition"] = f'attachment; filename="orders-{stamp}.xlsx"'
-        wb.save(response)
-        return response
-    writer = csv.writer(_Echo())
-
-    def stream() -> Iterator[str]:
-        yield "\ufeff" + writer.writerow(header)
-        for row in _export_rows(request, qs):
-            yield writer.writerow(row)
-
-    response = StreamingHttpResponse(stream(), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="orders-{stamp}.csv"'
-    return response
+    return exports.download([label for _k, label in columns], rows(), name=f"orders-{stamp}", fmt=fmt,
+                            sheet=_("工单"), stream=True)
 
 
 def period_bounds(request: HttpRequest) -> tuple[dt.date, dt.date]:
