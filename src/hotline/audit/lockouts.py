@@ -20,6 +20,10 @@ from .services import record
 
 @receiver(user_locked_out, dispatch_uid="hotline.audit.lockout")
 def record_lockout(sender, request=None, username=None, ip_address=None, **kwargs) -> None:
+    # Axes signals again on every attempt refused during the lock; the log wants the lock itself.
+    failures = getattr(request, "axes_failures_since_start", None)
+    if failures is not None and failures > settings.AXES_FAILURE_LIMIT:
+        return
     record("lockout", request=request, username=username or "", target=ip_address or "",
            failure_limit=settings.AXES_FAILURE_LIMIT)
 
