@@ -3,6 +3,9 @@ PY ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export HOTLINE_DATA_DIR ?= $(CURDIR)/var
+# The settings refuse to start without a secret key: `make run` makes a random one once, readable by
+# its owner only, and every command of the recipe reads it from the file.
+SECRET_KEY_FILE ?= $(HOTLINE_DATA_DIR)/secret_key
 
 .PHONY: run test venv install demo browser libmagic lint clean
 
@@ -19,7 +22,12 @@ install: $(VENV)/.installed
 # Create everything, build the demo district once, train triage on its closed orders, and serve it
 # on http://127.0.0.1:8000 with one background worker (triage of new orders, retraining, the
 # assessment's nightly aggregates).
-run: install
+$(SECRET_KEY_FILE):
+	@mkdir -p "$(dir $@)"
+	@(umask 077 && $(PY) -c 'import secrets; print(secrets.token_urlsafe(50))' >"$@")
+
+run: export SECRET_KEY_FILE := $(SECRET_KEY_FILE)
+run: install $(SECRET_KEY_FILE)
 	$(BIN)/hotline migrate --verbosity 0
 	$(BIN)/hotline demo --if-empty
 	@test -f "$(HOTLINE_DATA_DIR)/models/category.joblib" || $(BIN)/hotline triage retrain >/dev/null 2>&1 || true

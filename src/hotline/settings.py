@@ -2,7 +2,8 @@
 
 HOTLINE_DATA_DIR   where the SQLite database and uploaded evidence live (default ./var)
 DATABASE_URL       PostgreSQL in production, e.g. postgres://hotline@127.0.0.1:5432/hotline
-SECRET_KEY, DEBUG, ALLOWED_HOSTS as usual.
+SECRET_KEY (or SECRET_KEY_FILE, a file holding it), DEBUG, ALLOWED_HOSTS as usual; outside DEBUG
+the server refuses to start without a key. README "Running it for real" lists the production set.
 """
 
 from __future__ import annotations
@@ -12,32 +13,121 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from csp.constants import NONCE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def envbool(name: str, default: str) -> bool:
-    return os.environ.get(name, default).lower() in {"1", "true", "yes", "on"}
+    # A value we cannot read is an error, not False: "ture" must not quietly turn HTTPS off.
+    value = os.environ.get(name, default).strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ImproperlyConfigured(f"{name}={os.environ.get(name)!r} is not a boolean (use true/false, 1/0, yes/no, on/off)")
 
 
 def envint(name: str, default: str) -> int:
-    return int(os.environ.get(name, default))
+    value = os.environ.get(name, default)
+    try:
+        return int(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not an integer") from None
 
 
 def envfloat(name: str, default: str) -> float:
-    return float(os.environ.get(name, default))
+    value = os.environ.get(name, default)
+    try:
+        return float(value)
+    except ValueError:
+        raise ImproperlyConfigured(f"{name}={value!r} is not a number") from None
+
+
+def _secret_key() -> str:
+    key = os.environ.get("SECRET_KEY", "")
+    if not key and os.environ.get("SECRET_KEY_FILE"):
+        try:
+            key = Path(os.environ["SECRET_KEY_FILE"]).read_text().strip()
+        except OSError as e:
+            raise ImproperlyConfigured(f"SECRET_KEY_FILE={os.environ['SECRET_KEY_FILE']!r} cannot be read: {e}") from None
+    return key
 
 
 BASE_DIR = Path(__file__).resolve().parent
 DATA_DIR = Path(os.environ.get("HOTLINE_DATA_DIR", Path.cwd() / "var")).resolve()
 
-SECRET_KEY = os.environ.get("SECRET_KEY", "dev-only-insecure-key-change-me-in-production")
 DEBUG = envbool("DEBUG", "false")
+# No published default: a known key forges sessions and password-reset tokens. `make run` writes a
+# random one into $HOTLINE_DATA_DIR/secret_key once and passes it as SECRET_KEY_FILE.
+SECRET_KEY = _secret_key()
+if not SECRET_KEY:
+    if not DEBUG:
+        raise ImproperlyConfigured(
+            "SECRET_KEY is not set: set SECRET_KEY (or SECRET_KEY_FILE, a file holding it) to a long random "
+            "value, e.g. python3 -c 'import secrets; print(secrets.token_urlsafe(50))'"
+        )
+    SECRET_KEY = "debug-only-" + "x" * 50  # DEBUG on a developer's machine only
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
 
-# Behind an HTTPS reverse proxy (production): secure cookies and the proxy's scheme header.
-if envbool("HOTLINE_HTTPS", "false"):
+# Behind an HTTPS reverse proxy (production): secure cookies, the proxy's scheme header, HSTS.
+HOTLINE_HTTPS = envbool("HOTLINE_HTTPS", "false")
+if HOTLINE_HTTPS:
     SESSION_COOKIE_SECURE = CSRF_COOKIE_SECURE = True
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    SECURE_HSTS_SECONDS = envint("HOTLINE_HSTS_SECONDS", str(365 * 24 * 3600))
+    SECURE_HSTS_INCLUDE_SUBDOMAINS = envbool("HOTLINE_HSTS_INCLUDE_SUBDOMAINS", "true")
+    SECURE_HSTS_PRELOAD = envbool("HOTLINE_HSTS_PRELOAD", "false")
+    # Usually the proxy redirects http to https itself; set this when it does not.
+    SECURE_SSL_REDIRECT = envbool("HOTLINE_SSL_REDIRECT", "false")
+    SILENCED_SYSTEM_CHECKS = []
+    if not SECURE_SSL_REDIRECT:
+        # W008 asks for the redirect; here the HTTPS proxy in front does it (README).
+        SILENCED_SYSTEM_CHECKS.append("security.W008")
+    if not SECURE_HSTS_PRELOAD:
+        # W021 asks for the browsers' preload list, a commitment for a public domain; an intranet
+        # host cannot be on it. Opt in with HOTLINE_HSTS_PRELOAD=true.
+        SILENCED_SYSTEM_CHECKS.append("security.W021")
+SECURE_REFERRER_POLICY = "same-origin"
+SECURE_CONTENT_TYPE_NOSNIFF = True
+SECURE_CROSS_ORIGIN_OPENER_POLICY = "same-origin"
+SESSION_COOKIE_HTTPONLY = True
+
+# Content Security Policy: every asset is the app's own (no CDN), so a strict policy holds. Inline
+# <script>/<style> blocks carry the request's nonce ({{ request.csp_nonce }}); style="" attributes
+# cannot carry a nonce, hence style-src-attr 'unsafe-inline' (styles cannot run code).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": ["'self'"],
+        "script-src": ["'self'", NONCE],
+        "style-src": ["'self'", NONCE],
+        "style-src-attr": ["'unsafe-inline'"],
+        "img-src": ["'self'", "data:"],
+        "object-src": ["'none'"],
+        "base-uri": ["'none'"],
+        "form-action": ["'self'"],
+        "frame-ancestors": ["'none'"],
+    }
+}
+
+# Login throttling (django-axes), on /login/ and /admin/login/ alike. Counted per account (from any
+# address: many addresses cannot share out the guesses on one account) and per address (one machine
+# cannot spray many accounts). The limit is generous enough that an office behind one NAT address is
+# not locked by a few typos, and a lock lifts after the cool-off; administrators unlock at once
+# (admin "Access attempts", or `hotline axes_reset_username NAME` / `axes_reset_ip ADDR`).
+AXES_ENABLED = envbool("HOTLINE_AXES", "true")
+AXES_FAILURE_LIMIT = envint("HOTLINE_LOGIN_FAILURE_LIMIT", "10")
+AXES_COOLOFF_TIME = dt.timedelta(minutes=envint("HOTLINE_LOGIN_COOLOFF_MINUTES", "15"))
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_CALLABLE = "hotline.web.views.login.locked_out"
+# The address as the server saw it (REMOTE_ADDR): a client-sent X-Forwarded-For is never trusted.
+AXES_CLIENT_IP_CALLABLE = "hotline.audit.services.client_ip"
+AXES_VERBOSE = False
+AUTHENTICATION_BACKENDS = ["axes.backends.AxesStandaloneBackend", "django.contrib.auth.backends.ModelBackend"]
 CSRF_TRUSTED_ORIGINS = [o for o in os.environ.get("CSRF_TRUSTED_ORIGINS", "").split(",") if o]
 SESSION_COOKIE_AGE = envint("HOTLINE_SESSION_HOURS", "12") * 3600
 X_FRAME_OPTIONS = "DENY"
@@ -50,6 +140,8 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "django.contrib.staticfiles",
     "django_tasks",
+    "axes",
+    "csp",
     "django_tasks_db",
     "hotline.directory",
     "hotline.audit",
@@ -74,6 +166,9 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "hotline.web.middleware.DomainErrorMiddleware",
+    "csp.middleware.CSPMiddleware",
+    # Last, as axes asks: it turns a lockout raised during authentication into the lockout page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "hotline.urls"
