@@ -11,7 +11,7 @@ the machinery in _base; this package re-exports every public name, so callers wr
 """
 
 from ..models import WorkOrder
-from ._base import MIN_REASON_CHARS, rule_for, system_user
+from ._base import MIN_REASON_CHARS, one_transaction, rule_for, system_user
 from .callback import do_callback, do_callback_attempt, do_reopen
 from .centre import (
     SCREEN_REASONS,
@@ -94,6 +94,7 @@ __all__ = [
     "do_unmerge",
     "do_urge",
     "do_view_phone",
+    "one_transaction",
     "rule_for",
     "system_user",
     "validate_intake",

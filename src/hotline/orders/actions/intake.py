@@ -20,6 +20,7 @@ from ..models import (
     Channel,
     Event,
     OrderNumberCounter,
+    TriageJob,
     Urgency,
     WorkOrder,
 )
@@ -154,7 +155,7 @@ def do_create(data: Intake, *, actor: User) -> WorkOrder:
             order.save()
             event.order = order
             event.save()
-            _triage_on_commit([order])
+            _queue_triage([order], now)
     except IntegrityError:
         if data.idempotency_key:
             existing = WorkOrder.objects.filter(idempotency_key=data.idempotency_key).first()
@@ -164,18 +165,14 @@ def do_create(data: Intake, *, actor: User) -> WorkOrder:
     return order
 
 
-def _triage_on_commit(orders: Sequence[WorkOrder]) -> None:
-    """Queue triage of new orders once they are committed; imported history is not triaged."""
-    ids = [o.pk for o in orders if o.pk is not None and o.channel != Channel.IMPORT]
-    if not ids:
-        return
-
-    def enqueue() -> None:
-        from hotline.triage.tasks import enqueue_triage  # lazy: triage imports this module
-
-        enqueue_triage(ids)
-
-    transaction.on_commit(enqueue)
+def _queue_triage(orders: Sequence[WorkOrder], now: dt.datetime) -> None:
+    """Put new orders in the triage queue, in the intake's own transaction: an order is never
+    committed without its queue row, and the worker (which polls the queue) triages it within
+    seconds. Imported history is not triaged. A row, not a call: orders sits below triage."""
+    TriageJob.objects.bulk_create(
+        [TriageJob(order=o, queued_at=now) for o in orders if o.pk is not None and o.channel != Channel.IMPORT],
+        batch_size=500,
+    )
 
 
 def _intake_data(order: WorkOrder) -> dict[str, Any]:
@@ -233,5 +230,5 @@ def do_create_many(rows: Sequence[Intake], *, actor: User) -> BatchResult:
             e.order = o
         Event.objects.bulk_create(events, batch_size=500)
         created = orders
-        _triage_on_commit(created)
+        _queue_triage(created, now)
     return BatchResult(created=created, errors=errors, duplicates=duplicates)
