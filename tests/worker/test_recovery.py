@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime as dt
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 from django_tasks_db.models import DBTaskResult
@@ -17,6 +18,10 @@ from hotline.triage import tasks
 from hotline.worker import recovery
 from hotline.worker.models import WorkerHeartbeat
 from tests.conftest import make_order
+
+# The worker commits and checks its connection between tasks (close_old_connections), which a
+# test wrapped in one transaction cannot survive on PostgreSQL: these tests commit for real.
+RUNS_THE_WORKER = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
 def _claimed_by(worker_id: str, *, beat_ago: dt.timedelta | None) -> DBTaskResult:
@@ -31,6 +36,7 @@ def _claimed_by(worker_id: str, *, beat_ago: dt.timedelta | None) -> DBTaskResul
     return task
 
 
+@RUNS_THE_WORKER
 def test_a_task_left_running_by_a_dead_worker_is_recovered_and_completes(district):
     task = _claimed_by("dead-worker", beat_ago=dt.timedelta(minutes=10))
     report = recovery.recover_lost_tasks()
@@ -70,6 +76,7 @@ def test_a_task_that_killed_its_worker_too_often_is_failed_with_the_reason(distr
     assert task.status == "FAILED" and "heartbeat" in task.traceback
 
 
+@RUNS_THE_WORKER
 def test_the_worker_triages_new_orders_and_beats_while_it_runs(district):
     oid = make_order(district, category="路灯不亮", title="路灯不亮", description="东湖路路灯不亮一周了")
     call_command("db_worker", "--batch", "--no-startup-delay", "--no-reload", "--worker-id", "w3", verbosity=0)
