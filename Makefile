@@ -31,7 +31,7 @@ run: install $(SECRET_KEY_FILE)
 	$(BIN)/hotline migrate --verbosity 0
 	$(BIN)/hotline demo --if-empty
 	@test -f "$(HOTLINE_DATA_DIR)/models/category.joblib" || $(BIN)/hotline triage retrain >/dev/null 2>&1 || true
-	@$(BIN)/hotline worker --no-startup-delay >"$(HOTLINE_DATA_DIR)/worker.log" 2>&1 & worker=$$!; \
+	@$(BIN)/hotline db_worker --no-startup-delay >"$(HOTLINE_DATA_DIR)/worker.log" 2>&1 & worker=$$!; \
 	trap 'kill $$worker 2>/dev/null' EXIT INT TERM; \
 	$(BIN)/hotline runserver 127.0.0.1:8000 --insecure
 

@@ -27,10 +27,7 @@ ALLOWED = {
 }
 PAGE_MODULES = {"views", "templatetags", "urls"}
 # Known edges being removed on other branches: remove each entry when its fix is merged.
-KNOWN = {
-    # intake's on_commit triage enqueue: being replaced on the `tasks` helper's branch (wt-tasks)
-    ("hotline.orders.actions.intake", "triage"),
-}
+KNOWN: set[tuple[str, str]] = set()
 
 
 def _module(path: Path) -> str:

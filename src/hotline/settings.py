@@ -139,6 +139,8 @@ INSTALLED_APPS = [
     "django.contrib.sessions",
     "django.contrib.messages",
     "django.contrib.staticfiles",
+    # Before django_tasks_db: its `db_worker` command is replaced by ours (heartbeats, recovery).
+    "hotline.worker",
     "django_tasks",
     "axes",
     "csp",
@@ -276,6 +278,13 @@ HOTLINE_CLOCK_SKEW_MINUTES = envint("HOTLINE_CLOCK_SKEW_MINUTES", "5")
 HOTLINE_MAX_EXTENSION_DAYS = envint("HOTLINE_MAX_EXTENSION_DAYS", "30")
 # Triage: orders classified and routed above this confidence are dispatched without a human.
 HOTLINE_AUTO_DISPATCH_CONFIDENCE = envfloat("HOTLINE_AUTO_DISPATCH_CONFIDENCE", "0.9")
+# The worker: how often each `db_worker` writes its heartbeat, after how long without one its
+# running tasks (and its claimed triage jobs) count as lost and are run again, and how often a
+# task or an order may be tried before it is given up (FAILED, with the reason).
+HOTLINE_WORKER_BEAT_SECONDS = envint("HOTLINE_WORKER_BEAT_SECONDS", "5")
+HOTLINE_WORKER_LEASE_SECONDS = envint("HOTLINE_WORKER_LEASE_SECONDS", "30")
+HOTLINE_TASK_MAX_ATTEMPTS = envint("HOTLINE_TASK_MAX_ATTEMPTS", "3")
+HOTLINE_TRIAGE_MAX_ATTEMPTS = envint("HOTLINE_TRIAGE_MAX_ATTEMPTS", "5")
 # Where trained triage models are kept.
 HOTLINE_MODEL_DIR = Path(os.environ.get("HOTLINE_MODEL_DIR", DATA_DIR / "models"))
 

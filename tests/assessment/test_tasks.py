@@ -108,7 +108,7 @@ def test_the_worker_command_catches_up_at_start_and_leaves_the_nightly_run_queue
     build_district(password="pw")
     import_rows([hist("T1", "东湖街道办事处", "2023-07-03")])
     StatsBuild.objects.update(catch_up_requested_at=None)
-    call_command("worker", "--batch", "--no-startup-delay", verbosity=0)
+    call_command("db_worker", "--batch", "--no-startup-delay", verbosity=0)
     mark = StatsBuild.objects.get()
     assert mark.built_through == timezone.localdate() - dt.timedelta(days=1)
     assert mark.nightly_queued_for is not None and mark.nightly_queued_for > timezone.now()

@@ -10,14 +10,12 @@ from hotline.orders import actions
 from hotline.orders.actions import Intake
 from hotline.orders.models import Event, WorkOrder
 from hotline.orders.states import State
-from hotline.triage import pipeline, services, training
+from hotline.triage import pipeline, services, tasks, training
 from hotline.triage.models import DecisionKind, ReviewOutcome, TriageDecision
 from hotline.triage.textmodel import TextClassifier
 from tests.conftest import make_order
 
 from .conftest import PHRASES, generated_rows
-
-IMMEDIATE = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}
 
 
 def test_an_agent_categorised_order_is_dispatched_by_the_responsibility_list(district):
@@ -97,16 +95,13 @@ def test_triage_is_idempotent_and_leaves_handled_orders_alone(district):
     assert pipeline.triage_order(other) == [] and pipeline.triage_order(999999) == []
 
 
-def test_intake_queues_triage_on_commit_but_not_for_imported_history(district, settings,
-                                                                      django_capture_on_commit_callbacks):
-    settings.TASKS = IMMEDIATE
-    with django_capture_on_commit_callbacks(execute=True):
-        oid = make_order(district, category="路灯不亮")
+def test_intake_queues_triage_for_the_worker_but_not_for_imported_history(district):
+    oid = make_order(district, category="路灯不亮")
+    assert tasks.triage_pending() == 1
     assert WorkOrder.objects.get(pk=oid).state == State.DISPATCHED
-    with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        result = actions.do_create_many([Intake(title="旧工单", description="历史导入的工单内容", channel="import")],
-                                        actor=district.people["wangfang"])
-    assert callbacks == [] and not TriageDecision.objects.filter(order__in=result.created).exists()
+    result = actions.do_create_many([Intake(title="旧工单", description="历史导入的工单内容", channel="import")],
+                                    actor=district.people["wangfang"])
+    assert tasks.triage_pending() == 0 and not TriageDecision.objects.filter(order__in=result.created).exists()
 
 
 def test_review_records_corrections_as_training_data(district, category_model):

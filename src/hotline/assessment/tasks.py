@@ -4,7 +4,7 @@ The worker schedules its own work; pages never do (reads only read, DESIGN.md):
 
 - `refresh_stats` rebuilds the last days and whatever fell behind, then makes sure the next
   nightly run is queued (`schedule_nightly`): once started, the worker keeps itself going.
-- `hotline worker` (the db_worker with this start-up step) queues the nightly run and, when past
+- `hotline db_worker` (the db_worker with this start-up step) queues the nightly run and, when past
   days are not built, a catch-up at once (`on_worker_start`).
 - A history import sends imported days back to live and asks for a catch-up
   (`request_catch_up`), at most once every CATCH_UP_EVERY.

@@ -478,3 +478,26 @@ class IdempotencyKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.key} → {self.action} #{self.order_id}"
+
+
+class TriageJob(models.Model):
+    """An order waiting for triage: the outbox row intake writes in the order's own transaction,
+    so a new order can never be lost between its commit and a queue.
+
+    The worker claims waiting jobs for a lease (`claimed_until`, so a worker killed mid-way
+    only delays the order until the lease is over) and marks `done_at` in the same transaction
+    as the order's decisions and actions: a job is done exactly when its order's triage is
+    complete. `attempts` counts claims; after HOTLINE_TRIAGE_MAX_ATTEMPTS the order is left to
+    the dispatcher (it is on the board anyway), with `last_error` saying why."""
+
+    order = models.OneToOneField(WorkOrder, primary_key=True, on_delete=models.CASCADE, related_name="triage_job")
+    queued_at = models.DateTimeField()
+    claimed_until = models.DateTimeField(null=True, blank=True)
+    attempts = models.PositiveIntegerField(default=0)
+    done_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("待甄别工单")
+        verbose_name_plural = _("待甄别工单")
+        indexes = [models.Index(fields=["done_at", "queued_at"])]

@@ -13,6 +13,7 @@ import logging
 from collections import Counter
 from typing import Any
 
+from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
@@ -22,7 +23,7 @@ from hotline.directory.models import Category, User
 from hotline.directory.roles import Role
 from hotline.errors import DomainError, InvalidInput, NotAllowed, NotFound
 from hotline.orders import actions
-from hotline.orders.models import Event, WorkOrder
+from hotline.orders.models import Event, TriageJob, WorkOrder
 from hotline.orders.states import State, is_open
 from hotline.orders.validation import as_id
 
@@ -47,20 +48,34 @@ def _record(order: WorkOrder, kind: str, *, reason: str, confidence: float | Non
 
 
 def triage_order(order_id: int) -> list[TriageDecision]:
-    """Analyse a newly received order and act on the clear cases.
+    """Triage one order waiting in the triage queue, completely or not at all.
 
-    Before: the order exists. After: one TriageDecision per finding (classified, flag, repeat,
-    duplicate, routed), and at most one automatic action by the system actor: a merge into the
-    main order (a near-certain duplicate from another caller, same area, within days), or a
-    dispatch (routing confidence ≥ HOTLINE_AUTO_DISPATCH_CONFIDENCE, no flags, no open repeat).
-    Idempotent: an order already triaged, or no longer received, is left alone. Never raises a
-    DomainError (a person acting first simply wins)."""
+    Before: the order has a TriageJob (intake wrote it). After: in one transaction, one
+    TriageDecision per finding (classified, flag, repeat, duplicate, routed), at most one
+    automatic action by the system actor (a merge into the main order, or a dispatch when
+    routing confidence ≥ HOTLINE_AUTO_DISPATCH_CONFIDENCE, no flags, no open repeat), and the
+    job marked done. A failure anywhere (an exception, a killed worker) keeps none of it, and
+    the job is tried again. Idempotent: a job already done, or an order no longer received
+    (a person acted first), records nothing. Never raises a DomainError."""
+    pk = as_id(order_id)
+    if pk is None or not TriageJob.objects.filter(order_id=pk, done_at__isnull=True).exists():
+        return []
+    with actions.one_transaction():
+        # The job row lock serialises two workers on one order: the second finds it done.
+        job = TriageJob.objects.select_for_update().filter(order_id=pk, done_at__isnull=True).first()
+        if job is None:
+            return []
+        made = _triage(pk)
+        job.done_at, job.claimed_until, job.last_error = timezone.now(), None, ""
+        job.save(update_fields=["done_at", "claimed_until", "last_error"])
+    return made
+
+
+def _triage(order_id: int) -> list[TriageDecision]:
     from django.conf import settings
 
     order = WorkOrder.objects.select_related("category", "area").filter(pk=order_id).first()
     if order is None or order.state != State.RECEIVED or order.imported:
-        return []
-    if TriageDecision.objects.filter(order=order).exists():
         return []
     system = actions.system_user()
     made: list[TriageDecision] = []
@@ -173,7 +188,9 @@ def suggest_route(order_id: int) -> TriageDecision | None:
             category = Category.objects.filter(pk=guess.payload["category"]).first()
             confidence = guess.confidence or 0.0
     try:
-        return _route(order, category, confidence, services.model_version(services.active_model()))[1]
+        # A savepoint: a failure here must not break the transaction of an undone merge.
+        with transaction.atomic():
+            return _route(order, category, confidence, services.model_version(services.active_model()))[1]
     except Exception:  # noqa: BLE001 - the merge is already undone; a suggestion is a help, never a failure
         log.exception("routing suggestion for %s failed", order_id)
         return None
@@ -235,30 +252,37 @@ def review_decision(decision_id: int, *, actor: User, outcome: str, correction: 
         raise NotAllowed(_("只有坐席、派单员和督办领导可以复核智能甄别结果。"))
     if outcome not in ReviewOutcome.values:
         raise InvalidInput(_("请选择确认或纠正。"), details={"outcome": [_("未知的复核结论。")]})
-    d = TriageDecision.objects.select_related("order").filter(pk=as_id(decision_id)).first()
-    if d is None:
-        raise NotFound(_("记录不存在。"))
-    if d.review_outcome:
-        raise InvalidInput(_("这条记录已经复核过了。"), code="already_reviewed")
-    fix: dict[str, Any] = {}
-    correction = correction or {}
-    if outcome == ReviewOutcome.CORRECT:
-        if d.kind == DecisionKind.CLASSIFIED:
-            cat = Category.objects.filter(pk=as_id(correction.get("category")), active=True).first()
-            if cat is None:
-                raise InvalidInput(_("请选择正确的分类。"), details={"category": [_("必填。")]})
-            fix = {"category": cat.pk, "path": cat.path}
-        else:
-            fix = {"note": str(correction.get("note", ""))[:300], "wrong": d.kind}
-        if d.kind == DecisionKind.MERGED and d.order.state == State.MERGED and (
-                d.order.main_order_id == d.related_order_id):
-            # A wrong merge is undone, not just noted: the caller's request goes back to the board.
-            undo_merge(d.order_id, actor=actor, note=fix["note"])
-    elif d.kind == DecisionKind.FLAG and d.code in actions.SCREEN_REASONS and d.order.state == State.RECEIVED:
-        # Confirming an out-of-remit flag is the agent's screen-out decision, with advice.
-        actions.do_screen_out(d.order_id, actor=actor, reason=d.code, advice=advice)
-    d.review_outcome, d.reviewed_by, d.reviewed_at, d.correction = outcome, actor, timezone.now(), fix
-    d.save(update_fields=["review_outcome", "reviewed_by", "reviewed_at", "correction"])
+    pk = as_id(decision_id)
+    # One transaction: the verdict and the action it takes are kept together or not at all. The
+    # decision row is locked before "already reviewed" is checked, so of two reviewers at once
+    # the second waits, then is told; the action then locks the order (decision, then order:
+    # the one lock order here, and triage never locks a decision).
+    with actions.one_transaction():
+        d = TriageDecision.objects.select_for_update().filter(pk=pk).first() if pk is not None else None
+        if d is None:
+            raise NotFound(_("记录不存在。"))
+        if d.review_outcome:
+            raise InvalidInput(_("这条记录已经复核过了。"), code="already_reviewed")
+        order = WorkOrder.objects.get(pk=d.order_id)
+        fix: dict[str, Any] = {}
+        correction = correction or {}
+        if outcome == ReviewOutcome.CORRECT:
+            if d.kind == DecisionKind.CLASSIFIED:
+                cat = Category.objects.filter(pk=as_id(correction.get("category")), active=True).first()
+                if cat is None:
+                    raise InvalidInput(_("请选择正确的分类。"), details={"category": [_("必填。")]})
+                fix = {"category": cat.pk, "path": cat.path}
+            else:
+                fix = {"note": str(correction.get("note", ""))[:300], "wrong": d.kind}
+            if d.kind == DecisionKind.MERGED and order.state == State.MERGED and (
+                    order.main_order_id == d.related_order_id):
+                # A wrong merge is undone, not just noted: the caller's request goes back to the board.
+                undo_merge(d.order_id, actor=actor, note=fix["note"])
+        elif d.kind == DecisionKind.FLAG and d.code in actions.SCREEN_REASONS and order.state == State.RECEIVED:
+            # Confirming an out-of-remit flag is the agent's screen-out decision, with advice.
+            actions.do_screen_out(d.order_id, actor=actor, reason=d.code, advice=advice)
+        d.review_outcome, d.reviewed_by, d.reviewed_at, d.correction = outcome, actor, timezone.now(), fix
+        d.save(update_fields=["review_outcome", "reviewed_by", "reviewed_at", "correction"])
     return d
 
 

@@ -11,7 +11,16 @@ the machinery in _base; this package re-exports every public name, so callers wr
 """
 
 from ..models import WorkOrder
-from ._base import MIN_REASON_CHARS, Replayed, check_key, idempotent, key_reused, rule_for, system_user
+from ._base import (
+    MIN_REASON_CHARS,
+    Replayed,
+    check_key,
+    idempotent,
+    key_reused,
+    one_transaction,
+    rule_for,
+    system_user,
+)
 from .callback import do_callback, do_callback_attempt, do_reopen
 from .centre import (
     SCREEN_REASONS,
@@ -96,6 +105,7 @@ __all__ = [
     "do_view_phone",
     "idempotent",
     "key_reused",
+    "one_transaction",
     "rule_for",
     "system_user",
     "validate_intake",

@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
+import contextlib
 import contextvars
 import datetime as dt
 import functools
 import hashlib
 import json
+import threading
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db import IntegrityError, connection, models
+from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -36,6 +38,33 @@ MIN_REASON_CHARS = 5
 
 
 # ---- the machinery every action shares ------------------------------------------------------------
+
+_composite = threading.local()
+
+
+@contextlib.contextmanager
+def one_transaction() -> Any:
+    """Run several actions, and the caller's own rows (a triage decision, a review verdict), as
+    one durable transaction: all of it is kept or none of it.
+
+    Each action is durable on its own, so that no caller can wrap one by accident and commit
+    half of a change; this is the one explicit way to compose them. Inside, every action runs
+    in a savepoint, so an action refused with a DomainError leaves the rest of the unit intact."""
+    with transaction.atomic(durable=True):
+        depth = getattr(_composite, "depth", 0)
+        _composite.depth = depth + 1
+        try:
+            yield
+        finally:
+            _composite.depth = depth
+
+
+def _atomic() -> Any:
+    """The transaction of one action: durable, unless it runs inside one_transaction()."""
+    if getattr(_composite, "depth", 0):
+        return transaction.atomic()
+    return transaction.atomic(durable=True)
+
 
 
 def _role(actor: User) -> Role:

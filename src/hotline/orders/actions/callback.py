@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -19,6 +18,7 @@ from ..states import State
 from ..validation import normalise_phone, phone_error
 from ._base import (
     A,
+    _atomic,
     _calendar,
     _check,
     _finish,
@@ -46,7 +46,7 @@ def do_callback(
     msg = phone_error(phone)
     if msg:
         raise InvalidInput(msg, details={"phone": [msg]})
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.CALLBACK)
         if order.state == State.MERGED:
@@ -80,7 +80,7 @@ def _root(order: WorkOrder) -> WorkOrder:
 
 def do_callback_attempt(order_id: int, *, actor: User, note: str = "未接通") -> Callback:
     """Record a callback attempt that did not reach the caller."""
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.CALLBACK_ATTEMPT)
         now = timezone.now()
@@ -94,7 +94,7 @@ def do_reopen(order_id: int, *, actor: User, reason: str) -> WorkOrder:
     """Send an order back to its unit: the caller says it is not resolved (callback agent), or a
     supervisor reopens a closed order."""
     reason = _reason(reason, "reason")
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.REOPEN)
         # An order answered at intake was never dispatched: reopened, it would sit in progress

@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -28,6 +27,7 @@ from ._base import (
     A,
     _append_event,
     _assign,
+    _atomic,
     _basis,
     _check,
     _close_return,
@@ -53,7 +53,7 @@ def do_dispatch(
 ) -> WorkOrder:
     """Send a received order to its lead unit (and co-units). The responsibility list decides:
     a dispatcher who sends it elsewhere must say why; the triage service may not."""
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.DISPATCH)
         now = timezone.now()
@@ -92,7 +92,7 @@ def do_dispatch(
 
 def do_claim(order_id: int, *, actor: User, note: str = "") -> WorkOrder:
     """A unit claims an undispatched order as its own (主动认领)."""
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.CLAIM)
         # A unit claims only what it can see: undispatched orders from the area it governs.
@@ -109,7 +109,7 @@ def do_claim(order_id: int, *, actor: User, note: str = "") -> WorkOrder:
 def do_answer(order_id: int, *, actor: User, answer: str) -> WorkOrder:
     """Close a request answered on the line (a consultation the agent could answer)."""
     answer = _reason(answer, "answer", min_chars=10)
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.ANSWER)
         now = timezone.now()
@@ -136,7 +136,7 @@ def do_screen_out(order_id: int, *, actor: User, reason: str, advice: str) -> Wo
     if reason not in SCREEN_REASONS:
         raise InvalidInput(_("请选择不予受理的原因。"), details={"reason": [_("未知的原因。")]})
     advice = _reason(advice, "advice")
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.SCREEN_OUT)
         now = timezone.now()
@@ -150,7 +150,7 @@ def do_screen_out(order_id: int, *, actor: User, reason: str, advice: str) -> Wo
 def do_restore(order_id: int, *, actor: User, note: str) -> WorkOrder:
     """Take a screened-out request back in (on appeal, or when screening was wrong)."""
     note = _reason(note)
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.RESTORE)
         now = timezone.now()
@@ -166,7 +166,7 @@ def do_merge(order_id: int, *, actor: User, main_order_id: int, note: str = "", 
     traces tell the story; the merged caller is still called back when the main order is."""
     if as_id(order_id) is not None and as_id(order_id) == as_id(main_order_id):
         raise InvalidInput(_("不能把工单合并到它自己。"), details={"main_order": [_("请选择另一张工单。")]})
-    with transaction.atomic(durable=True):
+    with _atomic():
         # Lock both rows in id order so two merges never deadlock.
         first, second = sorted([_int(order_id, "order"), _int(main_order_id, "main_order")])
         locked = {first: _lock(first), second: _lock(second)}
@@ -195,7 +195,7 @@ def do_unmerge(order_id: int, *, actor: User, note: str) -> WorkOrder:
     the order leaves its main order and goes back to the dispatch board as received, with the
     reason. The main order gets an event too, so both traces tell the story."""
     note = _reason(note)
-    with transaction.atomic(durable=True):
+    with _atomic():
         oid = _int(order_id, "order")
         main_id = WorkOrder.objects.filter(pk=oid).values_list("main_order_id", flat=True).first()
         # Lock both rows in id order, as do_merge does, so a merge and an unmerge never deadlock.
@@ -223,7 +223,7 @@ def do_return(
     if kind not in ReturnKind.values:
         raise InvalidInput(_("请选择回退类型。"), details={"kind": [_("未知的回退类型。")]})
     reason = _reason(reason, "reason", min_chars=10)
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.RETURN)
         now = timezone.now()
@@ -242,7 +242,7 @@ def do_accept_return(
 ) -> WorkOrder:
     """Agree with a return and send the order to a fixed unit (定点分派)."""
     note = _reason(note)
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.ACCEPT_RETURN)
         now = timezone.now()
@@ -267,7 +267,7 @@ def do_reject_return(order_id: int, *, actor: User, note: str, rule_id: int | No
     """Refuse a return: the same unit keeps the order, citing the rule that makes it its own.
     Its reply clock keeps running from the first dispatch (pushing back buys no time)."""
     note = _reason(note)
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.REJECT_RETURN)
         now = timezone.now()
@@ -293,7 +293,7 @@ def do_joint(order_id: int, *, actor: User, lead_unit_id: int, co_unit_ids: Sequ
     note = _reason(note)
     if not co_unit_ids:
         raise InvalidInput(_("联合处办须指定至少一个协办单位。"), details={"co_units": [_("请选择协办单位。")]})
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.JOINT)
         now = timezone.now()
@@ -313,7 +313,7 @@ def do_escalate(order_id: int, *, actor: User, unit_id: int, note: str) -> WorkO
     flight-path complaint to the civil aviation authority). It no longer counts against the
     unit that returned it and is listed as an institutional gap."""
     note = _reason(note)
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.ESCALATE)
         now = timezone.now()

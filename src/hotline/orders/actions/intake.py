@@ -23,6 +23,7 @@ from ..models import (
     Event,
     IdempotencyKey,
     OrderNumberCounter,
+    TriageJob,
     Urgency,
     WorkOrder,
 )
@@ -201,7 +202,7 @@ def do_create(data: Intake, *, actor: User) -> WorkOrder:
             if key is not None:
                 IdempotencyKey.objects.create(actor=actor, key=key, action=A.CREATE, order=order, event=event,
                                               fingerprint=intake_fingerprint(data), created_at=now)
-            _triage_on_commit([order])
+            _queue_triage([order], now)
     except IntegrityError:
         if key is not None:  # a twin request committed first
             existing = _earlier_order(data, key, actor)
@@ -211,18 +212,14 @@ def do_create(data: Intake, *, actor: User) -> WorkOrder:
     return order
 
 
-def _triage_on_commit(orders: Sequence[WorkOrder]) -> None:
-    """Queue triage of new orders once they are committed; imported history is not triaged."""
-    ids = [o.pk for o in orders if o.pk is not None and o.channel != Channel.IMPORT]
-    if not ids:
-        return
-
-    def enqueue() -> None:
-        from hotline.triage.tasks import enqueue_triage  # lazy: triage imports this module
-
-        enqueue_triage(ids)
-
-    transaction.on_commit(enqueue)
+def _queue_triage(orders: Sequence[WorkOrder], now: dt.datetime) -> None:
+    """Put new orders in the triage queue, in the intake's own transaction: an order is never
+    committed without its queue row, and the worker (which polls the queue) triages it within
+    seconds. Imported history is not triaged. A row, not a call: orders sits below triage."""
+    TriageJob.objects.bulk_create(
+        [TriageJob(order=o, queued_at=now) for o in orders if o.pk is not None and o.channel != Channel.IMPORT],
+        batch_size=500,
+    )
 
 
 def caller_phone_hmac(phone: str) -> str:
@@ -337,5 +334,5 @@ def _create_batch(valid: Sequence[tuple[int, CleanIntake, str]], errors: list[tu
                            created_at=now)
             for o, e, fp in zip(orders, events, digests, strict=True) if o.idempotency_key], batch_size=500)
         result.created = orders
-        _triage_on_commit(orders)
+        _queue_triage(orders, now)
     return result

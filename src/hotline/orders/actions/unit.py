@@ -8,7 +8,6 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -30,6 +29,7 @@ from ..states import Action, State
 from ..validation import as_id
 from ._base import (
     A,
+    _atomic,
     _calendar,
     _check,
     _finish,
@@ -45,7 +45,7 @@ from ._base import (
 
 def do_sign(order_id: int, *, actor: User) -> WorkOrder:
     """The lead unit signs for a dispatched order and starts handling it."""
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.SIGN)
         now = timezone.now()
@@ -56,7 +56,7 @@ def do_sign(order_id: int, *, actor: User) -> WorkOrder:
 
 def _note_action(action: Action, kind: str, order_id: int, actor: User, text: str, **extra: Any) -> WorkOrder:
     text = _reason(text, "text", min_chars=2)
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, action)
         now = timezone.now()
@@ -99,7 +99,7 @@ def do_annotate(order_id: int, *, actor: User, text: str) -> WorkOrder:
 def do_view_phone(order_id: int, *, actor: User) -> str:
     """A unit's person looks at the caller's full number (it is masked for units). The look
     is an event in the trace; the number is returned."""
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.VIEW_PHONE)
         now = timezone.now()
@@ -122,7 +122,7 @@ def do_attach(order_id: int, *, actor: User, file: IO[bytes] | File, name: str |
         raise InvalidInput(_("未知的材料类型。"), details={"kind": [kind]})
     stored = ""
     try:
-        with transaction.atomic(durable=True):
+        with _atomic():
             order = _lock(order_id)
             target = _check(order, actor, A.ATTACH)
             now = timezone.now()
@@ -148,7 +148,7 @@ def do_view_evidence(order_id: int, *, actor: User, evidence_id: int) -> Evidenc
     for an order the actor sees. After: one event naming the file; the Evidence is returned
     for the caller to serve."""
     pk = as_id(evidence_id)
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.VIEW_EVIDENCE)
         if not orders_visible_to(actor).filter(pk=order.pk).exists():
@@ -169,7 +169,7 @@ def do_request_extension(order_id: int, *, actor: User, days: int, reason: str) 
     if not 1 <= days <= settings.HOTLINE_MAX_EXTENSION_DAYS:
         raise InvalidInput(_("延期天数须在1到%(n)d个工作日之间。") % {"n": settings.HOTLINE_MAX_EXTENSION_DAYS},
                            details={"days": [_("天数超出范围。")]})
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.REQUEST_EXTENSION)
         if order.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
@@ -182,7 +182,7 @@ def do_request_extension(order_id: int, *, actor: User, days: int, reason: str) 
 
 
 def _decide_extension(order_id: int, actor: User, action: Action, note: str, days: int | None) -> ExtensionRequest:
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, action)
         req = order.extensions.filter(status=ExtensionRequest.Status.PENDING).order_by("-requested_at").first()
@@ -228,7 +228,7 @@ def do_reply(
     not drawn passes review at once, by the system, with that reason in the trace."""
     if result not in Reply.Result.values:
         raise InvalidInput(_("请选择办理结论。"), details={"result": [_("未知的办理结论。")]})
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.REPLY)
         profile = procedures.profile_for(order)
@@ -289,7 +289,7 @@ def _reply_under_review(order: WorkOrder) -> Reply:
 
 def do_approve(order_id: int, *, actor: User, note: str = "") -> Review:
     """Accept a reply: the order goes to callback."""
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.APPROVE)
         now = timezone.now()
@@ -309,7 +309,7 @@ def do_redo(order_id: int, *, actor: User, reasons: Sequence[str], note: str) ->
     if not reasons or unknown:
         raise InvalidInput(_("请选择驳回理由。"), details={"reasons": unknown or [_("至少选择一项。")]})
     note = _reason(note)
-    with transaction.atomic(durable=True):
+    with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.REDO)
         now = timezone.now()
