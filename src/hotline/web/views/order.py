@@ -101,9 +101,19 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
 
 def _initial(action: Action, order: WorkOrder, user: Any) -> dict[str, Any]:
     if action is Action.DISPATCH:
-        rule = do.rule_for(order.category, order.area)
-        if rule is not None:
-            return {"unit": rule.lead_unit_id, "co_units": list(rule.co_units.values_list("id", flat=True))}
+        # The same suggestion as the dispatch board's (one function): the machine's category
+        # where the agent chose none, and the unit the list (or the router) names for it.
+        from hotline.triage.services import board_suggestions
+
+        s = board_suggestions([order])[order.pk]
+        initial: dict[str, Any] = {}
+        if s.category_source == "machine":
+            initial["category"] = s.category_id
+        if s.unit_id is not None:
+            initial["unit"] = s.unit_id
+        if s.rule is not None:
+            initial["co_units"] = list(s.rule.co_units.values_list("id", flat=True))
+        return initial
     if action is Action.REPLY:
         return {"responder": str(user)}
     return {}

@@ -77,15 +77,16 @@ def intake_suggest(request: HttpRequest) -> HttpResponse:
         from hotline.triage import services as triage_services
 
         suggestion = triage_services.suggest(title=title, description=description, phone=phone,
-                                             area_id=area.pk if area else None) or {}
+                                             area_id=area.pk if area else None,
+                                             category_id=category.pk if category else None) or {}
     except Exception:  # noqa: BLE001 - suggestions are a help, never a reason to fail intake
         suggestion = {}
-    if category is None and suggestion.get("category_id"):
-        category = Category.objects.filter(pk=suggestion["category_id"]).first()
-    rule = do.rule_for(category, area) if category else None
     history = list(caller_history(phone)[:8]) if len(phone) >= 5 else []
+    # The unit comes only from the suggestion (routed by the form's category when the agent chose
+    # one): one source, so the panel never names a unit for another category than the form's.
     return render(request, "web/_intake_suggest.html", {
-        "suggestion": suggestion, "category": category, "rule": rule, "history": history,
+        "suggestion": suggestion, "category": category, "history": history,
+        "offer": suggestion.get("category_id") if category is None else None,
     })
 
 
@@ -119,11 +120,13 @@ def dispatch_board(request: HttpRequest) -> HttpResponse:
         qs = base.filter(state=State.RECEIVED).order_by("received_at")
     page = paginate(request, qs, 25)
     book = RuleBook.load()
-    machine = _board_suggestions([o.pk for o in page.object_list]) if tab == "received" else {}
+    orders = list(page.object_list)
+    # One suggestion per order, from the one function every page uses (triage.services).
+    suggested = _board_suggestions(orders) if tab == "received" else {}
     rows = []
-    for order in page.object_list:
+    for order in orders:
         row: dict[str, Any] = {"order": order, "rule": book.lookup(order.category_id, order.area_id),
-                               "machine": machine.get(order.pk)}
+                               "s": suggested.get(order.pk)}
         if tab == "returned":
             row["ret"] = order.returns.filter(outcome=OrderReturn.Outcome.PENDING).select_related("unit", "suggested_unit", "rule_cited").first()
             row["previous_returns"] = order.return_count
@@ -138,11 +141,11 @@ def dispatch_board(request: HttpRequest) -> HttpResponse:
     return render(request, "web/dispatch.html", {"tab": tab, "page": page, "rows": rows, "counts": counts, "units": units})
 
 
-def _board_suggestions(order_ids: list[int]) -> dict[int, Any]:
-    """The triage service's routing decision per order (its reason and confidence)."""
-    from hotline.triage.pipeline import board_suggestions
+def _board_suggestions(orders: list[Any]) -> dict[int, Any]:
+    """The triage service's one suggestion per order (category, unit, basis, reason)."""
+    from hotline.triage.services import board_suggestions
 
-    return board_suggestions(order_ids)
+    return board_suggestions(orders)
 
 
 # ---- unit inbox -----------------------------------------------------------------------------------
