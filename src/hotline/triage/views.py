@@ -45,16 +45,30 @@ def review(request: HttpRequest) -> HttpResponse:
     supervisors). ?date=YYYY-MM-DD, default today; ?pending=1 shows only unreviewed ones."""
     if not pipeline.may_review(request.user):
         raise PermissionDenied
+    from urllib.parse import urlencode
+
+    from django.core.paginator import Paginator
+    from django.db.models import Count as _Count
+
     day = _day(request.GET.get("date"))
     qs = _decisions(request).filter(services.decisions_on(day)).exclude(kind=DecisionKind.ROUTED)
+    # The counts are the whole day's, by kind, whatever page or filter is shown.
+    counts = dict(qs.order_by().values_list("kind").annotate(n=_Count("id")))
+    pending = qs.filter(review_outcome="").count()
+    kind = request.GET.get("kind", "")
+    if kind in DecisionKind.values and kind != DecisionKind.ROUTED:
+        qs = qs.filter(kind=kind)
+    else:
+        kind = ""
     if request.GET.get("pending"):
         qs = qs.filter(review_outcome="")
-    rows = list(qs.order_by("-created_at", "-id")[:500])
-    counts = Counter(d.kind for d in rows)
-    summary = [(label, counts.get(kind, 0)) for kind, label in DecisionKind.choices if kind != DecisionKind.ROUTED]
+    page = Paginator(qs.order_by("-created_at", "-id"), 25).get_page(request.GET.get("page"))
+    summary = [(k, label, counts.get(k, 0)) for k, label in DecisionKind.choices if k != DecisionKind.ROUTED]
+    query = urlencode({k: v for k, v in (("date", day.isoformat()), ("kind", kind),
+                                         ("pending", request.GET.get("pending", ""))) if v})
     return render(request, "triage/review.html", {
-        "day": day, "prev": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1), "rows": rows,
-        "summary": summary, "pending": sum(1 for d in rows if not d.review_outcome),
+        "day": day, "prev": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1), "rows": page.object_list,
+        "page": page, "query": query, "kind": kind, "summary": summary, "pending": pending,
         "categories": Category.objects.filter(active=True, level=3).order_by("path"),
         "screen_reasons": actions.SCREEN_REASONS,
     })

@@ -6,7 +6,7 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -17,7 +17,7 @@ from hotline.directory.responsibility import RuleBook
 from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
-from hotline.orders.models import Callback, ExtensionRequest, OrderReturn
+from hotline.orders.models import Callback, Event, ExtensionRequest, OrderReturn, Reply, Review
 from hotline.orders.selectors import caller_history, due_soon, orders_visible_to, overdue
 from hotline.orders.states import State
 from hotline.orders.validation import normalise_phone
@@ -170,6 +170,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
          .filter(state__in=[State.DISPATCHED, State.IN_PROGRESS, State.REPLIED]).order_by("reply_due")[:50]),
         ("claimable", _("辖区内待派工单（可主动认领）"), visible.filter(state=State.RECEIVED).order_by("received_at")[:30]),
     ]
+    # The unit sees why its reply was sent back: the latest redo review's ticked reasons and note.
+    sections = [(key, title, list(orders)) for key, title, orders in sections]
+    redo_orders = [o for key, _t, orders in sections if key in {"redo", "in_progress"} for o in orders if o.redo_count]
+    latest: dict[int, Review] = {}
+    for rv in Review.objects.filter(order_id__in={o.pk for o in redo_orders}, decision=Review.Decision.REDO).order_by("at"):
+        latest[rv.order_id] = rv
+    for o in redo_orders:
+        o.last_redo = latest.get(o.pk)
     return render(request, "web/inbox.html", {"sections": sections, "now": now,
                                               "overdue": overdue(led, now).count()})
 
@@ -177,21 +185,71 @@ def inbox(request: HttpRequest) -> HttpResponse:
 # ---- review queue ---------------------------------------------------------------------------------
 
 
+REVIEW_SORTS = {
+    # Default: the reply clock. A reply whose order is nearest (or furthest past) its promised
+    # time is the one the caller has waited longest for against the promise; a redo comes back
+    # with a later due time, so a first reply is not pushed behind it.
+    "due": ("reply_due", "replied_at", "pk"),
+    "oldest": ("replied_at", "pk"),
+    "newest": ("-replied_at", "-pk"),
+    "redo": ("-redo_count", "reply_due", "pk"),
+}
+
+
 @roles_required(R.REVIEWER, R.SUPERVISOR)
 def review_queue(request: HttpRequest) -> HttpResponse:
-    """Replies waiting for review, oldest first, each beside the request and its trace."""
+    """Replies waiting for review, 30 a page, filterable (unit, category, overdue, redo round)
+    and sortable (due time first by default), each beside the request, its trace, and any
+    earlier rejection (reasons, reviewer, time)."""
+    from urllib.parse import urlencode
+
     qs = orders_visible_to(request.user).filter(state=State.REPLIED).select_related(  # type: ignore[arg-type]
-        "lead_unit", "category").order_by("replied_at")
-    page = paginate(request, qs, 10)
+        "lead_unit", "category")
+    g = request.GET
+    unit_id, category_id = _int_or_none(g.get("unit")), _int_or_none(g.get("category"))
+    if unit_id is not None:
+        qs = qs.filter(lead_unit_id=unit_id)
+    if category_id is not None:
+        path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
+        # the category and everything under it
+        qs = qs.filter(Q(category__path=path) | Q(category__path__startswith=f"{path}/")) if path else qs.none()
+    if g.get("overdue"):
+        qs = qs.filter(replied_at__gt=F("reply_due"))
+    redo = g.get("redo", "")
+    if redo == "first":
+        qs = qs.filter(redo_count=0)
+    elif redo == "redo":
+        qs = qs.filter(redo_count__gt=0)
+    sort = g.get("sort") if g.get("sort") in REVIEW_SORTS else "due"
+    qs = qs.order_by(*REVIEW_SORTS[sort])
+    page = paginate(request, qs, 30)
+    orders = list(page.object_list)
+    ids = [o.pk for o in orders]
+    # A fixed number of queries for the page: replies with evidence, reviews and events in bulk.
+    replies: dict[int, Any] = {}
+    for r in Reply.objects.filter(order_id__in=ids).prefetch_related("evidence").order_by("round"):
+        replies[r.order_id] = r
+    rejections: dict[int, list[Any]] = {}
+    for rv in Review.objects.filter(order_id__in=ids, decision=Review.Decision.REDO).select_related(
+            "reviewer", "reply").order_by("at"):
+        rejections.setdefault(rv.order_id, []).append(rv)
+    events: dict[int, list[Any]] = {}
+    for e in Event.objects.filter(order_id__in=ids).select_related("actor").order_by("-seq"):
+        events.setdefault(e.order_id, []).append(e)
     rows = []
-    for order in page.object_list:
-        reply = order.replies.order_by("-round").prefetch_related("evidence").first()
+    for order in orders:
+        reply = replies.get(order.pk)
         rows.append({
             "order": order, "reply": reply, "redo_form": RedoForm(prefix="redo"),
-            "events": order.events.select_related("actor").order_by("-seq")[:8],
+            "events": events.get(order.pk, [])[:8], "rejections": rejections.get(order.pk, []),
             "brush_off": bool(reply and _brush_off(reply)),
         })
-    return render(request, "web/review.html", {"page": page, "rows": rows})
+    filters = {k: g.get(k, "") for k in ("unit", "category", "overdue", "redo", "sort") if g.get(k)}
+    return render(request, "web/review.html", {
+        "page": page, "rows": rows, "query": urlencode(filters), "f": filters, "sort": sort,
+        "units": Unit.objects.filter(active=True, handles_orders=True).order_by("kind", "name").values_list("id", "name"),
+        "categories": Category.objects.filter(active=True, level=1).order_by("path").values_list("id", "path"),
+    })
 
 
 def _brush_off(reply: Any) -> bool:
