@@ -10,6 +10,7 @@ from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from hotline.directory.models import Area, Category, Unit
@@ -17,7 +18,7 @@ from hotline.directory.responsibility import RuleBook
 from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
-from hotline.orders.models import Callback, Event, ExtensionRequest, OrderReturn, Reply, Review
+from hotline.orders.models import Callback, Event, ExtensionRequest, OrderReturn, Reply, Review, WorkOrder
 from hotline.orders.selectors import caller_history, due_soon, orders_visible_to, overdue
 from hotline.orders.states import State
 from hotline.orders.validation import normalise_phone
@@ -32,35 +33,92 @@ R = Role
 # ---- intake ---------------------------------------------------------------------------------------
 
 
+INTAKE_KEY = "intake_key"  # the idempotency key of the call being taken, until it is recorded
+INTAKE_RECENT = "intake_recent"  # [fingerprint, order id, unix time] of the calls recorded lately
+RESUBMIT_WINDOW_S = 30 * 60
+
+
+def _intake_key(request: HttpRequest) -> str:
+    """The key of the call now being taken: kept in the session until an order is created with
+    it, so a reload or the Back button shows the same key again."""
+    key = request.session.get(INTAKE_KEY)
+    if not key:
+        key = request.session[INTAKE_KEY] = uuid.uuid4().hex
+    return key
+
+
+def _fingerprint(d: dict[str, Any]) -> str:
+    """The call's own words. Not the phone or the selects: a browser that restores the form after
+    Back restores the text but not every field (the phone field has autocomplete off)."""
+    import hashlib
+
+    text = "\x1f".join(" ".join(str(d.get(k) or "").split()) for k in ("title", "description"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _recent_resubmission(request: HttpRequest, fingerprint: str) -> int | None:
+    """The order this agent recorded lately from exactly the same form (the Back button, then
+    submit again, with a page the browser fetched anew and so a new key)."""
+    now = timezone.now().timestamp()
+    for fp, order_id, at in request.session.get(INTAKE_RECENT, []):
+        if fp == fingerprint and now - at < RESUBMIT_WINDOW_S:
+            return int(order_id)
+    return None
+
+
+def _already_recorded(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = orders_visible_to(request.user).filter(pk=order_id).first()  # type: ignore[arg-type]
+    if order is not None:
+        messages.info(request, _("此来电已登记为工单 %(n)s，没有重复受理。") % {"n": order.number})
+    return redirect("web:intake_done", order_id=order_id)
+
+
 @roles_required(R.AGENT, R.DISPATCHER)
 def intake(request: HttpRequest) -> HttpResponse:
-    """Take a call: the form on the left; suggestions and the caller's history beside it."""
+    """Take a call: the form on the left; suggestions and the caller's history beside it.
+
+    A resubmitted call (a double click, a reload, the Back button and submit again) is recorded
+    once: the same key returns the same order, and the same form again from this agent within
+    half an hour, even with a new key, is recognised and leads to the order already made."""
     if request.method == "POST":
         form = IntakeForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
+            key = d["idempotency_key"] or None
+            fingerprint = _fingerprint(d)
+            before = WorkOrder.objects.filter(idempotency_key=key).values_list("pk", flat=True).first() if key else None
+            if before is None and (again := _recent_resubmission(request, fingerprint)) is not None:
+                return _already_recorded(request, again)
             data = do.Intake(
                 title=d["title"], description=d["description"], caller_name=d["caller_name"],
                 caller_phone=d["caller_phone"], channel=d["channel"], address=d["address"],
                 area_id=d["area"].pk if d["area"] else None, category_id=d["category"].pk if d["category"] else None,
-                urgency=d["urgency"], idempotency_key=d["idempotency_key"] or None,
+                urgency=d["urgency"], idempotency_key=key,
             )
             try:
                 order = do.do_create(data, actor=request.user)  # type: ignore[arg-type]
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
+                if before is not None and order.pk == before:
+                    return _already_recorded(request, order.pk)
+                recent = [r for r in request.session.get(INTAKE_RECENT, []) if r[1] != order.pk][-9:]
+                request.session[INTAKE_RECENT] = [*recent, [fingerprint, order.pk, timezone.now().timestamp()]]
+                request.session[INTAKE_KEY] = uuid.uuid4().hex  # the next call gets its own key
                 messages.success(request, _("已受理，工单编号 %(n)s。") % {"n": order.number})
                 return redirect("web:intake_done", order_id=order.pk)
-        return render(request, "web/intake.html", {"form": form}, status=400)
-    form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
-    return render(request, "web/intake.html", {"form": form})
+        response = render(request, "web/intake.html", {"form": form}, status=400)
+    else:
+        response = render(request, "web/intake.html", {"form": IntakeForm(initial={"idempotency_key": _intake_key(request)})})
+    # Never from the cache: Back shows the form as the server has it now (the current key).
+    patch_cache_control(response, no_store=True)
+    return response
 
 
 @roles_required(R.AGENT, R.DISPATCHER)
 def intake_done(request: HttpRequest, order_id: int) -> HttpResponse:
     order = orders_visible_to(request.user).filter(pk=order_id).first()  # type: ignore[arg-type]
-    return render(request, "web/intake_done.html", {"order": order, "form": IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})})
+    return render(request, "web/intake_done.html", {"order": order})
 
 
 @roles_required(R.AGENT, R.DISPATCHER)
