@@ -54,7 +54,7 @@ def test_the_inbox_titles_wrap_as_text_on_a_phone(live_server, page):  # noqa: F
     page.set_viewport_size({"width": 390, "height": 844})
     login(page, live_server, "liqiang")
     shot(page, "inbox-phone")
-    cell = page.locator("#sec-to_sign td.title").first
+    cell = page.locator("#sec-to_sign tr:has(a) td:nth-child(2)").first
     box = cell.bounding_box()
     assert box is not None and box["width"] >= 300  # the title has the card's width
     assert page.evaluate("document.documentElement.scrollWidth") <= 400
