@@ -14,11 +14,11 @@ pytestmark = [
 ]
 
 
-def _fill(page, area_pk: int) -> None:
-    page.fill("#id_caller_phone", "13812345678")
-    page.select_option("#id_area", str(area_pk))
-    page.fill("#id_title", "西城路路灯不亮")
-    page.fill("#id_description", "西城路与湖滨路交叉口路灯不亮三天，夜间行人看不清路面。")
+def _fill(tab, area_pk: int) -> None:
+    tab.fill("#id_caller_phone", "13812345678")
+    tab.select_option("#id_area", str(area_pk))
+    tab.fill("#id_title", "西城路路灯不亮")
+    tab.fill("#id_description", "西城路与湖滨路交叉口路灯不亮三天，夜间行人看不清路面。")
 
 
 @pytest.mark.django_db(transaction=True)
