@@ -119,7 +119,8 @@ def test_it_drives_one_order_round_the_loop_as_six_roles(live_server, page, tmp_
     page.check("#id_reply-contacted_caller")
     page.wait_for_selector("#reply-check li.ok")
     shot(page, "3-reply")
-    page.click("details.action-reply button[type=submit]")
+    with page.expect_navigation():  # the reply form posts by htmx, then the page reloads (HX-Redirect)
+        page.click("details.action-reply button[type=submit]")
     page.wait_for_load_state("networkidle")
     order.refresh_from_db()
     assert order.state == State.REPLIED

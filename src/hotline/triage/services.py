@@ -305,7 +305,8 @@ def screen(order: WorkOrder) -> list[Flag]:
 # ---- the intake form --------------------------------------------------------------------------------
 
 
-def suggest(title: str, description: str, phone: str = "", area_id: int | None = None) -> dict[str, Any]:
+def suggest(title: str, description: str, phone: str = "", area_id: int | None = None,
+            category_id: int | None = None) -> dict[str, Any]:
     """What triage would propose for a request still being typed in, for the intake form.
 
     Returns a JSON-ready dict:
@@ -320,6 +321,8 @@ def suggest(title: str, description: str, phone: str = "", area_id: int | None =
          "unit_reason"}
     `category` is None without a trained model; `unit` is None when nothing can route it (the
     flat keys are then None / "" / []).
+    With `category_id` (the agent chose one) the unit is routed by that category, so the panel
+    never shows a unit for another category than the form's.
     Never raises on bad input (unknown area, odd text)."""
     area = Area.objects.filter(pk=as_id(area_id)).first() if area_id not in (None, "") else None
     draft = WorkOrder(title=(title or "")[:200], description=(description or "")[:20000],
@@ -330,8 +333,10 @@ def suggest(title: str, description: str, phone: str = "", area_id: int | None =
     if pred is not None:
         out["category"] = {"id": category.pk if category else None, "path": category.path if category else "",
                            "label": pred.label, "confidence": pred.confidence, "top_words": pred.top_words}
-    if category is not None:
-        decision = route(draft, category=category, category_confidence=pred.confidence if pred else 1.0)
+    chosen = Category.objects.filter(pk=as_id(category_id), active=True).first() if category_id else None
+    if chosen is not None or category is not None:
+        decision = route(draft, category=chosen or category,
+                         category_confidence=1.0 if chosen is not None else (pred.confidence if pred else 1.0))
         if decision.unit_id is not None:
             unit = Unit.objects.get(pk=decision.unit_id)
             out["unit"] = {"id": unit.pk, "name": unit.name, "basis": decision.basis, "rule_id": decision.rule_id,
@@ -344,7 +349,8 @@ def suggest(title: str, description: str, phone: str = "", area_id: int | None =
     cat, unit = out["category"] or {}, out["unit"] or {}
     out.update(category_id=cat.get("id"), category_label=cat.get("path") or cat.get("label", ""),
                confidence=cat.get("confidence"), top_words=cat.get("top_words", []), unit_id=unit.get("id"),
-               unit_label=unit.get("name", ""), unit_reason=unit.get("reason", ""))
+               unit_label=unit.get("name", ""), unit_reason=unit.get("reason", ""),
+               chosen_category_id=chosen.pk if chosen is not None else None)
     return out
 
 
@@ -352,3 +358,83 @@ def decisions_on(day: dt.date) -> Q:
     """A filter for decisions made on a local calendar day."""
     start = timezone.make_aware(dt.datetime.combine(day, dt.time.min))
     return Q(created_at__gte=start, created_at__lt=start + dt.timedelta(days=1))
+
+
+# ---- the one suggestion shown on every page ------------------------------------------------------
+
+
+@dataclass
+class DispatchSuggestion:
+    """Where an order should go, as every page shows it (intake panel, dispatch board, order
+    page): the category (the agent's, else the machine's) and the unit the responsibility list
+    names for it, else the router model's unit (from the stored routing decision), else none.
+    One function builds it (`dispatch_suggestion`), so two lines on one page never disagree."""
+
+    category_id: int | None = None
+    category_path: str = ""
+    category_source: str = ""  # "agent" | "machine" | ""
+    category_confidence: float | None = None
+    unit_id: int | None = None
+    unit_name: str = ""
+    basis: str = "none"  # "rule" | "model" | "none"
+    rule: Any = None
+    confidence: float | None = None
+    reason: str = ""
+
+
+def dispatch_suggestion(*, category_id: int | None, area_id: int | None, machine_category_id: int | None = None,
+                        machine_confidence: float | None = None, routed: Any = None,
+                        unit_names: dict[int, str] | None = None, copy: Any = None) -> DispatchSuggestion:
+    """The suggestion for an order (or a draft) of this category and area. `machine_*` is the
+    classifier's category, used only when the agent chose none; `routed` a stored routing
+    decision (TriageDecision), whose model unit is used only where the list has no rule.
+    Reads the reference-data copy; a model unit's name comes from `unit_names` or one query."""
+    from hotline.directory import snapshot
+
+    copy = copy if copy is not None else snapshot.current()
+    s = DispatchSuggestion()
+    if category_id is not None:
+        s.category_id, s.category_source, s.category_confidence = category_id, "agent", 1.0
+    elif machine_category_id is not None and machine_category_id in copy.categories:
+        s.category_id, s.category_source, s.category_confidence = machine_category_id, "machine", machine_confidence
+    if s.category_id is not None and s.category_id in copy.categories:
+        s.category_path = copy.categories[s.category_id].path
+    rule = copy.rule_for(s.category_id, area_id, timezone.localdate())
+    if rule is not None:
+        s.rule, s.unit_id, s.unit_name, s.basis = rule, rule.lead_unit_id, rule.lead_unit.name, "rule"
+        s.confidence = round(s.category_confidence if s.category_confidence is not None else 1.0, 4)
+        s.reason = _("依据%(rule)s（%(unit)s）") % {"rule": rule.label, "unit": rule.lead_unit.name}
+        if s.category_source == "machine" and s.confidence < 1.0:
+            s.reason += _("；分类置信度%(c).2f") % {"c": s.confidence}
+        return s
+    payload = getattr(routed, "payload", None) or {}
+    if payload.get("basis") == "model" and payload.get("unit"):
+        s.unit_id, s.basis = int(payload["unit"]), "model"
+        names = unit_names if unit_names is not None else dict(Unit.objects.filter(pk=s.unit_id).values_list("id", "name"))
+        s.unit_name, s.confidence, s.reason = names.get(s.unit_id, ""), routed.confidence, routed.reason
+        return s
+    s.reason = _("权责清单无对应条目，需人工派单") if s.category_id else _("无法确定分类，需人工派单")
+    return s
+
+
+def board_suggestions(orders: list[WorkOrder]) -> dict[int, DispatchSuggestion]:
+    """dispatch_suggestion for a page of orders, from their latest routing decisions: a fixed
+    number of queries whatever the page size."""
+    routed: dict[int, TriageDecision] = {}
+    for d in TriageDecision.objects.filter(order_id__in=[o.pk for o in orders],
+                                           kind=DecisionKind.ROUTED).order_by("created_at", "id"):
+        routed[d.order_id] = d
+    from hotline.directory import snapshot
+
+    copy = snapshot.current()  # read once for the page
+    unit_ids = {int(d.payload["unit"]) for d in routed.values() if d.payload.get("unit") and d.payload.get("basis") == "model"}
+    names = dict(Unit.objects.filter(pk__in=unit_ids).values_list("id", "name")) if unit_ids else {}
+    out = {}
+    for o in orders:
+        d = routed.get(o.pk)
+        machine_cat = (d.payload or {}).get("category") if d is not None else None
+        out[o.pk] = dispatch_suggestion(category_id=o.category_id, area_id=o.area_id,
+                                        machine_category_id=as_id(machine_cat),
+                                        machine_confidence=d.confidence if d is not None else None,
+                                        routed=d, unit_names=names, copy=copy)
+    return out

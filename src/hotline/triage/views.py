@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections import Counter
+from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db.models import Count
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -20,7 +22,7 @@ from hotline.directory.models import Category
 from hotline.errors import DomainError
 from hotline.orders import actions
 from hotline.orders.selectors import orders_visible_to
-from hotline.web.views.common import roles_required
+from hotline.web.views.common import paginate, roles_required
 
 from . import pipeline, services
 from .models import DecisionKind, TriageDecision
@@ -41,14 +43,23 @@ def review(request: HttpRequest) -> HttpResponse:
         raise PermissionDenied
     day = periods.day_param(request.GET, "date")
     qs = _decisions(request).filter(services.decisions_on(day)).exclude(kind=DecisionKind.ROUTED)
+    # The counts are the whole day's, by kind, whatever page or filter is shown.
+    counts = dict(qs.order_by().values_list("kind").annotate(n=Count("id")))
+    pending = qs.filter(review_outcome="").count()
+    kind = request.GET.get("kind", "")
+    if kind in DecisionKind.values and kind != DecisionKind.ROUTED:
+        qs = qs.filter(kind=kind)
+    else:
+        kind = ""
     if request.GET.get("pending"):
         qs = qs.filter(review_outcome="")
-    rows = list(qs.order_by("-created_at", "-id")[:500])
-    counts = Counter(d.kind for d in rows)
-    summary = [(label, counts.get(kind, 0)) for kind, label in DecisionKind.choices if kind != DecisionKind.ROUTED]
+    page = paginate(request, qs.order_by("-created_at", "-id"), 25)
+    summary = [(k, label, counts.get(k, 0)) for k, label in DecisionKind.choices if k != DecisionKind.ROUTED]
+    query = urlencode({k: v for k, v in (("date", day.isoformat()), ("kind", kind),
+                                         ("pending", request.GET.get("pending", ""))) if v})
     return render(request, "triage/review.html", {
-        "day": day, "prev": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1), "rows": rows,
-        "summary": summary, "pending": sum(1 for d in rows if not d.review_outcome),
+        "day": day, "prev": day - dt.timedelta(days=1), "next": day + dt.timedelta(days=1), "rows": page.object_list,
+        "page": page, "query": query, "kind": kind, "summary": summary, "pending": pending,
         "categories": Category.objects.filter(active=True, level=3).order_by("path"),
         "screen_reasons": actions.SCREEN_REASONS,
     })

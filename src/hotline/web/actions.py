@@ -134,11 +134,14 @@ def apply_domain_error(form: forms.Form, exc: DomainError) -> None:
             for message in messages:
                 form.add_error(field, str(message))
             placed = True
-    if not placed or exc.code in {"reply_incomplete", "outside_responsibility_list"}:
-        form.add_error(None, str(exc.message))
     if exc.code == "reply_incomplete":
+        # One list: a short lead, then each missing element once (the message itself repeats
+        # them all in one sentence, so it is not shown as well).
+        form.add_error(None, _("答复不完整，请补充以下内容后再提交："))
         for message in details.get("messages", []):
             form.add_error(None, str(message))
+    elif not placed or exc.code == "outside_responsibility_list":
+        form.add_error(None, str(exc.message))
 
 
 def run_action(action: Action, order_id: int, user: User, data: dict[str, Any], *, key: str | None = None) -> Any:

@@ -81,7 +81,14 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
                       "key": uuid.uuid4().hex})
     profile = procedures.profile_for(order)
     checklist = procedures.checklist(profile)
+    reply_state = None
+    if bound is not None and bound[0] is Action.REPLY:
+        # The live checklist keeps its state after a refused reply: ticks from what was typed;
+        # the missing elements are listed once, in the form's errors.
+        reply_state = _reply_check_context(order, bound[1].data)
+        reply_state["gaps"] = []
     return {
+        "reply_check": reply_state,
         "order": order,
         "phone": phone_for(user, order),
         "phone_masked": not shows_full_phone(user),
@@ -106,9 +113,19 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
 
 def _initial(action: Action, order: WorkOrder, user: Any) -> dict[str, Any]:
     if action is Action.DISPATCH:
-        rule = do.rule_for(order.category, order.area)
-        if rule is not None:
-            return {"unit": rule.lead_unit_id, "co_units": list(rule.co_units.values_list("id", flat=True))}
+        # The same suggestion as the dispatch board's (one function): the machine's category
+        # where the agent chose none, and the unit the list (or the router) names for it.
+        from hotline.triage.services import board_suggestions
+
+        s = board_suggestions([order])[order.pk]
+        initial: dict[str, Any] = {}
+        if s.category_source == "machine":
+            initial["category"] = s.category_id
+        if s.unit_id is not None:
+            initial["unit"] = s.unit_id
+        if s.rule is not None:
+            initial["co_units"] = list(s.rule.co_units.values_list("id", flat=True))
+        return initial
     if action is Action.REPLY:
         return {"responder": str(user)}
     return {}
@@ -150,7 +167,10 @@ def act(request: HttpRequest, order_id: int, verb: str) -> HttpResponse:
             return response
         return redirect(target)
     order.refresh_from_db()
-    return render(request, "web/order.html", order_context(request, order, (action, form)), status=400)
+    # htmx (the reply form) swaps the form's part of the page in place, so the address stays the
+    # order page's and a reload does not post again; htmx swaps only 2xx answers.
+    return render(request, "web/order.html", order_context(request, order, (action, form)),
+                  status=200 if is_htmx(request) else 400)
 
 
 @require_POST
@@ -171,7 +191,11 @@ def reply_check(request: HttpRequest, order_id: int) -> HttpResponse:
     """Live check of a draft reply against the category's procedure (htmx): what a reviewer
     will look for, and what is still missing."""
     order = _visible_or_404(request, order_id)
-    p = request.POST
+    return render(request, "web/_reply_check.html", _reply_check_context(order, request.POST))
+
+
+def _reply_check_context(order: WorkOrder, p: Any) -> dict[str, Any]:
+    """What the draft reply in `p` (the reply form's fields) has and lacks, for the checklist."""
     draft = procedures.Draft(
         responder=p.get("reply-responder", ""), process=p.get("reply-process", ""), outcome=p.get("reply-outcome", ""),
         contacted_caller=p.get("reply-contacted_caller") in {"on", "true", "1"},
@@ -181,7 +205,7 @@ def reply_check(request: HttpRequest, order_id: int) -> HttpResponse:
     gaps = procedures.reply_gaps(profile, draft, contact_recorded=order.first_contact_at is not None)
     missing = {g.code for g in gaps}
     brush_off = procedures.looks_like_brush_off(draft.process, draft.outcome)
-    return render(request, "web/_reply_check.html", {
+    return {
         "items": [{"code": code, "label": label, "ok": code not in missing} for code, label in procedures.checklist(profile)],
         "gaps": gaps, "brush_off": brush_off,
-    })
+    }

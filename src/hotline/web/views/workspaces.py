@@ -6,10 +6,11 @@ import uuid
 from typing import Any
 
 from django.contrib import messages
-from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models import Count, Exists, F, OuterRef, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 
 from hotline.directory.models import Area, Category, Unit
@@ -17,7 +18,7 @@ from hotline.directory.responsibility import RuleBook
 from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
-from hotline.orders.models import Callback, ExtensionRequest, OrderReturn
+from hotline.orders.models import Callback, Event, ExtensionRequest, OrderReturn, Reply, Review, WorkOrder
 from hotline.orders.selectors import caller_history, due_soon, orders_visible_to, overdue, with_overdue
 from hotline.orders.states import State
 from hotline.orders.validation import as_id, normalise_phone
@@ -32,35 +33,92 @@ R = Role
 # ---- intake ---------------------------------------------------------------------------------------
 
 
+INTAKE_KEY = "intake_key"  # the idempotency key of the call being taken, until it is recorded
+INTAKE_RECENT = "intake_recent"  # [fingerprint, order id, unix time] of the calls recorded lately
+RESUBMIT_WINDOW_S = 30 * 60
+
+
+def _intake_key(request: HttpRequest) -> str:
+    """The key of the call now being taken: kept in the session until an order is created with
+    it, so a reload or the Back button shows the same key again."""
+    key = request.session.get(INTAKE_KEY)
+    if not key:
+        key = request.session[INTAKE_KEY] = uuid.uuid4().hex
+    return key
+
+
+def _fingerprint(d: dict[str, Any]) -> str:
+    """The call's own words. Not the phone or the selects: a browser that restores the form after
+    Back restores the text but not every field (the phone field has autocomplete off)."""
+    import hashlib
+
+    text = "\x1f".join(" ".join(str(d.get(k) or "").split()) for k in ("title", "description"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _recent_resubmission(request: HttpRequest, fingerprint: str) -> int | None:
+    """The order this agent recorded lately from exactly the same form (the Back button, then
+    submit again, with a page the browser fetched anew and so a new key)."""
+    now = timezone.now().timestamp()
+    for fp, order_id, at in request.session.get(INTAKE_RECENT, []):
+        if fp == fingerprint and now - at < RESUBMIT_WINDOW_S:
+            return int(order_id)
+    return None
+
+
+def _already_recorded(request: HttpRequest, order_id: int) -> HttpResponse:
+    order = orders_visible_to(request.user).filter(pk=order_id).first()  # type: ignore[arg-type]
+    if order is not None:
+        messages.info(request, _("此来电已登记为工单 %(n)s，没有重复受理。") % {"n": order.number})
+    return redirect("web:intake_done", order_id=order_id)
+
+
 @roles_required(R.AGENT, R.DISPATCHER)
 def intake(request: HttpRequest) -> HttpResponse:
-    """Take a call: the form on the left; suggestions and the caller's history beside it."""
+    """Take a call: the form on the left; suggestions and the caller's history beside it.
+
+    A resubmitted call (a double click, a reload, the Back button and submit again) is recorded
+    once: the same key returns the same order, and the same form again from this agent within
+    half an hour, even with a new key, is recognised and leads to the order already made."""
     if request.method == "POST":
         form = IntakeForm(request.POST)
         if form.is_valid():
             d = form.cleaned_data
+            key = d["idempotency_key"] or None
+            fingerprint = _fingerprint(d)
+            before = WorkOrder.objects.filter(idempotency_key=key).values_list("pk", flat=True).first() if key else None
+            if before is None and (again := _recent_resubmission(request, fingerprint)) is not None:
+                return _already_recorded(request, again)
             data = do.Intake(
                 title=d["title"], description=d["description"], caller_name=d["caller_name"],
                 caller_phone=d["caller_phone"], channel=d["channel"], address=d["address"],
                 area_id=d["area"].pk if d["area"] else None, category_id=d["category"].pk if d["category"] else None,
-                urgency=d["urgency"], idempotency_key=d["idempotency_key"] or None,
+                urgency=d["urgency"], idempotency_key=key,
             )
             try:
                 order = do.do_create(data, actor=request.user)  # type: ignore[arg-type]
             except DomainError as exc:
                 apply_domain_error(form, exc)
             else:
+                if before is not None and order.pk == before:
+                    return _already_recorded(request, order.pk)
+                recent = [r for r in request.session.get(INTAKE_RECENT, []) if r[1] != order.pk][-9:]
+                request.session[INTAKE_RECENT] = [*recent, [fingerprint, order.pk, timezone.now().timestamp()]]
+                request.session[INTAKE_KEY] = uuid.uuid4().hex  # the next call gets its own key
                 messages.success(request, _("已受理，工单编号 %(n)s。") % {"n": order.number})
                 return redirect("web:intake_done", order_id=order.pk)
-        return render(request, "web/intake.html", {"form": form}, status=400)
-    form = IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})
-    return render(request, "web/intake.html", {"form": form})
+        response = render(request, "web/intake.html", {"form": form}, status=400)
+    else:
+        response = render(request, "web/intake.html", {"form": IntakeForm(initial={"idempotency_key": _intake_key(request)})})
+    # Never from the cache: Back shows the form as the server has it now (the current key).
+    patch_cache_control(response, no_store=True)
+    return response
 
 
 @roles_required(R.AGENT, R.DISPATCHER)
 def intake_done(request: HttpRequest, order_id: int) -> HttpResponse:
     order = orders_visible_to(request.user).filter(pk=order_id).first()  # type: ignore[arg-type]
-    return render(request, "web/intake_done.html", {"order": order, "form": IntakeForm(initial={"idempotency_key": uuid.uuid4().hex})})
+    return render(request, "web/intake_done.html", {"order": order})
 
 
 @roles_required(R.AGENT, R.DISPATCHER)
@@ -77,15 +135,16 @@ def intake_suggest(request: HttpRequest) -> HttpResponse:
         from hotline.triage import services as triage_services
 
         suggestion = triage_services.suggest(title=title, description=description, phone=phone,
-                                             area_id=area.pk if area else None) or {}
+                                             area_id=area.pk if area else None,
+                                             category_id=category.pk if category else None) or {}
     except Exception:  # noqa: BLE001 - suggestions are a help, never a reason to fail intake
         suggestion = {}
-    if category is None and suggestion.get("category_id"):
-        category = Category.objects.filter(pk=suggestion["category_id"]).first()
-    rule = do.rule_for(category, area) if category else None
     history = list(caller_history(phone)[:8]) if len(phone) >= 5 else []
+    # The unit comes only from the suggestion (routed by the form's category when the agent chose
+    # one): one source, so the panel never names a unit for another category than the form's.
     return render(request, "web/_intake_suggest.html", {
-        "suggestion": suggestion, "category": category, "rule": rule, "history": history,
+        "suggestion": suggestion, "category": category, "history": history,
+        "offer": suggestion.get("category_id") if category is None else None,
     })
 
 
@@ -113,11 +172,13 @@ def dispatch_board(request: HttpRequest) -> HttpResponse:
         qs = base.filter(state=State.RECEIVED).order_by("received_at")
     page = paginate(request, qs, 25)
     book = RuleBook.load()
-    machine = _board_suggestions([o.pk for o in page.object_list]) if tab == "received" else {}
+    orders = list(page.object_list)
+    # One suggestion per order, from the one function every page uses (triage.services).
+    suggested = _board_suggestions(orders) if tab == "received" else {}
     rows = []
-    for order in page.object_list:
+    for order in orders:
         row: dict[str, Any] = {"order": order, "rule": book.lookup(order.category_id, order.area_id),
-                               "machine": machine.get(order.pk)}
+                               "s": suggested.get(order.pk)}
         if tab == "returned":
             row["ret"] = order.returns.filter(outcome=OrderReturn.Outcome.PENDING).select_related("unit", "suggested_unit", "rule_cited").first()
             row["previous_returns"] = order.return_count
@@ -132,11 +193,11 @@ def dispatch_board(request: HttpRequest) -> HttpResponse:
     return render(request, "web/dispatch.html", {"tab": tab, "page": page, "rows": rows, "counts": counts, "units": units})
 
 
-def _board_suggestions(order_ids: list[int]) -> dict[int, Any]:
-    """The triage service's routing decision per order (its reason and confidence)."""
-    from hotline.triage.pipeline import board_suggestions
+def _board_suggestions(orders: list[Any]) -> dict[int, Any]:
+    """The triage service's one suggestion per order (category, unit, basis, reason)."""
+    from hotline.triage.services import board_suggestions
 
-    return board_suggestions(order_ids)
+    return board_suggestions(orders)
 
 
 # ---- unit inbox -----------------------------------------------------------------------------------
@@ -162,6 +223,14 @@ def inbox(request: HttpRequest) -> HttpResponse:
          .filter(state__in=[State.DISPATCHED, State.IN_PROGRESS, State.REPLIED]).order_by("reply_due")[:50]),
         ("claimable", _("辖区内待派工单（可主动认领）"), visible.filter(state=State.RECEIVED).order_by("received_at")[:30]),
     ]
+    # The unit sees why its reply was sent back: the latest redo review's ticked reasons and note.
+    sections = [(key, title, list(orders)) for key, title, orders in sections]
+    redo_orders = [o for key, _t, orders in sections if key in {"redo", "in_progress"} for o in orders if o.redo_count]
+    latest: dict[int, Review] = {}
+    for rv in Review.objects.filter(order_id__in={o.pk for o in redo_orders}, decision=Review.Decision.REDO).order_by("at"):
+        latest[rv.order_id] = rv
+    for o in redo_orders:
+        o.last_redo = latest.get(o.pk)
     return render(request, "web/inbox.html", {"sections": sections, "now": now,
                                               "overdue": overdue(led, now).count()})
 
@@ -169,21 +238,71 @@ def inbox(request: HttpRequest) -> HttpResponse:
 # ---- review queue ---------------------------------------------------------------------------------
 
 
+REVIEW_SORTS = {
+    # Default: the reply clock. A reply whose order is nearest (or furthest past) its promised
+    # time is the one the caller has waited longest for against the promise; a redo comes back
+    # with a later due time, so a first reply is not pushed behind it.
+    "due": ("reply_due", "replied_at", "pk"),
+    "oldest": ("replied_at", "pk"),
+    "newest": ("-replied_at", "-pk"),
+    "redo": ("-redo_count", "reply_due", "pk"),
+}
+
+
 @roles_required(R.REVIEWER, R.SUPERVISOR)
 def review_queue(request: HttpRequest) -> HttpResponse:
-    """Replies waiting for review, oldest first, each beside the request and its trace."""
+    """Replies waiting for review, 30 a page, filterable (unit, category, overdue, redo round)
+    and sortable (due time first by default), each beside the request, its trace, and any
+    earlier rejection (reasons, reviewer, time)."""
+    from urllib.parse import urlencode
+
     qs = orders_visible_to(request.user).filter(state=State.REPLIED).select_related(  # type: ignore[arg-type]
-        "lead_unit", "category").order_by("replied_at")
-    page = paginate(request, qs, 10)
+        "lead_unit", "category")
+    g = request.GET
+    unit_id, category_id = as_id(g.get("unit")), as_id(g.get("category"))
+    if unit_id is not None:
+        qs = qs.filter(lead_unit_id=unit_id)
+    if category_id is not None:
+        path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
+        # the category and everything under it
+        qs = qs.filter(Q(category__path=path) | Q(category__path__startswith=f"{path}/")) if path else qs.none()
+    if g.get("overdue"):
+        qs = qs.filter(replied_at__gt=F("reply_due"))
+    redo = g.get("redo", "")
+    if redo == "first":
+        qs = qs.filter(redo_count=0)
+    elif redo == "redo":
+        qs = qs.filter(redo_count__gt=0)
+    sort = g.get("sort") if g.get("sort") in REVIEW_SORTS else "due"
+    qs = qs.order_by(*REVIEW_SORTS[sort])
+    page = paginate(request, qs, 30)
+    orders = list(page.object_list)
+    ids = [o.pk for o in orders]
+    # A fixed number of queries for the page: replies with evidence, reviews and events in bulk.
+    replies: dict[int, Any] = {}
+    for r in Reply.objects.filter(order_id__in=ids).prefetch_related("evidence").order_by("round"):
+        replies[r.order_id] = r
+    rejections: dict[int, list[Any]] = {}
+    for rv in Review.objects.filter(order_id__in=ids, decision=Review.Decision.REDO).select_related(
+            "reviewer", "reply").order_by("at"):
+        rejections.setdefault(rv.order_id, []).append(rv)
+    events: dict[int, list[Any]] = {}
+    for e in Event.objects.filter(order_id__in=ids).select_related("actor").order_by("-seq"):
+        events.setdefault(e.order_id, []).append(e)
     rows = []
-    for order in page.object_list:
-        reply = order.replies.order_by("-round").prefetch_related("evidence").first()
+    for order in orders:
+        reply = replies.get(order.pk)
         rows.append({
             "order": order, "reply": reply, "redo_form": RedoForm(prefix="redo"),
-            "events": order.events.select_related("actor").order_by("-seq")[:8],
+            "events": events.get(order.pk, [])[:8], "rejections": rejections.get(order.pk, []),
             "brush_off": bool(reply and _brush_off(reply)),
         })
-    return render(request, "web/review.html", {"page": page, "rows": rows})
+    filters = {k: g.get(k, "") for k in ("unit", "category", "overdue", "redo", "sort") if g.get(k)}
+    return render(request, "web/review.html", {
+        "page": page, "rows": rows, "query": urlencode(filters), "f": filters, "sort": sort,
+        "units": Unit.objects.filter(active=True, handles_orders=True).order_by("kind", "name").values_list("id", "name"),
+        "categories": Category.objects.filter(active=True, level=1).order_by("path").values_list("id", "path"),
+    })
 
 
 def _brush_off(reply: Any) -> bool:
