@@ -52,3 +52,11 @@ def test_another_call_is_a_new_order(district):
     c.post("/intake/", {**CALL, "idempotency_key": _key(c)})
     c.post("/intake/", {**CALL, "title": "路灯闪烁", "idempotency_key": _key(c)})
     assert WorkOrder.objects.count() == 2
+
+
+def test_the_same_words_from_another_caller_are_a_new_order(district):
+    # Two neighbours reading out the same notice: the same text with another number is another call.
+    c = _agent(district)
+    c.post("/intake/", {**CALL, "idempotency_key": _key(c)})
+    c.post("/intake/", {**CALL, "caller_phone": "13900001111", "idempotency_key": _key(c)})
+    assert sorted(WorkOrder.objects.values_list("caller_phone", flat=True)) == ["13812345678", "13900001111"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import uuid
 from typing import Any
 
@@ -50,18 +51,19 @@ def _intake_key(request: HttpRequest) -> str:
 def _fingerprint(d: dict[str, Any]) -> str:
     """The call's own words. Not the phone or the selects: a browser that restores the form after
     Back restores the text but not every field (the phone field has autocomplete off)."""
-    import hashlib
-
     text = "\x1f".join(" ".join(str(d.get(k) or "").split()) for k in ("title", "description"))
     return hashlib.sha256(text.encode()).hexdigest()
 
 
-def _recent_resubmission(request: HttpRequest, fingerprint: str) -> int | None:
+def _recent_resubmission(request: HttpRequest, fingerprint: str, phone: str) -> int | None:
     """The order this agent recorded lately from exactly the same form (the Back button, then
-    submit again, with a page the browser fetched anew and so a new key)."""
+    submit again, with a page the browser fetched anew and so a new key). The same words with
+    another caller's number are another call (two neighbours reading out the same notice): only
+    an empty number (the browser did not restore it) or the same one counts as the same call."""
     now = timezone.now().timestamp()
-    for fp, order_id, at in request.session.get(INTAKE_RECENT, []):
-        if fp == fingerprint and now - at < RESUBMIT_WINDOW_S:
+    for fp, order_id, at, *rest in request.session.get(INTAKE_RECENT, []):
+        recorded_phone = rest[0] if rest else ""
+        if fp == fingerprint and now - at < RESUBMIT_WINDOW_S and phone in ("", recorded_phone):
             return int(order_id)
     return None
 
@@ -87,7 +89,8 @@ def intake(request: HttpRequest) -> HttpResponse:
             key = d["idempotency_key"] or None
             fingerprint = _fingerprint(d)
             before = WorkOrder.objects.filter(idempotency_key=key).values_list("pk", flat=True).first() if key else None
-            if before is None and (again := _recent_resubmission(request, fingerprint)) is not None:
+            phone = normalise_phone(d["caller_phone"])
+            if before is None and (again := _recent_resubmission(request, fingerprint, phone)) is not None:
                 return _already_recorded(request, again)
             data = do.Intake(
                 title=d["title"], description=d["description"], caller_name=d["caller_name"],
@@ -103,7 +106,7 @@ def intake(request: HttpRequest) -> HttpResponse:
                 if before is not None and order.pk == before:
                     return _already_recorded(request, order.pk)
                 recent = [r for r in request.session.get(INTAKE_RECENT, []) if r[1] != order.pk][-9:]
-                request.session[INTAKE_RECENT] = [*recent, [fingerprint, order.pk, timezone.now().timestamp()]]
+                request.session[INTAKE_RECENT] = [*recent, [fingerprint, order.pk, timezone.now().timestamp(), phone]]
                 request.session[INTAKE_KEY] = uuid.uuid4().hex  # the next call gets its own key
                 messages.success(request, _("已受理，工单编号 %(n)s。") % {"n": order.number})
                 return redirect("web:intake_done", order_id=order.pk)
