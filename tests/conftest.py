@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 from django.conf import settings
+from django.utils import translation
 
 from hotline.demo.district import District, build_district
 from hotline.orders import actions
@@ -33,37 +34,54 @@ def pytest_runtest_teardown(item, nextitem):
 
 
 def _refill_seeded_tables(config, *, pristine: bool = False) -> None:
+    from pytest_django.plugin import blocking_manager_key
+
+    with config.stash[blocking_manager_key].unblock():
+        restore_seeded_database(pristine=pristine)
+
+
+def restore_seeded_database(*, pristine: bool = False) -> None:
+    """Give the test database back what the migrations seeded. `pristine`: empty it first (for
+    whoever committed rows outside a test's transaction: a transactional test without serialized
+    rollback, a module fixture that built a district), since a flush's post_migrate recreates
+    content types under new ids and a later serialized_rollback test would then collide with
+    them when it restores the originals. Otherwise only tables left empty are refilled."""
     import io
 
     from django.core import serializers
     from django.core.management import call_command
     from django.db import connection, transaction
-    from pytest_django.plugin import blocking_manager_key
 
     from hotline.directory.models import CalendarYear
 
     contents = getattr(connection, "_test_serialized_contents", None)
-    with config.stash[blocking_manager_key].unblock():
-        if not contents:
-            return
-        if pristine:
-            # A transactional test without serialized_rollback ends with a flush whose post_migrate
-            # recreates content types under new ids; a later serialized_rollback test would then
-            # collide with them when it restores the originals. Start again from an empty database.
-            call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
-        elif CalendarYear.objects.exists():
-            return
-        empty: dict[type, bool] = {}
-        tables: set[str] = set()
-        with transaction.atomic(), connection.constraint_checks_disabled():
-            for obj in serializers.deserialize("json", io.StringIO(contents)):
-                model = type(obj.object)
-                if model not in empty:
-                    empty[model] = not model._default_manager.exists()
-                if empty[model]:
-                    obj.save()
-                    tables.add(model._meta.db_table)
-            connection.check_constraints(table_names=sorted(tables))
+    if not contents:
+        return
+    if pristine:
+        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+    elif CalendarYear.objects.exists():
+        return
+    empty: dict[type, bool] = {}
+    tables: set[str] = set()
+    with transaction.atomic(), connection.constraint_checks_disabled():
+        for obj in serializers.deserialize("json", io.StringIO(contents)):
+            model = type(obj.object)
+            if model not in empty:
+                empty[model] = not model._default_manager.exists()
+            if empty[model]:
+                obj.save()
+                tables.add(model._meta.db_table)
+        connection.check_constraints(table_names=sorted(tables))
+
+
+@pytest.fixture(autouse=True)
+def _chinese_first():
+    # The language middleware leaves the request's language active in the thread (a streamed
+    # export renders after it returns); a test that requested an English page must not leave
+    # English on for the next test in the same worker.
+    translation.activate(settings.LANGUAGE_CODE)
+    yield
+    translation.activate(settings.LANGUAGE_CODE)
 
 
 @pytest.fixture(autouse=True)

@@ -21,6 +21,7 @@ from hotline.orders.models import WorkOrder
 from hotline.orders.selectors import orders_visible_to
 from hotline.orders.states import State
 from hotline.triage import pipeline
+from tests.conftest import restore_seeded_database
 
 CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+")
 # The language switch names the other language in that language.
@@ -115,7 +116,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         for oid in received.values_list("id", flat=True)[:15]:
             pipeline.triage_order(oid)
         yield
-        call_command("flush", interactive=False, verbosity=0)
+        restore_seeded_database(pristine=True)
 
 
 def _urls(user) -> list[str]:
