@@ -58,7 +58,9 @@ def restore_seeded_database(*, pristine: bool = False) -> None:
     if not contents:
         return
     if pristine:
-        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True)
+        # reset_sequences=False, as Django's own teardown: the rows come back with their ids, and
+        # PostgreSQL's sequences must stay past them.
+        call_command("flush", interactive=False, verbosity=0, inhibit_post_migrate=True, reset_sequences=False)
     elif CalendarYear.objects.exists():
         return
     empty: dict[type, bool] = {}

@@ -33,6 +33,23 @@ class ChosenLanguageMiddleware:
         return response
 
 
+class PrivatePagesMiddleware:
+    """What a signed-in user is shown (callers' names and numbers, orders) is not kept by the
+    browser or a proxy (OWASP ASVS 8.2.1): `Cache-Control: private, no-store` on every response
+    to a signed-in user that does not set its own. Static assets are served before this, by
+    WhiteNoise, and stay cacheable."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        user = getattr(request, "user", None)
+        if user is not None and user.is_authenticated and "Cache-Control" not in response.headers:
+            response.headers["Cache-Control"] = "private, no-store"
+        return response
+
+
 class DomainErrorMiddleware:
     """A DomainError that a page lets through is rendered as that error's 4xx page."""
 
