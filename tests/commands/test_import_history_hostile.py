@@ -4,7 +4,6 @@ the other rows kept, no encoding guessed into garbled text, nothing cut silently
 from __future__ import annotations
 
 import io
-import threading
 from pathlib import Path
 
 import pytest
@@ -13,6 +12,7 @@ from django.db import connection
 
 from hotline.assessment.history import import_history
 from hotline.orders.models import WorkOrder
+from tests.race import race
 
 HEADER = "工单编号,来电时间,诉求内容,承办单位,标题\n"
 
@@ -81,22 +81,6 @@ def test_two_concurrent_history_imports_both_end_cleanly(tmp_path):
 
     build_district(password="pw")
     path = _write(tmp_path, HEADER + "".join(f"H{i},2023-07-01 09:00,路灯不亮{i},东湖街道办事处,\n" for i in range(200)))
-    barrier = threading.Barrier(2)
-    codes: list[object] = []
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=30)
-            codes.append(_run(path)[0])
-        except Exception as exc:  # noqa: BLE001 - asserted on below
-            codes.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    codes = race([lambda: _run(path)[0]] * 2, timeout=120)
     assert codes == [0, 0]
     assert WorkOrder.objects.filter(number__startswith="H").count() == 200

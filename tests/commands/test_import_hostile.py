@@ -3,7 +3,6 @@ the file's other rows never lost, and no encoding guessed into garbled text."""
 
 from __future__ import annotations
 
-import threading
 from io import StringIO
 from pathlib import Path
 
@@ -14,6 +13,7 @@ from django.db import connection
 
 from hotline.orders.importer import import_orders
 from hotline.orders.models import WorkOrder
+from tests.race import race
 
 HEADER = "编号,标题,诉求内容,来电时间\n"
 
@@ -162,23 +162,7 @@ def test_two_concurrent_imports_of_one_file_both_end_cleanly_and_import_each_row
     district = build_district(password="pw")
     rows = "".join(f"B-{i},路灯不亮{i},湖滨路{i}号路灯不亮,\n" for i in range(300))
     path = _write(tmp_path, HEADER + rows)
-    barrier = threading.Barrier(2)
-    results: list[object] = []
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=30)
-            results.append(import_orders(path, actor=district.people["wangfang"], batch_size=50))
-        except Exception as exc:  # noqa: BLE001 - asserted on below
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(2)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=120)
+    results = race([lambda: import_orders(path, actor=district.people["wangfang"], batch_size=50)] * 2, timeout=120)
     assert all(not isinstance(r, Exception) for r in results), results
     assert sum(r.created for r in results) == 300
     assert sum(r.duplicates for r in results) == 300

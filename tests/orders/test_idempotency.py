@@ -16,6 +16,7 @@ from hotline.orders.models import Event, IdempotencyKey, WorkOrder
 from hotline.orders.states import Action
 from hotline.web.actions import run_action
 from tests.conftest import make_order
+from tests.race import race
 
 
 def _client(user) -> Client:
@@ -163,31 +164,13 @@ def test_the_order_page_form_resent_with_its_key_writes_one_event(district):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_racing_retries_with_one_key_write_one_event(district):
-    import threading
-
     from django.db import connection
 
     if connection.vendor != "postgresql":
         pytest.skip("SQLite serialises writers; the race needs PostgreSQL")
     oid = make_order(district)
-    barrier = threading.Barrier(4)
-    results: list[object] = []
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=30)
-            results.append(run_action(Action.URGE, oid, district.people["liudu"], {"text": "请尽快处理，来电人再次来电"},
-                                      key="race-1"))
-        except Exception as exc:  # noqa: BLE001 - asserted on below
-            results.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    results = race([lambda: run_action(Action.URGE, oid, district.people["liudu"], {"text": "请尽快处理，来电人再次来电"},
+                                      key="race-1")] * 4)
     assert not [r for r in results if isinstance(r, Exception)], results
     assert sum(isinstance(r, actions.Replayed) for r in results) == 3
     assert Event.objects.filter(order_id=oid, action="urge").count() == 1

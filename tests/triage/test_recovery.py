@@ -4,7 +4,6 @@ triage queue (written in the order's own transaction) until a worker has triaged
 
 from __future__ import annotations
 
-import threading
 from unittest import mock
 
 import pytest
@@ -16,6 +15,7 @@ from hotline.orders.states import State
 from hotline.triage import pipeline, tasks
 from hotline.triage.models import DecisionKind, TriageDecision
 from tests.conftest import make_order
+from tests.race import race
 
 
 def _lamp(district, **kw) -> int:
@@ -103,23 +103,7 @@ def test_an_order_a_person_dispatched_first_is_marked_done_without_decisions(dis
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_triaging_one_order_at_once_triage_it_once(district):
     oid = _lamp(district)
-    barrier = threading.Barrier(4)
-    out: list[object] = []
-
-    def run() -> None:
-        try:
-            barrier.wait(timeout=30)
-            out.append(pipeline.triage_order(oid))
-        except Exception as exc:  # noqa: BLE001 - asserted below
-            out.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run) for _ in range(4)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
+    out = race([lambda: pipeline.triage_order(oid)] * 4)
     assert [o for o in out if isinstance(o, Exception)] == []
     assert sorted(len(o) for o in out)[:3] == [0, 0, 0]  # type: ignore[arg-type]
     assert TriageDecision.objects.filter(order_id=oid, kind=DecisionKind.ROUTED).count() == 1

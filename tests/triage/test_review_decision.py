@@ -4,7 +4,6 @@ reviewing one decision at once exactly one wins."""
 
 from __future__ import annotations
 
-import threading
 from unittest import mock
 
 import pytest
@@ -17,6 +16,7 @@ from hotline.orders.states import State
 from hotline.triage import pipeline
 from hotline.triage.models import DecisionKind, ReviewOutcome, TriageDecision
 from tests.conftest import make_order
+from tests.race import race
 
 ADVICE = "属民事合同纠纷，请向人民调解委员会申请调解或向人民法院起诉。"
 
@@ -58,28 +58,6 @@ def test_a_second_review_is_refused_as_already_reviewed(district):
     assert Event.objects.filter(order_id=flag.order_id, action="screen_out").count() == 1
 
 
-def _race(calls) -> list[object]:
-    barrier = threading.Barrier(len(calls))
-    out: list[object] = []
-
-    def run(call) -> None:
-        try:
-            barrier.wait(timeout=30)
-            out.append(call())
-        except Exception as exc:  # noqa: BLE001 - asserted below
-            out.append(exc)
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=run, args=(c,)) for c in calls]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join(timeout=60)
-    assert len(out) == len(calls)
-    return out
-
-
 
 
 @pytest.mark.postgres
@@ -95,7 +73,7 @@ def test_of_two_concurrent_corrections_one_wins_and_the_other_is_told(district, 
             d.pk, actor=people[who], outcome=ReviewOutcome.CORRECT, correction={"category": cats[cat].pk})
         for who, cat in [("wangfang", "停水"), ("chengang", "路灯不亮")] * 4
     ]
-    out = _race(calls)
+    out = race(calls)
     winners = [o for o in out if isinstance(o, TriageDecision)]
     refused = [o for o in out if isinstance(o, InvalidInput)]
     assert len(winners) == 1 and len(refused) == 7, out
@@ -111,7 +89,7 @@ def test_of_two_concurrent_screen_outs_one_wins_and_the_other_is_told_it_was_rev
     flag = _litigation_flag(district)
     calls = [lambda: pipeline.review_decision(flag.pk, actor=district.people["wangfang"],
                                               outcome=ReviewOutcome.ACCEPT, advice=ADVICE)] * 6
-    out = _race(calls)
+    out = race(calls)
     refused = [o for o in out if isinstance(o, Exception)]
     assert len(refused) == 5 and all(getattr(r, "code", "") == "already_reviewed" for r in refused), out
     assert Event.objects.filter(order_id=flag.order_id, action="screen_out").count() == 1
