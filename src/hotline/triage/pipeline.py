@@ -224,15 +224,6 @@ def _mergeable(order: WorkOrder, match: services.Match, category_id: int | None)
 # ---- the daily review -------------------------------------------------------------------------------
 
 
-def board_suggestions(order_ids: list[int]) -> dict[int, TriageDecision]:
-    """The latest routing suggestion per order, for the dispatch board: payload has "unit",
-    "basis", "rule", "category"; `reason` and `confidence` say why and how sure."""
-    out: dict[int, TriageDecision] = {}
-    for d in TriageDecision.objects.filter(order_id__in=order_ids, kind=DecisionKind.ROUTED).order_by("created_at"):
-        out[d.order_id] = d
-    return out
-
-
 def may_review(user: Any) -> bool:
     return bool(getattr(user, "is_authenticated", False)) and getattr(user, "role", "") in REVIEW_ROLES
 

@@ -21,6 +21,7 @@ from hotline.orders import procedures
 from hotline.orders.models import STATE_LABELS, Event, WorkOrder, action_label
 from hotline.orders.selectors import order_for
 from hotline.orders.states import Action, State
+from hotline.triage.services import board_suggestions
 
 from ..actions import REGISTRY, allowed_actions, perform
 from .common import is_htmx, phone_for, shows_full_phone
@@ -115,8 +116,6 @@ def _initial(action: Action, order: WorkOrder, user: Any) -> dict[str, Any]:
     if action is Action.DISPATCH:
         # The same suggestion as the dispatch board's (one function): the machine's category
         # where the agent chose none, and the unit the list (or the router) names for it.
-        from hotline.triage.services import board_suggestions
-
         s = board_suggestions([order])[order.pk]
         initial: dict[str, Any] = {}
         if s.category_source == "machine":

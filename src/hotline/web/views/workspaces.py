@@ -23,6 +23,8 @@ from hotline.orders.models import Callback, Event, ExtensionRequest, OrderReturn
 from hotline.orders.selectors import caller_history, due_soon, orders_visible_to, overdue, with_overdue
 from hotline.orders.states import State
 from hotline.orders.validation import as_id, normalise_phone
+from hotline.triage import services as triage_services
+from hotline.triage.services import board_suggestions
 
 from ..actions import apply_domain_error
 from ..forms import IntakeForm, RedoForm
@@ -135,8 +137,6 @@ def intake_suggest(request: HttpRequest) -> HttpResponse:
     category = Category.objects.filter(pk=as_id(p.get("category"))).first()
     suggestion: dict[str, Any] = {}
     try:
-        from hotline.triage import services as triage_services
-
         suggestion = triage_services.suggest(title=title, description=description, phone=phone,
                                              area_id=area.pk if area else None,
                                              category_id=category.pk if category else None) or {}
@@ -177,7 +177,7 @@ def dispatch_board(request: HttpRequest) -> HttpResponse:
     book = RuleBook.load()
     orders = list(page.object_list)
     # One suggestion per order, from the one function every page uses (triage.services).
-    suggested = _board_suggestions(orders) if tab == "received" else {}
+    suggested = board_suggestions(orders) if tab == "received" else {}
     rows = []
     for order in orders:
         row: dict[str, Any] = {"order": order, "rule": book.lookup(order.category_id, order.area_id),
@@ -194,13 +194,6 @@ def dispatch_board(request: HttpRequest) -> HttpResponse:
         "due_soon": due_soon(visible).count(),
     }
     return render(request, "web/dispatch.html", {"tab": tab, "page": page, "rows": rows, "counts": counts, "units": units})
-
-
-def _board_suggestions(orders: list[Any]) -> dict[int, Any]:
-    """The triage service's one suggestion per order (category, unit, basis, reason)."""
-    from hotline.triage.services import board_suggestions
-
-    return board_suggestions(orders)
 
 
 # ---- unit inbox -----------------------------------------------------------------------------------
