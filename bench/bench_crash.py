@@ -22,6 +22,7 @@ import http.cookiejar
 import json
 import os
 import random
+import secrets
 import signal
 import socket
 import subprocess
@@ -90,7 +91,7 @@ def main() -> int:
     rng = random.Random(args.seed)
     data_dir = Path(tempfile.mkdtemp(prefix="hotline-crash-"))
     env = {**os.environ, "HOTLINE_DATA_DIR": str(data_dir), "PYTHONPATH": str(ROOT / "src"),
-           "DJANGO_SETTINGS_MODULE": "hotline.settings", "HOTLINE_WORKER_BEAT_SECONDS": "1",
+           "DJANGO_SETTINGS_MODULE": "hotline.settings", "SECRET_KEY": os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50), "HOTLINE_WORKER_BEAT_SECONDS": "1",
            "HOTLINE_WORKER_LEASE_SECONDS": "5", "LOG_LEVEL": "ERROR"}
     env.pop("DATABASE_URL", None)
     if args.database_url:
@@ -181,10 +182,13 @@ def main() -> int:
                                stdout=log, stderr=log)
 
         deadline = time.monotonic() + args.drain
-        count = ("import django; django.setup(); from hotline.orders.models import TriageJob; "
-                 "from django_tasks_db.models import DBTaskResult; "
-                 "print(TriageJob.objects.filter(done_at=None).count() "
-                 "+ DBTaskResult.objects.filter(status__in=['READY','RUNNING']).count())")
+        # A task due now and not run is lost; one queued to run later (the assessment's nightly
+        # refresh, which every starting worker schedules) is not.
+        due = ("DBTaskResult.objects.filter(Q(status='RUNNING') | Q(status='READY') & "
+               "(Q(run_after__isnull=True) | Q(run_after__lte=timezone.now())))")
+        count = ("import django; django.setup(); from django.db.models import Q; from django.utils import timezone; "
+                 "from hotline.orders.models import TriageJob; from django_tasks_db.models import DBTaskResult; "
+                 f"print(TriageJob.objects.filter(done_at=None).count() + {due}.count())")
         while time.monotonic() < deadline:
             left = subprocess.run([*py, count], env=env, capture_output=True, text=True).stdout.strip()
             if left == "0":
@@ -192,7 +196,8 @@ def main() -> int:
             time.sleep(1)
         figures = subprocess.run([*py, """
 import django, json; django.setup()
-from django.db.models import Count
+from django.db.models import Count, Q
+from django.utils import timezone
 from hotline.orders.models import Event, TriageJob, WorkOrder
 from django_tasks_db.models import DBTaskResult
 orders = WorkOrder.objects.filter(title__startswith="崩溃测试-")
@@ -202,7 +207,9 @@ print(json.dumps({
   "events_found": Event.objects.filter(order__in=orders, action="create").count(),
   "lost_jobs": TriageJob.objects.filter(done_at=None).count(),
   "untriaged": orders.filter(triage_job__isnull=True).count(),
-  "tasks_left": DBTaskResult.objects.filter(status__in=["READY", "RUNNING"]).count(),
+  "tasks_left": DBTaskResult.objects.filter(Q(status="RUNNING") | Q(status="READY") & (
+      Q(run_after__isnull=True) | Q(run_after__lte=timezone.now()))).count(),
+  "scheduled": DBTaskResult.objects.filter(status="READY", run_after__gt=timezone.now()).count(),
   "failed_tasks": DBTaskResult.objects.filter(status="FAILED").count(),
   "duplicates": dup,
 }))"""], env=env, capture_output=True, text=True, check=True).stdout
@@ -226,7 +233,8 @@ print(json.dumps({
     print(f"create events expected {expected}, found {f['events_found']}")
     lost = f["lost_jobs"] + f["untriaged"] + f["tasks_left"]
     print(f"tasks lost {lost} (triage jobs not done {f['lost_jobs']}, orders without a triage job "
-          f"{f['untriaged']}, tasks READY/RUNNING {f['tasks_left']}; FAILED {f['failed_tasks']})")
+          f"{f['untriaged']}, tasks due and READY or RUNNING {f['tasks_left']}; FAILED {f['failed_tasks']}; "
+          f"queued for later {f['scheduled']})")
     print(f"duplicates {f['duplicates']}")
     ok = trace.returncode == 0
     print(f"verify-trace: {'ok' if ok else 'FAILED'}: {trace.stdout.strip().splitlines()[-1] if trace.stdout else ''}")

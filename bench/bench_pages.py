@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import os
 import random
+import secrets
 import statistics
 import subprocess
 import sys
@@ -33,6 +34,7 @@ PG_DB = "hotline_bench_pages"
 
 def setup_django(db: str, data_dir: str) -> None:
     os.environ["DJANGO_SETTINGS_MODULE"] = "hotline.settings"
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # a throwaway key for the run
     os.environ["HOTLINE_DATA_DIR"] = data_dir
     if db == "postgres":
         for sql in (f"DROP DATABASE IF EXISTS {PG_DB}", f"CREATE DATABASE {PG_DB}"):

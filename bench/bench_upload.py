@@ -17,6 +17,7 @@ import http.client
 import json
 import os
 import re
+import secrets
 import socket
 import subprocess
 import sys
@@ -108,7 +109,7 @@ def main() -> None:
         return serve(args.port)
 
     tmp = tempfile.mkdtemp(prefix="hotline-bench-upload-")
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="hotline.settings", PYTHONPATH=args.src, HOTLINE_DATA_DIR=tmp,
+    env = dict(os.environ, SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50), DJANGO_SETTINGS_MODULE="hotline.settings", PYTHONPATH=args.src, HOTLINE_DATA_DIR=tmp,
                DEBUG="false", LOG_LEVEL="ERROR")
     env.pop("DATABASE_URL", None)
     me = [sys.executable, __file__]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shutil
 import subprocess
 import sys
@@ -32,7 +33,7 @@ def pg(*statements: str) -> bool:
 def run_in_child(script: str, db: str, pg_db: str, argv: list[str]) -> dict | None:
     """`script --child DB ARGV...` with its own database; its last stdout line, parsed. None
     (with a message) when PostgreSQL is asked for and not reachable."""
-    env = dict(os.environ, DJANGO_SETTINGS_MODULE="hotline.settings", PYTHONPATH=str(ROOT / "src"))
+    env = dict(os.environ, SECRET_KEY=os.environ.get("SECRET_KEY") or secrets.token_urlsafe(50), DJANGO_SETTINGS_MODULE="hotline.settings", PYTHONPATH=str(ROOT / "src"))
     env.pop("DATABASE_URL", None)
     tmp = Path(tempfile.mkdtemp(prefix=f"hotline-{Path(script).stem}-{db}-"))
     env["HOTLINE_DATA_DIR"] = str(tmp)

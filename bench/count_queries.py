@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import sys
 import tempfile
 
@@ -23,6 +24,7 @@ def main() -> None:
     os.environ["HOTLINE_DATA_DIR"] = tempfile.mkdtemp(prefix="hotline-count-queries-")
     os.environ.pop("DATABASE_URL", None)
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # a throwaway key for the run
     import django
 
     django.setup()

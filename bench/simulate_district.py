@@ -29,6 +29,7 @@ import datetime as dt
 import json
 import os
 import random
+import secrets
 import sys
 import tempfile
 import time
@@ -51,6 +52,7 @@ def setup() -> None:
         os.environ["HOTLINE_DATA_DIR"] = str(tmp)
         os.environ["HOTLINE_SQLITE_PATH"] = str(tmp / "sim.sqlite3")
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "hotline.settings")
+    os.environ.setdefault("SECRET_KEY", secrets.token_urlsafe(50))  # a throwaway key for the run
     sys.path.insert(0, str(ROOT / "src"))
     import django
 
