@@ -23,6 +23,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline.directory import snapshot
 from hotline.directory.models import Area, Category, Unit
 from hotline.orders import actions
 from hotline.orders.models import STATE_LABELS, Reply, WorkOrder
@@ -389,8 +390,6 @@ def dispatch_suggestion(*, category_id: int | None, area_id: int | None, machine
     classifier's category, used only when the agent chose none; `routed` a stored routing
     decision (TriageDecision), whose model unit is used only where the list has no rule.
     Reads the reference-data copy; a model unit's name comes from `unit_names` or one query."""
-    from hotline.directory import snapshot
-
     copy = copy if copy is not None else snapshot.current()
     s = DispatchSuggestion()
     if category_id is not None:
@@ -424,8 +423,6 @@ def board_suggestions(orders: list[WorkOrder]) -> dict[int, DispatchSuggestion]:
     for d in TriageDecision.objects.filter(order_id__in=[o.pk for o in orders],
                                            kind=DecisionKind.ROUTED).order_by("created_at", "id"):
         routed[d.order_id] = d
-    from hotline.directory import snapshot
-
     copy = snapshot.current()  # read once for the page
     unit_ids = {int(d.payload["unit"]) for d in routed.values() if d.payload.get("unit") and d.payload.get("basis") == "model"}
     names = dict(Unit.objects.filter(pk__in=unit_ids).values_list("id", "name")) if unit_ids else {}
