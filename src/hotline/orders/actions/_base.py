@@ -66,7 +66,6 @@ def _atomic() -> Any:
     return transaction.atomic(durable=True)
 
 
-
 def _role(actor: User) -> Role:
     return Role(actor.role)
 
