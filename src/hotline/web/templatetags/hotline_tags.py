@@ -9,6 +9,7 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
+from hotline.orders.actions import REDO_REASONS
 from hotline.orders.models import action_label as _action_label
 from hotline.web.menu import ASSESSMENT_MENU, MAIN_MENU, menu
 
@@ -25,6 +26,13 @@ def percent(value: Any, digits: int = 1) -> str:
 @register.filter
 def pct(value: Any, digits: int = 1) -> str:
     return percent(value, digits)
+
+
+@register.filter
+def redo_labels(codes: Any) -> str:
+    """A review's redo reason codes as the reviewer ticked them, in words and in the user's
+    language ("未写明处办过程、缺少现场证据")."""
+    return listing([str(REDO_REASONS.get(str(c), c)) for c in (codes or [])])
 
 
 @register.filter
