@@ -150,6 +150,7 @@ INSTALLED_APPS = [
     "hotline.orders",
     "hotline.triage",
     "hotline.assessment",
+    "hotline.notify",
     "hotline.web",
     "hotline.api",
     "hotline.demo",
@@ -309,3 +310,30 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 # "x-sendfile" (Apache mod_xsendfile, lighttpd: the file's absolute path).
 HOTLINE_SENDFILE = os.environ.get("HOTLINE_SENDFILE", "")
 HOTLINE_SENDFILE_PREFIX = os.environ.get("HOTLINE_SENDFILE_PREFIX", "/_evidence/")
+
+# ---- notifications (hotline.notify) ----------------------------------------------------------------
+# A sender per medium, as Django's EMAIL_BACKEND: the default writes each message as a JSON line to
+# HOTLINE_DATA_DIR/notify/messages.jsonl. For real: HOTLINE_NOTIFY_SMS_BACKEND=
+# hotline.notify.senders.sms.SmsGatewaySender (HOTLINE_SMS_URL, HOTLINE_SMS_TOKEN), HOTLINE_NOTIFY_WECOM_BACKEND=
+# hotline.notify.senders.webhook.WeComSender or .DingTalkSender (HOTLINE_WEBHOOK_URL, HOTLINE_WEBHOOK_SECRET for
+# a signed DingTalk robot), HOTLINE_NOTIFY_EMAIL_BACKEND=hotline.notify.senders.email.EmailSender (EMAIL_HOST...).
+_NOTIFY_FILE = "hotline.notify.senders.console.FileSender"
+HOTLINE_NOTIFY_SENDERS = {
+    "sms": {"BACKEND": os.environ.get("HOTLINE_NOTIFY_SMS_BACKEND", _NOTIFY_FILE),
+            "OPTIONS": {"url": os.environ.get("HOTLINE_SMS_URL", ""), "token": os.environ.get("HOTLINE_SMS_TOKEN", ""),
+                        "sign": os.environ.get("HOTLINE_SMS_SIGN", ""),
+                        "timeout": envfloat("HOTLINE_NOTIFY_TIMEOUT", "5")}},
+    "wecom": {"BACKEND": os.environ.get("HOTLINE_NOTIFY_WECOM_BACKEND", _NOTIFY_FILE),
+              "OPTIONS": {"url": os.environ.get("HOTLINE_WEBHOOK_URL", ""),
+                          "secret": os.environ.get("HOTLINE_WEBHOOK_SECRET", ""),
+                          "timeout": envfloat("HOTLINE_NOTIFY_TIMEOUT", "5")}},
+    "email": {"BACKEND": os.environ.get("HOTLINE_NOTIFY_EMAIL_BACKEND", _NOTIFY_FILE)},
+}
+# Quiet hours of a person who has not set their own ("" for none); emergencies are sent at once.
+HOTLINE_NOTIFY_QUIET_HOURS = os.environ.get("HOTLINE_NOTIFY_QUIET_HOURS", "22:00-07:00")
+# Overdue orders are told once per clock, when the clock runs out; the scan looks back this far.
+HOTLINE_NOTIFY_OVERDUE_WINDOW_HOURS = envint("HOTLINE_NOTIFY_OVERDUE_WINDOW_HOURS", "24")
+# How often the worker scans for due-soon and overdue orders (and, hourly, for warnings).
+HOTLINE_NOTIFY_SCAN_SECONDS = envint("HOTLINE_NOTIFY_SCAN_SECONDS", "60")
+# The address the links in notifications start with.
+HOTLINE_BASE_URL = os.environ.get("HOTLINE_BASE_URL", "http://127.0.0.1:8000")

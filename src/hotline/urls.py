@@ -9,6 +9,7 @@ urlpatterns = [
     path("api/", api.urls),
     path("triage/", include("hotline.triage.urls")),
     path("assessment/", include("hotline.assessment.urls")),
+    path("notify/", include("hotline.notify.urls")),
     path("", include("hotline.web.urls")),
 ]
 # No route to MEDIA_ROOT, whatever DEBUG says: evidence is served only through the order's
