@@ -4,9 +4,10 @@ seeded with the defaults by the data migration."""
 from __future__ import annotations
 
 import pytest
+from django.utils import translation
 
 from hotline.notify import texts
-from hotline.notify.models import Template
+from hotline.notify.models import Notification, Template
 from hotline.notify.rules import Kind
 
 
@@ -64,3 +65,10 @@ def test_the_administrator_edits_a_template_in_the_admin_and_a_bad_one_is_refuse
     assert ok.status_code == 302
     row.refresh_from_db()
     assert row.body == "请速办{{ number }}：{{ text }}"
+
+
+def test_the_admin_labels_are_translated_into_english():
+    with translation.override("en"):
+        assert str(Notification._meta.verbose_name_plural) == "Notifications"
+        assert str(Template._meta.get_field("body").verbose_name) == "Text"
+        assert str(Notification.State.SUPPRESSED.label) == "Not sent (by the settings)"

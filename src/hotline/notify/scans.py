@@ -93,12 +93,20 @@ def overdue(now: dt.datetime | None = None) -> list[Queued]:
     return out
 
 
-def warnings(now: dt.datetime | None = None) -> list[Queued]:
-    """Today's early warnings, told to the supervisors: a category surge (the burst) to every
-    supervisor, any other rule to the supervisors who follow it; once per warning and day."""
+def evaluate_warnings(now: dt.datetime | None = None) -> list[dict]:
+    """Today's early warnings (read outside the scan's transaction: the rules read the aggregates)."""
+    return warning_rules.evaluate(timezone.localtime(now or timezone.now()).date())
+
+
+def warnings(now: dt.datetime | None = None, found: list[dict] | None = None) -> list[Queued]:
+    """Today's early warnings (`found`, default evaluated now), told to the supervisors: a
+    category surge (the burst) to every supervisor, any other rule to the supervisors who follow
+    it; once per warning and day."""
     now = now or timezone.now()
     day = timezone.localtime(now).date()
-    found = [w for w in warning_rules.evaluate(day) if w["rule"] not in rules.SKIPPED_RULES]
+    if found is None:
+        found = evaluate_warnings(now)
+    found = [w for w in found if w["rule"] not in rules.SKIPPED_RULES]
     if not found:
         return []
     everyone = services.supervisors()
