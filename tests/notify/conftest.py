@@ -2,12 +2,17 @@
 
 from __future__ import annotations
 
+import importlib.util
+
 import pytest
 
 from hotline.notify import services
 from hotline.notify.models import Notification
 from hotline.orders.models import Event
 from tests.orders.conftest import _shared_district, district  # noqa: F401 - fixtures
+
+# Until the outbox (wt-citylink) is merged into this branch.
+collect_ignore = [] if importlib.util.find_spec("hotline.outbox") else ["test_outbox_flow.py"]
 
 
 def new_rows(since: int) -> list[Notification]:

@@ -91,3 +91,16 @@ class Broken:
 
     def send(self, message):
         raise RuntimeError("boom")
+
+
+def test_the_last_attempt_the_outbox_makes_marks_the_notification_failed(district, gateway):
+    gateway.behaviour = Behaviour(status=500)
+    row = _queued(district)
+    assert services.deliver(row.pk, message_id="m", final=True).retry
+    row.refresh_from_db()
+    assert row.state == "failed" and "HTTP 500" in row.last_error
+    # an operator's retry of the outbox row sends it again
+    gateway.behaviour = Behaviour()
+    assert services.deliver(row.pk, message_id="m").ok
+    row.refresh_from_db()
+    assert row.state == "sent" and row.attempts == 2

@@ -220,10 +220,12 @@ def for_event(event: Event) -> list[Queued]:
 # ---- delivery (called by the notify channel's deliverer for its outbox row) -------------------------
 
 
-def deliver(notification_id: int, *, message_id: str, now: dt.datetime | None = None) -> senders.Outcome:
+def deliver(notification_id: int, *, message_id: str, final: bool = False,
+            now: dt.datetime | None = None) -> senders.Outcome:
     """Send one notification through its medium's sender and record what happened: SENT, or
-    FAILED on a permanent refusal, or still QUEUED (with the error) when it is to be retried.
-    A notification already sent is not sent again (a redelivered outbox row)."""
+    FAILED on a permanent refusal (or on the `final` attempt the outbox makes), or still QUEUED
+    (with the error) when it is to be retried. A notification already sent is not sent again (a
+    redelivered outbox row); a FAILED one is, when an operator retries its outbox row."""
     row = Notification.objects.select_related("person").filter(pk=notification_id).first()
     if row is None:
         return senders.Outcome.permanent(f"notification {notification_id} does not exist")
@@ -248,7 +250,7 @@ def deliver(notification_id: int, *, message_id: str, now: dt.datetime | None = 
         changes.update(state=Notification.State.SENT, sent_at=now, last_error="")
     else:
         changes.update(last_error=outcome.detail[:2000])
-        if not outcome.retry:
+        if not outcome.retry or final:
             changes["state"] = Notification.State.FAILED
     Notification.objects.filter(pk=row.pk).update(**changes)
     return outcome
