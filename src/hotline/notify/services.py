@@ -58,13 +58,15 @@ def supervisors() -> list[User]:
     return list(User.objects.filter(role__in=sorted(rules.SUPERVISOR_ROLES), is_active=True).order_by("pk"))
 
 
-def audience_of(order: WorkOrder, audience: Audience, *, actor_id: int | None) -> list[User]:
-    """The people an order's event tells (never the actor who caused it)."""
+def audience_of(order: WorkOrder, audience: Audience, *, actor_id: int | None,
+                co_unit_ids: list[int] | None = None) -> list[User]:
+    """The people an order's event tells (never the actor who caused it). `co_unit_ids`: the
+    co-units the event names (a dispatch writes its event before it sets the order's co-units)."""
     if audience is Audience.SUPERVISORS:
         return [p for p in supervisors() if p.pk != actor_id]
     units: list[int | None] = [order.lead_unit_id]
     if audience is Audience.ALL_UNITS:
-        units += list(order.co_units.values_list("id", flat=True))
+        units += co_unit_ids if co_unit_ids is not None else list(order.co_units.values_list("id", flat=True))
     return unit_people(units, exclude=actor_id)
 
 
@@ -210,8 +212,11 @@ def for_event(event: Event) -> list[Queued]:
     if trigger is None or event.imported:
         return []
     order = event.order
-    people = audience_of(order, trigger.audience, actor_id=event.actor_id)
     data = event.data or {}
+    co = None
+    if event.action in ("dispatch", "joint"):  # their event is written before the order's co-units are set
+        co = [int(u) for u in data.get("co_units") or []]
+    people = audience_of(order, trigger.audience, actor_id=event.actor_id, co_unit_ids=co)
     text = str(data.get("text") or data.get("note") or "")
     return notify(trigger.kind, people, order_context(order, text=text), order=order,
                   emergency=order.urgency == "emergency", now=event.at)
