@@ -8,11 +8,14 @@ notification is its own stream, so one person's slow gateway never holds up anot
 from __future__ import annotations
 
 import datetime as dt
+import logging
+import threading
+import time
 from collections.abc import Iterable
 from typing import Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import close_old_connections, connection, transaction
 from django.utils.translation import gettext_lazy as _
 
 from hotline import outbox
@@ -20,6 +23,7 @@ from hotline import outbox
 from . import scans, services
 
 CHANNEL = "notify"
+log = logging.getLogger("hotline.notify")
 
 
 def message_of(queued: services.Queued) -> outbox.Message:
@@ -56,6 +60,29 @@ def scan(now: dt.datetime | None = None, *, warnings: bool = False) -> int:
         if found is not None:
             queued += scans.warnings(now, found)
         return outbox.enqueue([message_of(q) for q in queued]) if queued else 0
+
+
+WARNINGS_EVERY = 3600.0  # seconds between two warning scans (the warnings change with the daily aggregates)
+
+
+def scan_loop(stop: threading.Event) -> None:
+    """The worker's scan thread: a scan every HOTLINE_NOTIFY_SCAN_SECONDS, the warnings among
+    them once an hour, until `stop` is set. Several workers may all scan: the dedupe keys let
+    each notification be written once."""
+    last_warnings = -WARNINGS_EVERY
+    try:
+        while not stop.wait(settings.HOTLINE_NOTIFY_SCAN_SECONDS):
+            hourly = time.monotonic() - last_warnings >= WARNINGS_EVERY
+            try:
+                close_old_connections()
+                scan(warnings=hourly)
+                if hourly:
+                    last_warnings = time.monotonic()
+            except Exception:  # noqa: BLE001 - a database hiccup: the next scan tries again
+                log.exception("notification scan failed")
+                connection.close()
+    finally:
+        connection.close()
 
 
 def register() -> None:
