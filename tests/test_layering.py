@@ -20,7 +20,9 @@ ALLOWED = {
     "csvfile": {"errors"},
     "exports": {"errors"},
     "directory": {"errors", "periods", "csvfile"},
-    "orders": {"directory", "errors", "periods", "csvfile"},
+    # the transactional outbox sits below orders (orders' actions write its rows)
+    "outbox": {"errors", "directory"},
+    "orders": {"directory", "errors", "periods", "csvfile", "outbox"},
     # the shared security log; its admin reuses the orders' read-only admin
     "audit": {"directory", "orders", "errors", "periods"},
     "triage": {"orders", "directory", "audit", "errors", "periods", "csvfile", "exports"},

@@ -146,6 +146,7 @@ INSTALLED_APPS = [
     "csp",
     "django_tasks_db",
     "hotline.directory",
+    "hotline.outbox",
     "hotline.audit",
     "hotline.orders",
     "hotline.triage",
@@ -309,3 +310,16 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 # "x-sendfile" (Apache mod_xsendfile, lighttpd: the file's absolute path).
 HOTLINE_SENDFILE = os.environ.get("HOTLINE_SENDFILE", "")
 HOTLINE_SENDFILE_PREFIX = os.environ.get("HOTLINE_SENDFILE_PREFIX", "/_evidence/")
+
+# ---- the transactional outbox (hotline.outbox): delivery of messages to the city, notifications ----------
+# A claimed row is leased this long; a deliverer must give up on one send within the send timeout
+# (the lease keeps at least that much in hand, so two deliverers never send one row at once).
+HOTLINE_OUTBOX_LEASE_SECONDS = envfloat("HOTLINE_OUTBOX_LEASE_SECONDS", "60")
+HOTLINE_OUTBOX_SEND_TIMEOUT_SECONDS = envfloat("HOTLINE_OUTBOX_SEND_TIMEOUT_SECONDS", "10")
+# Retries: base x 2^(n-1) seconds after the n-th failure, capped, with jitter; after this many
+# attempts a row goes to the failed-deliveries page (30 attempts at a 5-minute cap: about 2 hours).
+HOTLINE_OUTBOX_BACKOFF_SECONDS = envfloat("HOTLINE_OUTBOX_BACKOFF_SECONDS", "2")
+HOTLINE_OUTBOX_BACKOFF_MAX_SECONDS = envfloat("HOTLINE_OUTBOX_BACKOFF_MAX_SECONDS", "300")
+HOTLINE_OUTBOX_MAX_ATTEMPTS = envint("HOTLINE_OUTBOX_MAX_ATTEMPTS", "30")
+# How long a channel's delivery thread in the worker sleeps when nothing was delivered.
+HOTLINE_OUTBOX_POLL_SECONDS = envfloat("HOTLINE_OUTBOX_POLL_SECONDS", "0.5")
