@@ -151,6 +151,7 @@ INSTALLED_APPS = [
     "hotline.orders",
     "hotline.triage",
     "hotline.assessment",
+    "hotline.citylink",
     "hotline.web",
     "hotline.api",
     "hotline.demo",
@@ -323,3 +324,13 @@ HOTLINE_OUTBOX_BACKOFF_MAX_SECONDS = envfloat("HOTLINE_OUTBOX_BACKOFF_MAX_SECOND
 HOTLINE_OUTBOX_MAX_ATTEMPTS = envint("HOTLINE_OUTBOX_MAX_ATTEMPTS", "30")
 # How long a channel's delivery thread in the worker sleeps when nothing was delivered.
 HOTLINE_OUTBOX_POLL_SECONDS = envfloat("HOTLINE_OUTBOX_POLL_SECONDS", "0.5")
+
+# ---- the city platform link (hotline.citylink, docs/citylink.md) -----------------------------------------
+# The secret shared with the city (HMAC-SHA256 both ways); without it the inbound endpoint answers 503.
+HOTLINE_CITYLINK_SECRET = os.environ.get("HOTLINE_CITYLINK_SECRET", "")
+# Where updates for the city are POSTed; without it they wait in the outbox.
+HOTLINE_CITYLINK_URL = os.environ.get("HOTLINE_CITYLINK_URL", "")
+# A signed request is accepted within this many seconds of our clock, either way.
+HOTLINE_CITYLINK_WINDOW_SECONDS = envint("HOTLINE_CITYLINK_WINDOW_SECONDS", "300")
+# Updates sent to the city at once (each of a different order).
+HOTLINE_CITYLINK_CONCURRENCY = envint("HOTLINE_CITYLINK_CONCURRENCY", "4")

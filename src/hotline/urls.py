@@ -9,6 +9,8 @@ urlpatterns = [
     path("api/", api.urls),
     path("triage/", include("hotline.triage.urls")),
     path("assessment/", include("hotline.assessment.urls")),
+    path("citylink/", include("hotline.citylink.urls")),
+    path("outbox/", include("hotline.outbox.urls")),
     path("", include("hotline.web.urls")),
 ]
 # No route to MEDIA_ROOT, whatever DEBUG says: evidence is served only through the order's
