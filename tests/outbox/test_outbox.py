@@ -228,3 +228,26 @@ def test_status_counts_rows_per_channel_and_state(db, recorder):
 def test_a_round_for_an_unknown_channel_says_so(db):
     with pytest.raises(LookupError):
         outbox.deliver_due("nobody")
+
+
+def test_a_round_stops_trying_a_receiver_that_is_down(db, recorder):
+    recorder.answer = lambda row: Outcome(ok=False, detail="connection refused")
+    outbox.enqueue([_msg(f"s{i}", i) for i in range(10)])
+    assert outbox.deliver_due(CHANNEL) == 0
+    assert len(recorder.sent) == engine.BREAKER  # not ten timeouts one after another
+    tried = OutboxMessage.objects.filter(attempts=1)
+    assert tried.count() == engine.BREAKER
+    untouched = OutboxMessage.objects.filter(attempts=0)
+    assert untouched.count() == 10 - engine.BREAKER
+    assert all(r.leased_until is None and r.lease_owner == "" for r in untouched)  # released, due again
+
+
+def test_a_round_sends_no_row_once_its_lease_could_run_out(db, recorder, settings, monkeypatch):
+    settings.HOTLINE_OUTBOX_LEASE_SECONDS = 30
+    settings.HOTLINE_OUTBOX_SEND_TIMEOUT_SECONDS = 10
+    clock = iter([0.0, 5.0, 12.0])  # the round starts; 5 s, 12 s, then 21 s have gone by at each check
+    monkeypatch.setattr(engine.time, "monotonic", lambda: next(clock, 21.0))
+    outbox.enqueue([_msg(f"s{i}", i) for i in range(3)])
+    assert outbox.deliver_due(CHANNEL) == 2
+    assert len(recorder.sent) == 2
+    assert OutboxMessage.objects.filter(state="pending", leased_until__isnull=True).count() == 1

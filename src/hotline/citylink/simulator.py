@@ -140,6 +140,10 @@ class Simulator:
 
         class Handler(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
+            # One write per answer, and no Nagle: headers and body written apart would wait for the
+            # client's delayed ACK (40 ms an answer) on a kept-alive connection.
+            wbufsize = 64 * 1024
+            disable_nagle_algorithm = True
 
             def log_message(self, *args: Any) -> None:  # quiet
                 pass
@@ -366,3 +370,32 @@ class Simulator:
             out["orders_with_updates"] = len(self.per_order)
             out["run"] = self.run
             return json.loads(json.dumps(out))
+
+
+def main(argv: list[str] | None = None) -> None:
+    """`python -m hotline.citylink.simulator --port P [--faults ...]`: only the receiving side, in a
+    process of its own (the benches), until SIGTERM; then its counts as JSON to --report."""
+    import argparse
+    import os
+    import signal
+
+    parser = argparse.ArgumentParser(description="the city platform simulator, receiving only")
+    parser.add_argument("--port", type=int, required=True)
+    parser.add_argument("--faults", default="none")
+    parser.add_argument("--fault-rate", type=float, default=0.05)
+    parser.add_argument("--hang", type=float, default=3.0)
+    parser.add_argument("--report", required=True)
+    args = parser.parse_args(argv)
+    secret = os.environ["HOTLINE_CITYLINK_SECRET"]
+    sim = Simulator(inbound_url="http://127.0.0.1:9/unused", secret=secret, port=args.port, rate=0,
+                    faults=Faults.parse(args.faults, rate=args.fault_rate, hang=args.hang)).start()
+    done = threading.Event()
+    signal.signal(signal.SIGTERM, lambda *_: done.set())
+    done.wait()
+    sim.stop()
+    with open(args.report, "w", encoding="utf-8") as f:
+        json.dump(sim.report(), f)
+
+
+if __name__ == "__main__":
+    main()

@@ -35,8 +35,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, connection, transaction
-from django.db.models import Count, Min, Q
+from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db.models import Case, Count, DateTimeField, F, Min, PositiveBigIntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -234,7 +234,21 @@ def _send_pooled(deliver: Any, row: OutboxMessage) -> Outcome:
     try:
         return _send(deliver, row)
     finally:
-        connection.close()  # the pool thread's own connection, if the deliverer opened one
+        close_old_connections()  # the pool thread's own connection, if the deliverer opened one
+
+
+_pools: dict[tuple[str, int], ThreadPoolExecutor] = {}
+_pools_lock = threading.Lock()
+
+
+def _pool(channel: str, size: int) -> ThreadPoolExecutor:
+    # One pool per channel for the life of the process: its threads keep their connections to
+    # the receiver open from one round to the next.
+    with _pools_lock:
+        pool = _pools.get((channel, size))
+        if pool is None:
+            pool = _pools[(channel, size)] = ThreadPoolExecutor(max_workers=size, thread_name_prefix=f"outbox-{channel}")
+        return pool
 
 
 def deliver_due(channel: str | None = None, *, limit: int = 100, now: dt.datetime | None = None) -> int:
@@ -256,58 +270,94 @@ def _round(name: str, limit: int, now: dt.datetime | None) -> int:
     started = time.monotonic()
     budget = lease_seconds() - send_timeout()
     results: list[_Result] = []
-    if spec.concurrency > 1 and len(rows) > 1:
-        with ThreadPoolExecutor(max_workers=min(spec.concurrency, len(rows))) as pool:
-            outcomes = list(pool.map(lambda r: _send_pooled(spec.deliver, r), rows))
-        results = [_Result(r, o) for r, o in zip(rows, outcomes, strict=True)]
-    else:
-        failures = 0
-        for row in rows:
-            if failures >= BREAKER or time.monotonic() - started > budget:
-                results.append(_Result(row, None))
-                continue
-            outcome = _send(spec.deliver, row)
+    # Waves of `concurrency` rows (each a different stream's head). A row is sent only while its
+    # lease has a send timeout left; after BREAKER transport failures in a row (the receiver is
+    # down) the rest of the round is released untouched, for the rows' own backoff to decide.
+    width = spec.concurrency
+    failures = 0
+    todo = list(rows)
+    while todo:
+        if failures >= BREAKER or time.monotonic() - started > budget:
+            results.extend(_Result(r, None) for r in todo)
+            break
+        wave, todo = todo[:width], todo[width:]
+        if width > 1 and len(wave) > 1:
+            outcomes = list(_pool(name, width).map(lambda r: _send_pooled(spec.deliver, r), wave))
+        else:
+            outcomes = [_send(spec.deliver, wave[0])]
+        for row, outcome in zip(wave, outcomes, strict=True):
             failures = 0 if outcome.ok or not outcome.retry else failures + 1
             results.append(_Result(row, outcome))
     return _record(results, owner, now)
 
 
 def _record(results: list[_Result], owner: str, now: dt.datetime | None) -> int:
+    """Write the round's outcomes in one transaction: the delivered rows, their streams moved on
+    and the next row of each scheduled in a few statements for the whole round; each failure
+    with its own next attempt."""
     at = now or timezone.now()
-    delivered = 0
     cap = max_attempts()
+    ok = [r.row for r in results if r.outcome is not None and r.outcome.ok]
+    released = [r.row.pk for r in results if r.outcome is None]
+    failed = [r for r in results if r.outcome is not None and not r.outcome.ok]
     with transaction.atomic():
-        for res in sorted(results, key=lambda r: (r.row.channel, r.row.stream)):
+        delivered = _delivered(ok, owner, at) if ok else 0
+        if released:
+            OutboxMessage.objects.filter(pk__in=released, state=S.PENDING, lease_owner=owner).update(
+                leased_until=None, lease_owner="")
+        for res in failed:
             row, outcome = res.row, res.outcome
+            assert outcome is not None
             mine = OutboxMessage.objects.filter(pk=row.pk, state=S.PENDING, lease_owner=owner)
-            if outcome is None:
-                mine.update(leased_until=None, lease_owner="")
-            elif outcome.ok:
-                if mine.update(state=S.DELIVERED, delivered_at=at, attempts=row.attempts + 1, leased_until=None,
-                               next_attempt_at=None, last_error=""):
-                    _advance(row, at)
-                    delivered += 1
-            else:
-                attempts = row.attempts + 1
-                detail = (outcome.detail or _("未说明原因"))[:MAX_ERROR_CHARS]
-                if not outcome.retry or attempts >= cap:
-                    mine.update(state=S.FAILED, attempts=attempts, leased_until=None, next_attempt_at=None,
-                                last_error=detail)
+            attempts = row.attempts + 1
+            detail = (outcome.detail or _("未说明原因"))[:MAX_ERROR_CHARS]
+            if not outcome.retry or attempts >= cap:
+                if mine.update(state=S.FAILED, attempts=attempts, leased_until=None, next_attempt_at=None,
+                               last_error=detail):
                     log.warning("outbox row %s (%s/%s#%s) failed: %s", row.pk, row.channel, row.stream, row.seq, detail)
-                else:
-                    mine.update(attempts=attempts, leased_until=None, last_error=detail,
-                                next_attempt_at=at + dt.timedelta(seconds=backoff(attempts)))
+            else:
+                mine.update(attempts=attempts, leased_until=None, last_error=detail,
+                            next_attempt_at=at + dt.timedelta(seconds=backoff(attempts)))
     return delivered
+
+
+def _delivered(rows: list[OutboxMessage], owner: str, at: dt.datetime) -> int:
+    # Only rows whose lease this round still holds (a lease lost to a slow send is another's now).
+    held = set(OutboxMessage.objects.filter(pk__in=[r.pk for r in rows], state=S.PENDING, lease_owner=owner)
+               .values_list("pk", flat=True))
+    rows = [r for r in rows if r.pk in held]
+    if not rows:
+        return 0
+    OutboxMessage.objects.filter(pk__in=held).update(
+        state=S.DELIVERED, delivered_at=at, attempts=F("attempts") + 1, leased_until=None, next_attempt_at=None,
+        last_error="")
+    _advance_many(rows, at)
+    return len(rows)
+
+
+def _advance_many(rows: list[OutboxMessage], at: dt.datetime) -> None:
+    """Rows done (delivered or given up), at most one per stream: move each stream's done_seq on
+    and schedule the row after it. The stream rows are locked first, in the one order every writer
+    uses, so this never deadlocks with an action writing to the same streams."""
+    rows = sorted(rows, key=lambda r: (r.channel, r.stream))
+    for channel in {r.channel for r in rows}:
+        mine = [r for r in rows if r.channel == channel]
+        list(OutboxStream.objects.select_for_update().filter(channel=channel, stream__in=[r.stream for r in mine])
+             .order_by("channel", "stream").values_list("pk", flat=True))
+        OutboxStream.objects.filter(channel=channel, stream__in=[r.stream for r in mine]).update(
+            done_seq=Case(*[When(stream=r.stream, done_seq=r.seq - 1, then=Value(r.seq)) for r in mine],
+                          default=F("done_seq"), output_field=PositiveBigIntegerField()))
+        nxt = Q()
+        for r in mine:
+            nxt |= Q(stream=r.stream, seq=r.seq + 1)
+        OutboxMessage.objects.filter(nxt, channel=channel, state=S.PENDING, next_attempt_at__isnull=True).update(
+            next_attempt_at=Case(When(not_before__gt=at, then=F("not_before")), default=Value(at),
+                                 output_field=DateTimeField()))
 
 
 def _advance(row: OutboxMessage, at: dt.datetime) -> None:
     """Row `row` of its stream is done (delivered or given up): move done_seq on, schedule the next."""
-    OutboxStream.objects.filter(channel=row.channel, stream=row.stream, done_seq=row.seq - 1).update(done_seq=row.seq)
-    nxt = (OutboxMessage.objects.filter(channel=row.channel, stream=row.stream, seq=row.seq + 1, state=S.PENDING,
-                                        next_attempt_at__isnull=True)
-           .values_list("pk", "not_before").first())
-    if nxt is not None:
-        OutboxMessage.objects.filter(pk=nxt[0]).update(next_attempt_at=_due_at(nxt[1], at))
+    _advance_many([row], at)
 
 
 # ---- the failed-deliveries page ----------------------------------------------------------------------
