@@ -38,6 +38,13 @@ def orders_visible_to(user: User) -> QuerySet[WorkOrder]:
     return qs
 
 
+def orders_published() -> QuerySet[WorkOrder]:
+    """What the district discloses to anyone (Open311's public reads): every order except those
+    screened out (abusive, or not a public matter) and those merged into another (the main order
+    stands for them). Which fields of them are published is the reader's business (open311)."""
+    return WorkOrder.objects.exclude(state__in=[State.SCREENED_OUT, State.MERGED])
+
+
 def order_for(user: User, order_id: int) -> WorkOrder | None:
     """One order, if the user may see it."""
     pk = as_id(order_id)
