@@ -32,7 +32,7 @@ from django.utils.translation import gettext as _
 from hotline.directory.models import User
 from hotline.errors import InvalidInput
 from hotline.orders.actions import SCREEN_REASONS
-from hotline.orders.models import Reply, WorkOrder
+from hotline.orders.models import Note, Reply, WorkOrder
 from hotline.orders.selectors import orders_published, orders_visible_to
 from hotline.orders.states import FINAL_STATES, OPEN_STATES, State
 from hotline.orders.validation import as_int
@@ -48,8 +48,8 @@ MAX_PAGE = 10_000
 
 # A run of 7 or more digits (ASCII or full-width), with single spaces, dots or dashes between
 # them, optionally a trailing X (an identity card number): a phone number, an id, a bank card.
-_NUMBER = re.compile(r"(?<![\dA-Za-z])\+?\d(?:[ .\-]?\d){6,}[Xx]?(?![\dA-Za-z])")
-_EMAIL = re.compile(r"[^\s@<>\"'，。；：、]{1,64}@[^\s@<>\"'，。；：、]{1,190}\.[A-Za-z]{2,63}")
+_NUMBER = re.compile(r"(?<!\d)\+?\d(?:[ .\-]?\d){6,}[Xx]?(?!\d)")
+_EMAIL = re.compile(r"[A-Za-z0-9._%+\-]{1,64}@[A-Za-z0-9.\-]{1,190}\.[A-Za-z]{2,63}")
 _DATE = re.compile(r"\d{4}[-.]\d{1,2}[-.]\d{1,2}")  # 2024-01-05 is a date, not a number to hide
 MASK = "***"
 
@@ -94,11 +94,11 @@ def _when(raw: str, name: str, *, end: bool, errors: dict[str, list[str]]) -> dt
         return None
     value: dt.datetime | None = None
     try:
-        value = parse_datetime(raw.replace("z", "Z"))
-        if value is None:
-            day = parse_date(raw)
-            if day is not None:
-                value = dt.datetime.combine(day + dt.timedelta(days=1) if end else day, dt.time())
+        day = parse_date(raw) if len(raw) == 10 else None
+        if day is not None:
+            value = dt.datetime.combine(day + dt.timedelta(days=1) if end else day, dt.time())
+        else:
+            value = parse_datetime(raw.replace("z", "Z"))
     except ValueError:  # well-formed but impossible: 2024-02-30, hour 25
         value = None
     if value is None or not 1900 <= value.year <= 9000:
@@ -123,9 +123,12 @@ def parse(params: Any, now: dt.datetime | None = None) -> Query:
     if errors:
         raise InvalidInput(_("查询参数有误。"), details=errors)
     ids = _list(params.get("service_request_id", "")) or None
-    if ids is not None and (len(ids) > MAX_IDS or any(len(i) > 20 for i in ids)):
-        errors.setdefault("service_request_id", []).append(
-            _("一次最多查询%(n)d个请求编号。") % {"n": MAX_IDS})
+    if ids is not None:  # the spec: it overrides every other parameter, so they are not read
+        if len(ids) > MAX_IDS or any(len(i) > 20 for i in ids):
+            raise InvalidInput(_("查询参数有误。"), details={"service_request_id": [
+                _("一次最多查询%(n)d个请求编号。") % {"n": MAX_IDS}]})
+        return Query(ids=ids, category_ids=None, start=now or timezone.now(), end=now or timezone.now(),
+                     states=None, page=1, page_size=MAX_IDS)
     category_ids = None
     codes = _list(params.get("service_code", ""))
     if codes:
@@ -197,6 +200,11 @@ def records(reader: Reader, orders: list[WorkOrder]) -> list[dict[str, Any]]:
     extras = {r.order_id: r for r in Open311Request.objects.filter(order_id__in=ids)}
     outcomes: dict[int, str] = {}
     closed = [o.pk for o in orders if o.state == State.CLOSED]
+    # What the caller was told: the answer given on the line, or the latest reviewed reply's
+    # outcome (a closed order's replies have all passed review; an open one's may not have).
+    for order_id, text in (Note.objects.filter(order_id__in=closed, kind=Note.Kind.ANSWER).order_by("order_id", "at")
+                           .values_list("order_id", "text")):
+        outcomes[order_id] = text
     for order_id, outcome in (Reply.objects.filter(order_id__in=closed).order_by("order_id", "round")
                               .values_list("order_id", "outcome")):
         outcomes[order_id] = outcome  # the latest round wins
