@@ -171,3 +171,14 @@ def test_public_reads_can_be_switched_off(client, district, settings, raw_key):
     response = _get(client)
     assert response.status_code == 403 and errors_of(response)[0]["code"] == 403
     assert len(_ids(_get(client, {"api_key": raw_key}))) == 1
+
+
+def test_errors_are_in_the_users_chosen_language(client, district):
+    from django.conf import settings
+
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    (error,) = errors_of(_get(client, {"status": "pending"}))
+    assert error["description"] == "status: status must be open or closed."
+    client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
+    (error,) = errors_of(_get(client, {"status": "pending"}))
+    assert error["description"] == "status: 状态只能是 open 或 closed。"
