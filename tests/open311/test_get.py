@@ -182,3 +182,18 @@ def test_errors_are_in_the_users_chosen_language(client, district):
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "zh-hans"
     (error,) = errors_of(_get(client, {"status": "pending"}))
     assert error["description"] == "status: 状态只能是 open 或 closed。"
+
+
+def test_a_page_costs_the_same_queries_for_3_or_30_orders(client, district, django_assert_max_num_queries):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for _ in range(3):
+        make_order(district)
+    with CaptureQueriesContext(connection) as few:
+        assert len(_ids(_get(client, {"page_size": "200"}))) == 3
+    actions.do_create_many([actions.Intake(title="路灯不亮", description="西城路路灯不亮三天，夜间看不清。",
+                                           category_id=district.categories["路灯不亮"].pk)] * 27,
+                           actor=district.people["wangfang"])
+    with django_assert_max_num_queries(len(few)):
+        assert len(_ids(_get(client, {"page_size": "200"}))) == 30

@@ -120,3 +120,26 @@ def test_xml_drops_characters_xml_cannot_carry(client, district):
 ])
 def test_mask_text(text, masked):
     assert mask_text(text) == masked
+
+
+def test_a_units_key_reads_only_that_units_orders_and_cannot_post(client, district):
+    from hotline.api.keys import create_system_key
+    from hotline.directory.models import User
+    from tests.open311.conftest import errors_of
+
+    key, raw = create_system_key(name="east-lake-app", scopes=["open311"], role="agent")
+    User.objects.filter(pk=key.user.pk).update(role="handler", unit=district.units["street-a"])
+    chengang = district.people["chengang"]
+    ours = make_order(district, area="east-lake")
+    theirs = make_order(district, area="west-city")
+    actions.do_dispatch(ours, actor=chengang, unit_id=district.units["street-a"].pk)
+    actions.do_dispatch(theirs, actor=chengang, unit_id=district.units["street-b"].pk)
+    ours_no, theirs_no = (WorkOrder.objects.get(pk=pk).number for pk in (ours, theirs))
+    listed = {r["service_request_id"] for r in client.get("/open311/v2/requests.json", {"api_key": raw}).json()}
+    assert listed == {ours_no}
+    assert client.get(f"/open311/v2/requests/{theirs_no}.json", {"api_key": raw}).status_code == 404
+    by_id = client.get("/open311/v2/requests.json", {"api_key": raw, "service_request_id": theirs_no}).json()
+    assert by_id == []
+    refused = post(client, raw, form(district))
+    assert refused.status_code == 403 and errors_of(refused)[0]["code"] == 403
+    assert WorkOrder.objects.count() == 2

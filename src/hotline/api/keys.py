@@ -52,8 +52,10 @@ def create_system_key(*, name: str, scopes: list[str], role: str = "system", uni
 def authenticate(raw_key: str, *, scope: str, request: Any = None) -> ApiKey:
     with _LOCK:
         key = _KEYS.get(_digest(raw_key or ""))
-    if key is None or key.revoked or not User.objects.filter(pk=key.user.pk, is_active=True).exists():
+    user = User.objects.filter(pk=key.user.pk, is_active=True).first() if key is not None else None
+    if key is None or key.revoked or user is None:
         raise Unauthenticated(_("API密钥无效。"))
+    key.user = user
     if scope not in key.scopes:
         raise NotAllowed(_("API密钥无权访问此接口。"))
     return key

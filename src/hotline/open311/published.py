@@ -33,8 +33,8 @@ from hotline.directory.models import User
 from hotline.errors import InvalidInput
 from hotline.orders.actions import SCREEN_REASONS
 from hotline.orders.models import Note, Reply, WorkOrder
-from hotline.orders.selectors import orders_published, orders_visible_to
-from hotline.orders.states import FINAL_STATES, OPEN_STATES, State
+from hotline.orders.selectors import closed_orders, open_orders, orders_published, orders_visible_to
+from hotline.orders.states import State, is_open
 from hotline.orders.validation import as_int
 
 from . import services
@@ -82,7 +82,7 @@ class Query:
     category_ids: list[int] | None
     start: dt.datetime
     end: dt.datetime
-    states: list[str] | None
+    statuses: set[str]  # open, closed, both or neither (both)
     page: int
     page_size: int
 
@@ -128,7 +128,7 @@ def parse(params: Any, now: dt.datetime | None = None) -> Query:
             raise InvalidInput(_("查询参数有误。"), details={"service_request_id": [
                 _("一次最多查询%(n)d个请求编号。") % {"n": MAX_IDS}]})
         return Query(ids=ids, category_ids=None, start=now or timezone.now(), end=now or timezone.now(),
-                     states=None, page=1, page_size=MAX_IDS)
+                     statuses=set(), page=1, page_size=MAX_IDS)
     category_ids = None
     codes = _list(params.get("service_code", ""))
     if codes:
@@ -139,13 +139,9 @@ def parse(params: Any, now: dt.datetime | None = None) -> Query:
             errors.setdefault("service_code", []).append(_("服务代码不存在：%(codes)s") % {
                 "codes": ", ".join(unknown[:5])[:200]})
         category_ids = sorted(known)
-    states: list[str] | None = None
-    statuses = _list(params.get("status", ""))
-    if statuses:
-        if any(s not in ("open", "closed") for s in statuses):
-            errors.setdefault("status", []).append(_("状态只能是 open 或 closed。"))
-        states = sorted(({*OPEN_STATES} if "open" in statuses else set())
-                        | ({*FINAL_STATES} if "closed" in statuses else set()))
+    statuses = set(_list(params.get("status", "")))
+    if statuses - {"open", "closed"}:
+        errors.setdefault("status", []).append(_("状态只能是 open 或 closed。"))
     start = _when(params.get("start_date", ""), "start_date", end=False, errors=errors)
     end = _when(params.get("end_date", ""), "end_date", end=True, errors=errors)
     page = as_int(params.get("page", "1"), minimum=1, maximum=MAX_PAGE)
@@ -170,7 +166,7 @@ def parse(params: Any, now: dt.datetime | None = None) -> Query:
         errors.setdefault("end_date", []).append(_("查询时间范围不能超过90天。"))
     if errors:
         raise InvalidInput(_("查询参数有误。"), details=errors)
-    return Query(ids=ids, category_ids=category_ids, start=start, end=end, states=states, page=page or 1,
+    return Query(ids=ids, category_ids=category_ids, start=start, end=end, statuses=statuses, page=page or 1,
                  page_size=size or DEFAULT_PAGE_SIZE)
 
 
@@ -182,8 +178,10 @@ def select(reader: Reader, query: Query) -> list[WorkOrder]:
     qs = qs.filter(received_at__gte=query.start, received_at__lt=query.end)
     if query.category_ids is not None:
         qs = qs.filter(category_id__in=query.category_ids)
-    if query.states is not None:
-        qs = qs.filter(state__in=query.states)
+    if query.statuses == {"open"}:
+        qs = open_orders(qs)
+    elif query.statuses == {"closed"}:
+        qs = closed_orders(qs)
     offset = (query.page - 1) * query.page_size
     return list(qs.order_by("-received_at", "-id")[offset:offset + query.page_size])
 
@@ -235,7 +233,7 @@ def _record(reader: Reader, order: WorkOrder, extra: Open311Request | None, outc
         address = mask_text(order.address, secrets)
     return {
         "service_request_id": order.number,
-        "status": "open" if order.state in OPEN_STATES else "closed",
+        "status": "open" if is_open(order.state) else "closed",
         "status_notes": mask_text(_status_notes(order, outcome), secrets),
         "service_name": order.category.name if order.category_id else "",
         "service_code": str(order.category_id) if order.category_id else "",

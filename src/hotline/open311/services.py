@@ -29,11 +29,7 @@ def service_categories() -> list[Category]:
 def service_category(code: str) -> Category | None:
     """The category behind a service code, if it is offered."""
     pk = as_id(code)
-    if pk is None:
-        return None
-    for category in service_categories_by_id([pk]).values():
-        return category
-    return None
+    return service_categories_by_id([pk]).get(pk) if pk is not None else None
 
 
 def service_categories_by_id(ids: list[int]) -> dict[int, Category]:
@@ -42,13 +38,19 @@ def service_categories_by_id(ids: list[int]) -> dict[int, Category]:
     return {c.pk: c for c in qs}
 
 
-def service_record(category: Category) -> dict[str, Any]:
+def service_list() -> list[dict[str, Any]]:
+    """The spec's service list (metadata: every service has the attributes below)."""
+    metadata = bool(attributes())
+    return [service_record(c, metadata=metadata) for c in service_categories()]
+
+
+def service_record(category: Category, *, metadata: bool) -> dict[str, Any]:
     names = category.path.split("/")
     return {
         "service_code": str(category.pk),
         "service_name": category.name,
         "description": category.path,
-        "metadata": bool(attributes()),
+        "metadata": metadata,
         "type": "realtime",
         "keywords": ",".join(names),
         "group": category.parent.name if category.parent_id else "",

@@ -103,8 +103,7 @@ def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
 @endpoint("GET")
 def service_list(request: HttpRequest, *, fmt: str) -> HttpResponse:
     _reader(request)
-    return formats.respond(fmt, [services.service_record(c) for c in services.service_categories()],
-                           root="services", item="service")
+    return formats.respond(fmt, services.service_list(), root="services", item="service")
 
 
 @endpoint("GET")

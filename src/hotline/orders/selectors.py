@@ -13,7 +13,7 @@ from hotline.directory.models import User
 from hotline.directory.roles import UNIT_ROLES, Role
 
 from .models import WorkOrder
-from .states import OPEN_STATES, UNIT_CLOCK_STATES, State
+from .states import FINAL_STATES, OPEN_STATES, UNIT_CLOCK_STATES, State
 from .validation import as_id
 
 
@@ -86,6 +86,11 @@ def due_soon(qs: QuerySet[WorkOrder], now: dt.datetime | None = None, hours: flo
 def open_orders(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
     """The one rule for "open" (在办): the states' OPEN_STATES group."""
     return qs.filter(state__in=sorted(OPEN_STATES))
+
+
+def closed_orders(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """The other side of open_orders: the states' FINAL_STATES group (closed, screened out, merged)."""
+    return qs.filter(state__in=sorted(FINAL_STATES))
 
 
 def caller_history(phone: str, *, exclude_id: int | None = None, days: int = 365) -> QuerySet[WorkOrder]:
