@@ -316,3 +316,9 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 # "x-sendfile" (Apache mod_xsendfile, lighttpd: the file's absolute path).
 HOTLINE_SENDFILE = os.environ.get("HOTLINE_SENDFILE", "")
 HOTLINE_SENDFILE_PREFIX = os.environ.get("HOTLINE_SENDFILE_PREFIX", "/_evidence/")
+
+# ---- API keys (api/keys.py) ---------------------------------------------------------------------------
+# A key's default limit of requests per minute (each key may have its own), and how long a personal
+# token lives unless its owner says otherwise.
+HOTLINE_API_RATE_PER_MINUTE = envint("HOTLINE_API_RATE_PER_MINUTE", "600")
+HOTLINE_TOKEN_DAYS = envint("HOTLINE_TOKEN_DAYS", "90")

@@ -197,3 +197,19 @@ def test_a_page_costs_the_same_queries_for_3_or_30_orders(client, district, djan
                            actor=district.people["wangfang"])
     with django_assert_max_num_queries(len(few)):
         assert len(_ids(_get(client, {"page_size": "200"}))) == 30
+
+
+def test_a_key_over_its_rate_limit_gets_a_429_in_the_spec_format(client, district):
+    from hotline.api.keys import create_system_key
+
+    _key, raw = create_system_key(name="busy", scopes=["open311"], role="agent", rate=2)
+    assert [_get(client, {"api_key": raw}).status_code for _ in range(2)] == [200, 200]
+    response = _get(client, {"api_key": raw}, fmt="xml")
+    assert response.status_code == 429 and errors_of(response)[0]["code"] == 429
+    assert int(response["Retry-After"]) >= 1
+
+
+def test_the_key_may_be_a_bearer_token(client, district, raw_key):
+    make_order(district)
+    assert len(_ids(_get(client, HTTP_AUTHORIZATION=f"Bearer {raw_key}"))) == 1
+    assert _get(client, HTTP_AUTHORIZATION="Bearer wrong").status_code == 403

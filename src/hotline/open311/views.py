@@ -16,7 +16,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 
-from hotline.api.keys import authenticate
+from hotline.api.keys import authenticate, presented_key
 from hotline.errors import DomainError, InvalidInput, NotAllowed
 
 from . import formats, intake, published, services
@@ -64,16 +64,17 @@ def domain_errors(fmt: str, exc: DomainError) -> HttpResponse:
     if isinstance(exc, InvalidInput) and isinstance(exc.details, dict) and exc.details:
         descriptions = [f"{field}: {' '.join(str(m) for m in messages)}" for field, messages in exc.details.items()]
     headers = {}
-    retry = exc.details.get("retry_after") if isinstance(exc.details, dict) else None
+    retry = getattr(exc, "retry_after", None)
     if status == 429 and retry:
         headers["Retry-After"] = str(retry)
     return formats.errors(fmt, status, descriptions, headers=headers)
 
 
 def _raw_key(request: HttpRequest) -> str:
-    if request.method == "POST":
-        return request.POST.get("api_key", "") or request.headers.get("X-Api-Key", "")
-    return request.GET.get("api_key", "") or request.headers.get("X-Api-Key", "")
+    """The spec's api_key (a form field of a post, a query parameter of a read), or the header
+    the JSON API takes (X-Api-Key, or Authorization: Bearer)."""
+    field = (request.POST if request.method == "POST" else request.GET).get("api_key", "")
+    return field or presented_key(request) or ""
 
 
 def _reader(request: HttpRequest) -> published.Reader:
