@@ -92,7 +92,7 @@ def discovery(request: HttpRequest, *, fmt: str) -> HttpResponse:
     document = {
         "changeset": CHANGESET,
         "contact": getattr(settings, "HOTLINE_OPEN311_CONTACT", "") or _("12345热线（区热线中心）"),
-        "key_service": _("API密钥由区热线中心的系统管理员创建（hotline apikey create --scope open311）。"),
+        "key_service": _("API密钥由区热线中心的系统管理员创建（hotline apikey create --name 名称 --scope open311）。"),
         "endpoints": [{
             "specification": "http://wiki.open311.org/GeoReport_v2", "url": root, "changeset": CHANGESET,
             "type": "production", "formats": ["application/json", "text/xml"],
