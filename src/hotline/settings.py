@@ -154,6 +154,7 @@ INSTALLED_APPS = [
     "hotline.citylink",
     "hotline.web",
     "hotline.api",
+    "hotline.open311",
     "hotline.demo",
 ]
 
@@ -294,6 +295,12 @@ HOTLINE_TASK_MAX_ATTEMPTS = envint("HOTLINE_TASK_MAX_ATTEMPTS", "3")
 HOTLINE_TRIAGE_MAX_ATTEMPTS = envint("HOTLINE_TRIAGE_MAX_ATTEMPTS", "5")
 # Where trained triage models are kept.
 HOTLINE_MODEL_DIR = Path(os.environ.get("HOTLINE_MODEL_DIR", DATA_DIR / "models"))
+
+# Open311 GeoReport v2 (docs/open311.md): whether GET requests work without an API key (the spec
+# allows public reads; what is published is decided in open311/published.py), and the contact the
+# discovery document names.
+HOTLINE_OPEN311_PUBLIC_READS = envbool("HOTLINE_OPEN311_PUBLIC_READS", "1")
+HOTLINE_OPEN311_CONTACT = os.environ.get("HOTLINE_OPEN311_CONTACT", "")
 
 # ---- evidence uploads and downloads (orders/evidence.py, web/uploads.py, web/views/evidence.py) -----
 # The largest evidence file accepted; the upload handler stops writing beyond it, so a request
