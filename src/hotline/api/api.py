@@ -16,9 +16,8 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI, Schema, Status
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import django_auth
 
-from hotline.errors import DomainError, InvalidInput, NotFound
+from hotline.errors import DomainError, InvalidInput, NotFound, RateLimited
 from hotline.orders import actions as do
 from hotline.orders.models import WorkOrder
 from hotline.orders.selectors import order_for, orders_visible_to
@@ -26,12 +25,14 @@ from hotline.orders.states import Action, State
 from hotline.web.actions import REGISTRY, allowed_actions, run_action
 from hotline.web.views.common import event_data_for, phone_for
 
+from .auth import API_AUTH
+
 logger = logging.getLogger("hotline.api")
 MAX_PAGE = 10_000_000  # page × per_page stays far inside a 64-bit OFFSET on every database
 MAX_PER_PAGE = 200
 STATES = frozenset(s.value for s in State)
 
-api = NinjaAPI(title="Hotline 12345 API", version="1", urls_namespace="api", auth=django_auth)
+api = NinjaAPI(title="Hotline 12345 API", version="1", urls_namespace="api", auth=API_AUTH)
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str, details: Any = None) -> HttpResponse:
@@ -40,7 +41,10 @@ def _error(request: HttpRequest, status: int, code: str, message: str, details: 
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

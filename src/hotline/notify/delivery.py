@@ -87,4 +87,6 @@ def scan_loop(stop: threading.Event) -> None:
 
 def register() -> None:
     outbox.subscribe(messages_for_event)
-    outbox.register_channel(CHANNEL, deliver, label=_("通知"))
+    # Each notification is its own stream: several sent at once, so one slow gateway call does not
+    # hold up the others of a round.
+    outbox.register_channel(CHANNEL, deliver, label=_("通知"), concurrency=settings.HOTLINE_NOTIFY_CONCURRENCY)
