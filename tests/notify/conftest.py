@@ -8,6 +8,12 @@ from hotline.notify.models import Notification
 from tests.orders.conftest import _shared_district, district  # noqa: F401 - fixtures
 
 
+@pytest.fixture(autouse=True)
+def _messages_in_tmp(settings, tmp_path):
+    # The default (file) sender writes under the data directory: not the developer's ./var.
+    settings.DATA_DIR = tmp_path
+
+
 def new_rows(since: int) -> list[Notification]:
     return list(Notification.objects.filter(pk__gt=since).select_related("person").order_by("pk"))
 

@@ -19,7 +19,8 @@ _lock = threading.Lock()
 
 class FileSender(Sender):
     """Appends {"id", "medium", "to", "subject", "text", "at"} to OPTIONS["path"] (default
-    HOTLINE_DATA_DIR/notify/messages.jsonl). A message id already written is not written again."""
+    HOTLINE_DATA_DIR/notify/messages.jsonl). A retried message is written again under the same id:
+    whoever reads the file drops a duplicate by its id."""
 
     def __init__(self, **options: Any) -> None:
         super().__init__(**options)
