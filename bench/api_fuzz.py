@@ -103,19 +103,40 @@ def order_id_range(env: dict[str, str]) -> tuple[int, int]:
     return int(out[-2]), int(out[-1])
 
 
-def summarise(junit: Path, ndjson: Path) -> tuple[int, int, collections.Counter]:
-    """(cases, failures, statuses) from the run's reports."""
+def summarise(junit: Path, ndjson: Path) -> tuple[int, int, collections.Counter, collections.Counter,
+                                                  collections.Counter]:
+    """(requests, failing operations, statuses, error codes, operations answered 2xx) from the reports."""
+    import base64
     import xml.etree.ElementTree as ET
 
     tree = ET.parse(junit)
     failures = sum(int(s.get("failures", 0)) + int(s.get("errors", 0)) for s in tree.iter("testsuite"))
     statuses: collections.Counter = collections.Counter()
-    cases = 0
+    codes: collections.Counter = collections.Counter()
+    reached: collections.Counter = collections.Counter()
+    requests = 0
     for line in ndjson.read_text().splitlines():
-        for status in re.findall(r'"status_code":\s*(\d{3})', line):
-            statuses[int(status)] += 1
-            cases += 1
-    return cases, failures, statuses
+        event = json.loads(line).get("ScenarioFinished")
+        if not event:
+            continue
+        label = event["recorder"].get("label", "")
+        for interaction in (event["recorder"].get("interactions") or {}).values():
+            response = interaction.get("response") or {}
+            status = response.get("status_code")
+            if status is None:
+                continue
+            requests += 1
+            statuses[status] += 1
+            if 200 <= status < 300:
+                reached[label] += 1
+            content = response.get("content") or {}
+            try:
+                body = json.loads(base64.b64decode(content["$base64"]) if "$base64" in content else content.get("text", ""))
+            except (ValueError, KeyError, TypeError):
+                body = None
+            if isinstance(body, dict) and "error" in body:
+                codes[f"{status} {body['error']}"] += 1
+    return requests, failures, statuses, codes, reached
 
 
 def main() -> int:
@@ -154,6 +175,7 @@ def main() -> int:
     reports.mkdir(parents=True)
     total_cases = total_failures = 0
     all_statuses: collections.Counter = collections.Counter()
+    all_codes: collections.Counter = collections.Counter()
     try:
         for _ in range(100):
             try:
@@ -171,7 +193,10 @@ def main() -> int:
             junit, ndjson = reports / f"{user}.junit.xml", reports / f"{user}.ndjson"
             cmd = [str(BIN / "st"), "run", str(schema), "--url", base, "--checks", CHECKS,
                    "--max-examples", str(args.examples), "--phases", "examples,coverage,fuzzing",
-                   "--workers", "2", "--generation-database", "none", "--no-color",
+                   # one worker: two threads drawing examples crashed hypothesis' lambda parser (ast) on 3.11
+                   "--workers", "1", "--generation-database", "none", "--no-color",
+                   # the session is sent with every request (-H): not a parameter to leave out or break
+                   "--generation-with-security-parameters", "false",
                    "--header", f"Cookie: sessionid={session}; csrftoken={csrf}", "--header", f"X-CSRFToken: {csrf}",
                    "--report", "junit,ndjson", "--report-junit-path", str(junit), "--report-ndjson-path", str(ndjson),
                    "--output-truncate", "true"]
@@ -180,13 +205,16 @@ def main() -> int:
             t0 = time.perf_counter()
             run = subprocess.run(cmd, env=env, capture_output=True, text=True, cwd=tmp)  # its cache stays there
             (reports / f"{user}.log").write_text(run.stdout + run.stderr)
-            cases, failures, statuses = summarise(junit, ndjson)
+            cases, failures, statuses, codes, reached = summarise(junit, ndjson)
             total_cases += cases
             total_failures += failures
             all_statuses.update(statuses)
+            all_codes.update(codes)
             print(f"  {user:<9} {cases:6d} requests in {time.perf_counter() - t0:5.0f} s, "
                   f"{failures} failing operations, st exit {run.returncode}; statuses "
                   + ", ".join(f"{s}: {n}" for s, n in sorted(statuses.items())))
+            print(f"            answered 2xx: {sum(reached.values())} requests on {len(reached)} of {ops} operations: "
+                  + ", ".join(f"{label.split('/')[-1]} {n}" for label, n in sorted(reached.items())))
             if run.returncode != 0:
                 tail = run.stdout.split("FAILURES", 1)[-1] if "FAILURES" in run.stdout else run.stdout[-3000:]
                 print(tail[:6000])
@@ -197,6 +225,7 @@ def main() -> int:
     server_errors = sum(n for s, n in all_statuses.items() if s >= 500)
     print(f"total: {total_cases} requests, {server_errors} answered 5xx, {total_failures} failing operations; "
           f"statuses " + ", ".join(f"{s}: {n}" for s, n in sorted(all_statuses.items())))
+    print("error codes: " + ", ".join(f"{c}: {n}" for c, n in all_codes.most_common()))
     print(f"reports in {reports}; server log {tmp / 'server.log'}")
     return 1 if total_failures or server_errors else 0
 

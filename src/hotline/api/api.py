@@ -13,7 +13,9 @@ import datetime as dt
 import logging
 from typing import Annotated, Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import File, Header, NinjaAPI, Path, Schema, Status, Swagger, UploadedFile
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -100,6 +102,21 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
         return _error(request, 400, "invalid_input", _("请求内容不是有效的JSON。"))
     return _error(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(MultiPartParserError)
+def unparsable_body(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # e.g. multipart/form-data without a boundary: Django fails to parse it when the CSRF check or
+    # the upload reads request.POST
+    return _error(request, 400, "invalid_input", _("请求内容无法解析：请检查Content-Type与请求体。"))
+
+
+@api.exception_handler(SuspiciousOperation)
+def suspicious_body(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # too many fields or files, a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+    if isinstance(exc, RequestDataTooBig):
+        return _error(request, 413, "too_large", _("请求内容过大。"))
+    return _error(request, 400, "invalid_input", _("请求内容格式不正确。"))
 
 
 @api.exception_handler(Http404)
