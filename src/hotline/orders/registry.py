@@ -41,8 +41,14 @@ Id = Annotated[int, Field(ge=1, le=MAX_ID)]
 Ids = Annotated[list[Id], Field(max_length=50)]
 
 
-def Text(max_length: int, *, required: bool = True) -> Any:  # noqa: N802 - reads as a type
-    return Annotated[str, StringConstraints(min_length=1 if required else 0, max_length=max_length)]
+def Text(max_length: int, *, required: bool = True, min_length: int = 1) -> Any:  # noqa: N802 - reads as a type
+    """Text of at most max_length characters and, where required, at least min_length (after
+    trimming spaces; the same minimum the do_ function asks, so the schema tells a client)."""
+    return Annotated[str, StringConstraints(min_length=min_length if required else 0, max_length=max_length)]
+
+
+REASON = do.MIN_REASON_CHARS  # a note that justifies a decision (actions' _reason)
+NOTE_TEXT = 2  # a note, a contact, an urge (actions' _note_action)
 
 
 ScreenReason = _codes(do.SCREEN_REASONS)
@@ -80,7 +86,7 @@ class EmptyIn(ActionInput):
 
 
 class NoteIn(ActionInput):
-    note: Text(4000)
+    note: Text(4000, min_length=REASON)
 
 
 class OptionalNoteIn(ActionInput):
@@ -88,7 +94,7 @@ class OptionalNoteIn(ActionInput):
 
 
 class TextIn(ActionInput):
-    text: Text(4000)
+    text: Text(4000, min_length=NOTE_TEXT)
 
 
 class DispatchIn(ActionInput):
@@ -99,12 +105,12 @@ class DispatchIn(ActionInput):
 
 
 class AnswerIn(ActionInput):
-    answer: Text(4000)
+    answer: Text(4000, min_length=10)
 
 
 class ScreenOutIn(ActionInput):
     reason: ScreenReason
-    advice: Text(2000)
+    advice: Text(2000, min_length=REASON)
 
 
 class MergeIn(ActionInput):
@@ -114,30 +120,30 @@ class MergeIn(ActionInput):
 
 class ReturnIn(ActionInput):
     kind: ReturnKindCode
-    reason: Text(4000)
+    reason: Text(4000, min_length=10)
     suggested_unit_id: Id | None = None
 
 
 class ReassignIn(ActionInput):
     unit_id: Id
     co_unit_ids: Ids = []
-    note: Text(2000)
+    note: Text(2000, min_length=REASON)
 
 
 class EscalateIn(ActionInput):
     unit_id: Id
-    note: Text(2000)
+    note: Text(2000, min_length=REASON)
 
 
 class JointIn(ActionInput):
     lead_unit_id: Id
     co_unit_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
-    note: Text(2000)
+    note: Text(2000, min_length=REASON)
 
 
 class ExtensionIn(ActionInput):
     days: Annotated[int, Field(ge=1, le=60)]
-    reason: Text(2000)
+    reason: Text(2000, min_length=10)
 
 
 class ExtensionDecisionIn(ActionInput):
@@ -159,7 +165,7 @@ class ApproveIn(ActionInput):
 
 class RedoIn(ActionInput):
     reasons: Annotated[list[RedoReason], Field(min_length=1, max_length=len(do.REDO_REASONS))]
-    note: Text(2000)
+    note: Text(2000, min_length=REASON)
 
 
 class CallbackIn(ActionInput):
@@ -176,11 +182,11 @@ class AttemptIn(ActionInput):
 
 
 class ReasonIn(ActionInput):
-    reason: Text(2000)
+    reason: Text(2000, min_length=REASON)
 
 
 class SuperviseIn(ActionInput):
-    text: Text(2000)
+    text: Text(2000, min_length=NOTE_TEXT)
     on: bool = True
 
 
@@ -316,7 +322,8 @@ def error_text(err: dict[str, Any]) -> str:
         "literal_error": _("不是可选的值之一：%(v)s。") % {"v": ctx.get("expected", "")},
         "greater_than_equal": _("不能小于%(v)s。") % {"v": ctx.get("ge", "")},
         "less_than_equal": _("不能大于%(v)s。") % {"v": ctx.get("le", "")},
-        "string_too_short": _("请填写。"),
+        "string_too_short": _("请填写。") if ctx.get("min_length") == 1 else (
+            _("至少%(v)s个字。") % {"v": ctx.get("min_length", "")}),
         "string_too_long": _("不能超过%(v)s个字。") % {"v": ctx.get("max_length", "")},
         "too_short": _("至少选择%(v)s项。") % {"v": ctx.get("min_length", "")},
         "too_long": _("最多%(v)s项。") % {"v": ctx.get("max_length", "")},
