@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "axes",
     "csp",
+    "ninja",  # its static files: the vendored Swagger UI of /api/docs
     "django_tasks_db",
     "hotline.directory",
     "hotline.outbox",
