@@ -30,6 +30,16 @@ def test_a_dispatch_tells_the_lead_unit_s_handler_and_head_by_sms(district, told
     assert row.not_before is None
 
 
+def test_a_units_system_key_account_is_not_told(district, told, settings):
+    from hotline.api.keys import create_system_key
+
+    settings.HOTLINE_NOTIFY_QUIET_HOURS = ""
+    create_system_key(name="street-a-app", scopes=["orders:read"], role="handler", unit_code="street-a")
+    oid = make_order(district)
+    told(actions.do_dispatch, oid, actor=district.people["chengang"], unit_id=district.units["street-a"].pk)
+    assert told.who() == ["liqiang", "lizhang"]
+
+
 def test_a_joint_dispatch_tells_the_co_units_too_and_others_nobody(district, told):
     p, u = district.people, district.units
     oid = make_order(district)

@@ -49,6 +49,8 @@ def unit_people(unit_ids: Iterable[int | None], *, exclude: int | None = None) -
     if not ids:
         return []
     qs = User.objects.filter(unit_id__in=ids, role__in=sorted(rules.UNIT_AUDIENCE_ROLES), is_active=True)
+    # A unit's system key acts as a user of the unit (api.<name>): a program, not a person to tell.
+    qs = qs.exclude(api_keys__kind="system")
     if exclude is not None:
         qs = qs.exclude(pk=exclude)
     return list(qs.order_by("pk"))
