@@ -144,12 +144,15 @@ INSTALLED_APPS = [
     "django_tasks",
     "axes",
     "csp",
+    "ninja",  # its static files: the vendored Swagger UI of /api/docs
     "django_tasks_db",
     "hotline.directory",
+    "hotline.outbox",
     "hotline.audit",
     "hotline.orders",
     "hotline.triage",
     "hotline.assessment",
+    "hotline.citylink",
     "hotline.web",
     "hotline.api",
     "hotline.open311",
@@ -322,3 +325,26 @@ HOTLINE_SENDFILE_PREFIX = os.environ.get("HOTLINE_SENDFILE_PREFIX", "/_evidence/
 # token lives unless its owner says otherwise.
 HOTLINE_API_RATE_PER_MINUTE = envint("HOTLINE_API_RATE_PER_MINUTE", "600")
 HOTLINE_TOKEN_DAYS = envint("HOTLINE_TOKEN_DAYS", "90")
+
+# ---- the transactional outbox (hotline.outbox): delivery of messages to the city, notifications ----------
+# A claimed row is leased this long; a deliverer must give up on one send within the send timeout
+# (the lease keeps at least that much in hand, so two deliverers never send one row at once).
+HOTLINE_OUTBOX_LEASE_SECONDS = envfloat("HOTLINE_OUTBOX_LEASE_SECONDS", "60")
+HOTLINE_OUTBOX_SEND_TIMEOUT_SECONDS = envfloat("HOTLINE_OUTBOX_SEND_TIMEOUT_SECONDS", "10")
+# Retries: base x 2^(n-1) seconds after the n-th failure, capped, with jitter; after this many
+# attempts a row goes to the failed-deliveries page (30 attempts at a 5-minute cap: about 2 hours).
+HOTLINE_OUTBOX_BACKOFF_SECONDS = envfloat("HOTLINE_OUTBOX_BACKOFF_SECONDS", "2")
+HOTLINE_OUTBOX_BACKOFF_MAX_SECONDS = envfloat("HOTLINE_OUTBOX_BACKOFF_MAX_SECONDS", "300")
+HOTLINE_OUTBOX_MAX_ATTEMPTS = envint("HOTLINE_OUTBOX_MAX_ATTEMPTS", "30")
+# How long a channel's delivery thread in the worker sleeps when nothing was delivered.
+HOTLINE_OUTBOX_POLL_SECONDS = envfloat("HOTLINE_OUTBOX_POLL_SECONDS", "0.5")
+
+# ---- the city platform link (hotline.citylink, docs/citylink.md) -----------------------------------------
+# The secret shared with the city (HMAC-SHA256 both ways); without it the inbound endpoint answers 503.
+HOTLINE_CITYLINK_SECRET = os.environ.get("HOTLINE_CITYLINK_SECRET", "")
+# Where updates for the city are POSTed; without it they wait in the outbox.
+HOTLINE_CITYLINK_URL = os.environ.get("HOTLINE_CITYLINK_URL", "")
+# A signed request is accepted within this many seconds of our clock, either way.
+HOTLINE_CITYLINK_WINDOW_SECONDS = envint("HOTLINE_CITYLINK_WINDOW_SECONDS", "300")
+# Updates sent to the city at once (each of a different order).
+HOTLINE_CITYLINK_CONCURRENCY = envint("HOTLINE_CITYLINK_CONCURRENCY", "4")

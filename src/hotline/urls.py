@@ -11,6 +11,8 @@ urlpatterns = [
     path("open311/", include("hotline.open311.urls")),
     path("triage/", include("hotline.triage.urls")),
     path("assessment/", include("hotline.assessment.urls")),
+    path("citylink/", include("hotline.citylink.urls")),
+    path("outbox/", include("hotline.outbox.urls")),
     path("", include("hotline.web.urls")),
 ]
 # No route to MEDIA_ROOT, whatever DEBUG says: evidence is served only through the order's

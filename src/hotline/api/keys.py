@@ -64,8 +64,8 @@ API_SCOPES: list[tuple[str, re.Pattern[str], str]] = [
     ("HEAD", re.compile(r""), "orders:read"),
 ]
 # Roles a system key may act as: not the administrator (keys do not configure the district) nor the
-# internal SYSTEM actor (triage).
-SYSTEM_KEY_ROLES = frozenset(Role) - {Role.ADMIN, Role.SYSTEM}
+# internal SYSTEM actor (triage), nor the city platform (it signs its requests: hotline.citylink).
+SYSTEM_KEY_ROLES = frozenset(Role) - {Role.ADMIN, Role.SYSTEM, Role.CITY}
 
 
 def _now() -> dt.datetime:
