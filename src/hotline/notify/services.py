@@ -152,34 +152,40 @@ def notify(kind: Kind, people: Sequence[User], context: dict[str, Any], *, order
     if not people:
         return []
     now = now or timezone.now()
+    choices = choices_of(people)
+    # (person, medium or None for "chose none", key): what would be written
+    plan = [(person, medium, _fit(f"{dedupe}:{person.pk}:{medium.value if medium else 'none'}") if dedupe else None)
+            for person in people for medium in (choices[person.pk].media_for(kind) or (None,))]
+    if dedupe is not None:  # a scan: what an earlier scan wrote is skipped, in one query
+        taken = set(Notification.objects.filter(dedupe_key__in=[key for _p, _m, key in plan])
+                    .values_list("dedupe_key", flat=True))
+        plan = [item for item in plan if item[2] not in taken]
+        if not plan:
+            return []
     tz = timezone.get_current_timezone()
     subject_src, body_src, default_subject, default_body = template_for(kind)
-    choices = choices_of(people)
+    texts_of: dict[int, tuple[str, str]] = {}
     rows: list[tuple[Notification, bool]] = []
-    for person in people:
-        choice = choices[person.pk]
-        media = choice.media_for(kind)
-        ctx = {**context, "person": str(person)}
-        subject = texts.render(subject_src, ctx, fallback=default_subject)[:200]
-        body = texts.render(body_src, ctx, fallback=default_body)
-        not_before = rules.deliver_at(now, choice.quiet, tz, emergency=emergency)
+    for person, medium, key in plan:
+        if person.pk not in texts_of:
+            ctx = {**context, "person": str(person)}
+            texts_of[person.pk] = (texts.render(subject_src, ctx, fallback=default_subject)[:200],
+                                   texts.render(body_src, ctx, fallback=default_body))
+        subject, body = texts_of[person.pk]
         common = {"person": person, "kind": kind.value, "order_id": order.pk if order else None,
                   "order_number": order.number if order else "", "subject": subject, "text": body,
-                  "emergency": emergency, "created_at": now}
-        if not media:
+                  "emergency": emergency, "created_at": now, "dedupe_key": key}
+        if medium is None:
             rows.append((Notification(**common, medium="", state=Notification.State.SUPPRESSED,
-                                      last_error=_("本人设置为不接收此类通知。"),
-                                      dedupe_key=_fit(f"{dedupe}:{person.pk}:none") if dedupe else None), False))
+                                      last_error=_("本人设置为不接收此类通知。")), False))
             continue
-        for medium in media:
-            address = address_of(person, medium)
-            key = _fit(f"{dedupe}:{person.pk}:{medium.value}") if dedupe else None
-            if not address:
-                rows.append((Notification(**common, medium=medium.value, state=Notification.State.SUPPRESSED,
-                                          last_error=NO_ADDRESS[medium], dedupe_key=key), False))
-                continue
-            rows.append((Notification(**common, medium=medium.value, address=address, not_before=not_before,
-                                      dedupe_key=key), True))
+        address = address_of(person, medium)
+        if not address:
+            rows.append((Notification(**common, medium=medium.value, state=Notification.State.SUPPRESSED,
+                                      last_error=NO_ADDRESS[medium]), False))
+            continue
+        not_before = rules.deliver_at(now, choices[person.pk].quiet, tz, emergency=emergency)
+        rows.append((Notification(**common, medium=medium.value, address=address, not_before=not_before), True))
     if dedupe is None:  # rows of an action's event: one INSERT (their ids come back on SQLite and PostgreSQL)
         Notification.objects.bulk_create([row for row, _deliver in rows])
         written = rows
@@ -194,12 +200,7 @@ def _fit(key: str) -> str:
 
 
 def _write(row: Notification) -> bool:
-    """Save `row`; False when its dedupe key is taken (written by an earlier or a parallel scan)."""
-    if row.dedupe_key is None:
-        row.save()
-        return True
-    if Notification.objects.filter(dedupe_key=row.dedupe_key).exists():
-        return False
+    """Save `row` (its key checked free a moment ago); False when a parallel scan took the key."""
     try:
         with transaction.atomic():  # a savepoint: a parallel scan's row must not spoil the caller's transaction
             row.save()
