@@ -147,12 +147,15 @@ INSTALLED_APPS = [
     "ninja",  # its static files: the vendored Swagger UI of /api/docs
     "django_tasks_db",
     "hotline.directory",
+    "hotline.outbox",
     "hotline.audit",
     "hotline.orders",
     "hotline.triage",
     "hotline.assessment",
+    "hotline.citylink",
     "hotline.web",
     "hotline.api",
+    "hotline.open311",
     "hotline.demo",
 ]
 
@@ -294,6 +297,12 @@ HOTLINE_TRIAGE_MAX_ATTEMPTS = envint("HOTLINE_TRIAGE_MAX_ATTEMPTS", "5")
 # Where trained triage models are kept.
 HOTLINE_MODEL_DIR = Path(os.environ.get("HOTLINE_MODEL_DIR", DATA_DIR / "models"))
 
+# Open311 GeoReport v2 (docs/open311.md): whether GET requests work without an API key (the spec
+# allows public reads; what is published is decided in open311/published.py), and the contact the
+# discovery document names.
+HOTLINE_OPEN311_PUBLIC_READS = envbool("HOTLINE_OPEN311_PUBLIC_READS", "1")
+HOTLINE_OPEN311_CONTACT = os.environ.get("HOTLINE_OPEN311_CONTACT", "")
+
 # ---- evidence uploads and downloads (orders/evidence.py, web/uploads.py, web/views/evidence.py) -----
 # The largest evidence file accepted; the upload handler stops writing beyond it, so a request
 # never holds more than a chunk in memory, and the error message states it.
@@ -310,3 +319,32 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 # "x-sendfile" (Apache mod_xsendfile, lighttpd: the file's absolute path).
 HOTLINE_SENDFILE = os.environ.get("HOTLINE_SENDFILE", "")
 HOTLINE_SENDFILE_PREFIX = os.environ.get("HOTLINE_SENDFILE_PREFIX", "/_evidence/")
+
+# ---- API keys (api/keys.py) ---------------------------------------------------------------------------
+# A key's default limit of requests per minute (each key may have its own), and how long a personal
+# token lives unless its owner says otherwise.
+HOTLINE_API_RATE_PER_MINUTE = envint("HOTLINE_API_RATE_PER_MINUTE", "600")
+HOTLINE_TOKEN_DAYS = envint("HOTLINE_TOKEN_DAYS", "90")
+
+# ---- the transactional outbox (hotline.outbox): delivery of messages to the city, notifications ----------
+# A claimed row is leased this long; a deliverer must give up on one send within the send timeout
+# (the lease keeps at least that much in hand, so two deliverers never send one row at once).
+HOTLINE_OUTBOX_LEASE_SECONDS = envfloat("HOTLINE_OUTBOX_LEASE_SECONDS", "60")
+HOTLINE_OUTBOX_SEND_TIMEOUT_SECONDS = envfloat("HOTLINE_OUTBOX_SEND_TIMEOUT_SECONDS", "10")
+# Retries: base x 2^(n-1) seconds after the n-th failure, capped, with jitter; after this many
+# attempts a row goes to the failed-deliveries page (30 attempts at a 5-minute cap: about 2 hours).
+HOTLINE_OUTBOX_BACKOFF_SECONDS = envfloat("HOTLINE_OUTBOX_BACKOFF_SECONDS", "2")
+HOTLINE_OUTBOX_BACKOFF_MAX_SECONDS = envfloat("HOTLINE_OUTBOX_BACKOFF_MAX_SECONDS", "300")
+HOTLINE_OUTBOX_MAX_ATTEMPTS = envint("HOTLINE_OUTBOX_MAX_ATTEMPTS", "30")
+# How long a channel's delivery thread in the worker sleeps when nothing was delivered.
+HOTLINE_OUTBOX_POLL_SECONDS = envfloat("HOTLINE_OUTBOX_POLL_SECONDS", "0.5")
+
+# ---- the city platform link (hotline.citylink, docs/citylink.md) -----------------------------------------
+# The secret shared with the city (HMAC-SHA256 both ways); without it the inbound endpoint answers 503.
+HOTLINE_CITYLINK_SECRET = os.environ.get("HOTLINE_CITYLINK_SECRET", "")
+# Where updates for the city are POSTed; without it they wait in the outbox.
+HOTLINE_CITYLINK_URL = os.environ.get("HOTLINE_CITYLINK_URL", "")
+# A signed request is accepted within this many seconds of our clock, either way.
+HOTLINE_CITYLINK_WINDOW_SECONDS = envint("HOTLINE_CITYLINK_WINDOW_SECONDS", "300")
+# Updates sent to the city at once (each of a different order).
+HOTLINE_CITYLINK_CONCURRENCY = envint("HOTLINE_CITYLINK_CONCURRENCY", "4")

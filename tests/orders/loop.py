@@ -106,8 +106,10 @@ DISTRICT_RIGHTS: dict[Role, dict[Action, frozenset[State] | None]] = {
     # triage never closes or screens out by itself; a reply not drawn for sampled review is
     # passed by do_reply itself, so the system never approves through do_approve
     R.SYSTEM: {A.DISPATCH: None, A.MERGE: None, A.ANNOTATE: None},
+    # the city platform hands orders down, urges and supervises them (联合督办), and notes things
+    R.CITY: {A.URGE: None, A.SUPERVISE: None, A.ANNOTATE: None},
 }
-CREATORS = frozenset({R.AGENT, R.DISPATCHER, R.SYSTEM})
+CREATORS = frozenset({R.AGENT, R.DISPATCHER, R.SYSTEM, R.CITY})
 
 
 def intended_allowed(role: Role, action: Action, state: State, relation: str) -> bool:

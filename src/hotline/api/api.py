@@ -19,9 +19,8 @@ from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
 from ninja import File, Header, NinjaAPI, Path, Schema, Status, Swagger, UploadedFile
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import django_auth
 
-from hotline.errors import DomainError, InvalidInput, NotFound
+from hotline.errors import DomainError, InvalidInput, NotFound, RateLimited
 from hotline.orders import actions as do
 from hotline.orders.models import Event, Evidence, WorkOrder
 from hotline.orders.registry import (
@@ -38,12 +37,13 @@ from hotline.orders.states import Action, State
 from hotline.web.actions import run_action
 from hotline.web.views.common import event_data_for, phone_for
 
+from .auth import API_AUTH
+
 logger = logging.getLogger("hotline.api")
 MAX_PAGE = 10_000_000  # page × per_page stays far inside a 64-bit OFFSET on every database
 MAX_PER_PAGE = 200
 STATES = frozenset(s.value for s in State)
 
-API_AUTH = [django_auth]
 # Swagger UI from the files django-ninja ships (ninja/static/, "ninja" in INSTALLED_APPS): no CDN;
 # no online validator badge either (it would call out to the validator's site).
 api = NinjaAPI(title="Hotline 12345 API", version="1", urls_namespace="api", auth=API_AUTH,
@@ -77,7 +77,10 @@ def _error(request: HttpRequest, status: int, code: str, message: str, details: 
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)

@@ -17,6 +17,7 @@ class Role(StrEnum):
     SUPERVISOR = "supervisor"  # 督办 / 领导
     ADMIN = "admin"  # 系统管理员: directory and configuration
     SYSTEM = "system"  # the triage service and other automatic actors
+    CITY = "city"  # 市级平台: the city 12345 platform, acting through the city link (hotline.citylink)
 
 
 ROLE_LABELS: dict[Role, object] = {
@@ -29,6 +30,7 @@ ROLE_LABELS: dict[Role, object] = {
     Role.SUPERVISOR: _("督办领导"),
     Role.ADMIN: _("系统管理员"),
     Role.SYSTEM: _("系统（智能甄别）"),
+    Role.CITY: _("市级平台"),
 }
 
 # Roles that belong to a handling unit and act only on that unit's orders.

@@ -114,6 +114,14 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         # No APPROVE: a reply not drawn for sampled review is passed by do_reply itself, in the
         # same transaction. A right here would let the system approve a drawn reply unseen.
     },
+    # The city platform (through the city link): it hands orders down, chases them (催办) and puts
+    # them under joint supervision (联合督办); everything else is the district's to do.
+    R.CITY: {
+        A.CREATE: _ANY,
+        A.URGE: _ANY,
+        A.SUPERVISE: _ANY,
+        A.ANNOTATE: _ANY,
+    },
 }
 
 STATE_LIMITS: dict[tuple[Role, Action], frozenset[State]] = {

@@ -29,6 +29,7 @@ MAIN_MENU = [
     Entry("web:overview", _("总览")),
     Entry("triage:review", _("甄别复核")),
     Entry("assessment:overview", _("考核评估")),
+    Entry("outbox:failed", _("外发异常")),
 ]
 ASSESSMENT_MENU = [
     Entry("assessment:overview", _("考核总览"), keeps_query=True),

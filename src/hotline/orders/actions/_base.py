@@ -18,6 +18,7 @@ from django.db import IntegrityError, connection, models, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline import outbox
 from hotline.directory import snapshot
 from hotline.directory.models import Area, Category, ResponsibilityRule, Unit, User
 from hotline.directory.roles import Role
@@ -142,6 +143,7 @@ def _finish(order: WorkOrder, actor: User, action: Action, target: State, now: d
     event = _append_event(order, actor, action, from_state, target.value, now, data)
     order.save_changes()
     event.save()
+    outbox.publish([event])  # what other systems must hear of it, in this transaction
     _store_claim(order, event, now)
 
 

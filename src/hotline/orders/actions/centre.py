@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from hotline import outbox
 from hotline.directory import snapshot
 from hotline.directory.models import Category, User
 from hotline.directory.roles import Role
@@ -188,6 +189,7 @@ def _tell_main(main: WorkOrder, actor: User, now: dt.datetime, **data: str) -> N
     main.updated_at = now
     main.save(update_fields=["event_seq", "last_hash", "updated_at"])
     event.save()
+    outbox.publish([event])
 
 
 def do_unmerge(order_id: int, *, actor: User, note: str) -> WorkOrder:

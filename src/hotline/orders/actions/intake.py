@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.crypto import salted_hmac
 from django.utils.translation import gettext as _
 
+from hotline import outbox
 from hotline.directory.models import Area, Category, User
 from hotline.errors import InvalidInput, NotAllowed
 
@@ -199,6 +200,7 @@ def do_create(data: Intake, *, actor: User) -> WorkOrder:
             order.save()
             event.order = order
             event.save()
+            outbox.publish([event])
             if key is not None:
                 IdempotencyKey.objects.create(actor=actor, key=key, action=A.CREATE, order=order, event=event,
                                               fingerprint=intake_fingerprint(data), created_at=now)
@@ -329,6 +331,7 @@ def _create_batch(valid: Sequence[tuple[int, CleanIntake, str]], errors: list[tu
         for o, e in zip(orders, events, strict=True):
             e.order = o
         Event.objects.bulk_create(events, batch_size=500)
+        outbox.publish(events)
         IdempotencyKey.objects.bulk_create([
             IdempotencyKey(actor=actor, key=o.idempotency_key, action=A.CREATE, order=o, event=e, fingerprint=fp,
                            created_at=now)

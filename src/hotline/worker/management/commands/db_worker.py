@@ -6,6 +6,8 @@
   RUNNING by a dead worker are run again.
 - The triage queue: when no task is ready, the worker triages orders waiting in it
   (hotline.triage.tasks.triage_pending), so a new order is triaged within a poll interval.
+- The outbox: one delivery thread per registered channel (hotline.outbox), each with its own
+  database connection, so a city platform that is down never delays notifications or tasks.
 - The assessment's own schedule, at start: the nightly refresh of the daily aggregates queued,
   and a catch-up queued at once when past days are not built (assessment.tasks.on_worker_start);
   pages never queue it.
@@ -28,6 +30,7 @@ from django_tasks_db.management.commands import db_worker as base
 from django_tasks_db.models import DBTaskResult
 from django_tasks_db.utils import exclusive_transaction, is_locked_database_exception
 
+from hotline import outbox
 from hotline.assessment.tasks import on_worker_start
 from hotline.triage.tasks import triage_pending
 from hotline.worker.models import WorkerHeartbeat
@@ -42,6 +45,8 @@ class HotlineWorker(base.Worker):
         stop = threading.Event()
         beat = threading.Thread(target=self._beat, args=(stop,), name="heartbeat", daemon=True)
         beat.start()
+        for name in sorted(outbox.channels()):
+            threading.Thread(target=deliver_loop, args=(name, stop), name=f"outbox-{name}", daemon=True).start()
         last_sweep = 0.0
         try:
             while self.running:
@@ -101,6 +106,26 @@ class HotlineWorker(base.Worker):
                 log.exception("heartbeat of %s failed", self.worker_id)
             finally:
                 connection.close()
+
+
+def deliver_loop(channel: str, stop: threading.Event) -> None:
+    """Deliver one outbox channel until `stop` is set: a round after another while there is work,
+    a short sleep when a round delivered nothing (nothing due, or the receiver failing: the rows'
+    own backoff decides when they are tried again)."""
+    idle = settings.HOTLINE_OUTBOX_POLL_SECONDS
+    try:
+        while not stop.is_set():
+            delivered = 0
+            try:
+                close_old_connections()
+                delivered = outbox.deliver_due(channel)
+            except Exception:  # noqa: BLE001 - a database hiccup: the next round tries again
+                log.exception("outbox delivery round of %s failed", channel)
+                connection.close()
+            if not delivered:
+                stop.wait(idle)
+    finally:
+        connection.close()
 
 
 class Command(base.Command):
