@@ -190,3 +190,18 @@ def test_the_docs_page_loads_the_vendored_swagger_ui(district):
     assert "/static/ninja/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
     assert finders.find("ninja/swagger-ui-bundle.js") and finders.find("ninja/swagger-ui-init.js")
     assert '"validatorUrl": null' in page  # no badge fetched from the online validator
+
+
+def test_the_registry_sits_in_orders_without_the_api_or_the_pages():
+    import ast
+    from pathlib import Path
+
+    import hotline.orders
+
+    wrong = []
+    for path in Path(hotline.orders.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            wrong += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "ninja" or n.startswith("hotline.web")]
+    assert wrong == []
