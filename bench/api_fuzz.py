@@ -11,7 +11,8 @@ What it does:
    (`hotline demo --orders N`) in it. Nothing of var/ is touched.
 2. gunicorn on 127.0.0.1 (a free port), production settings (DEBUG off, a throwaway key).
 3. For each user of --users: logs in through the login page (session cookie + CSRF token, the
-   way a staff app does), fetches /api/openapi.json, adds a few real orders of every state as
+   way a staff app does; with --auth key, a system API key in that user's role and unit,
+   `Authorization: Bearer`, the way another system does), fetches /api/openapi.json, adds a few real orders of every state as
    examples of the `order_id` path parameter (schemathesis also reuses the ids that GET
    /api/orders returns), and runs `st run` over every operation of the schema: the examples,
    coverage and fuzzing phases, positive and negative data, at most --examples cases per
@@ -81,6 +82,22 @@ def login(base: str, username: str, password: str) -> tuple[str, str]:
     if "sessionid" not in cookies:
         raise SystemExit(f"login as {username} failed")
     return cookies["sessionid"], cookies["csrftoken"]
+
+
+def api_key_like(env: dict[str, str], username: str) -> str:
+    """A system key with every API scope, acting in the user's role (and unit): `hotline apikey create`."""
+    code = ("from hotline.directory.models import User; "
+            f"u = User.objects.select_related('unit').get(username={username!r}); "
+            "print(u.role, u.unit.code if u.unit else '')")
+    out = subprocess.run([str(BIN / "hotline"), "shell", "-v", "0", "-c", code], env=env, check=True,
+                         capture_output=True, text=True).stdout.splitlines()[-1].split()
+    cmd = [str(BIN / "hotline"), "apikey", "create", "--name", f"fuzz-{username}", "--role", out[0],
+           "--rate", "100000"]
+    for scope in ("orders:read", "orders:create", "orders:act", "evidence:write"):
+        cmd += ["--scope", scope]
+    if len(out) > 1 and out[0] in {"handler", "unit_head"}:
+        cmd += ["--unit", out[1]]
+    return subprocess.run(cmd, env=env, check=True, capture_output=True, text=True).stdout.strip().splitlines()[-1]
 
 
 def schema_with_examples(base: str, order_ids: list[int], out: Path) -> Path:
@@ -153,6 +170,9 @@ def main() -> int:
     parser.add_argument("--users", default="chengang,zhaomin,zhoushen,sunhui,liudu",
                         help="comma-separated demo users to run as (default: one of each role)")
     parser.add_argument("--password", default="hotline123", help="the demo users' password")
+    parser.add_argument("--auth", choices=["session", "key"], default="session",
+                        help="log in as each user (session cookie + CSRF token), or use a system API key "
+                             "(Authorization: Bearer) in each user's role and unit")
     parser.add_argument("--seed", type=int, default=None)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers")
     parser.add_argument("--report-dir", default=str(ROOT / "test-artifacts" / "api-fuzz"))
@@ -193,8 +213,12 @@ def main() -> int:
         ops = sum(len(v) for v in json.loads(urllib.request.urlopen(base + "/api/openapi.json").read())["paths"].values())
         print(f"{ops} operations; at most {args.examples} examples per operation and phase; checks: {CHECKS}")
         for user in args.users.split(","):
-            session, csrf = login(base, user, args.password)
-            ids = sample_order_ids(env, user)
+            if args.auth == "key":
+                auth = ["--header", f"Authorization: Bearer {api_key_like(env, user)}"]
+            else:
+                session, csrf = login(base, user, args.password)
+                auth = ["--header", f"Cookie: sessionid={session}; csrftoken={csrf}", "--header", f"X-CSRFToken: {csrf}"]
+            ids = sample_order_ids(env, user if args.auth == "session" else f"api.fuzz-{user}")
             schema = schema_with_examples(base, ids, tmp / f"openapi-{user}.json")
             junit, ndjson = reports / f"{user}.junit.xml", reports / f"{user}.ndjson"
             cmd = [str(BIN / "st"), "run", str(schema), "--url", base, "--checks", CHECKS,
@@ -203,7 +227,7 @@ def main() -> int:
                    "--workers", "1", "--generation-database", "none", "--no-color",
                    # the session is sent with every request (-H): not a parameter to leave out or break
                    "--generation-with-security-parameters", "false",
-                   "--header", f"Cookie: sessionid={session}; csrftoken={csrf}", "--header", f"X-CSRFToken: {csrf}",
+                   *auth,
                    "--report", "junit,ndjson", "--report-junit-path", str(junit), "--report-ndjson-path", str(ndjson),
                    "--output-truncate", "true"]
             if args.seed is not None:

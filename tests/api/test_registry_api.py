@@ -67,7 +67,7 @@ def test_every_write_documents_the_idempotency_key_and_every_error(schema):
                 assert headers == ["Idempotency-Key"], (method, path)
     assert writes == len([s for s in REGISTRY.values() if not s.multipart]) + 2  # + create, + evidence
     assert set(schema["components"]["schemas"]["ErrorOut"]["required"]) == {"error", "message", "details"}
-    assert schema["components"]["securitySchemes"]
+    assert {"BearerKey", "HeaderKey", "SessionAuth"} <= set(schema["components"]["securitySchemes"])
 
 
 def test_the_upload_is_documented_as_multipart(schema):
@@ -190,3 +190,18 @@ def test_the_docs_page_loads_the_vendored_swagger_ui(district):
     assert "/static/ninja/swagger-ui-bundle.js" in page and "cdn" not in page.lower()
     assert finders.find("ninja/swagger-ui-bundle.js") and finders.find("ninja/swagger-ui-init.js")
     assert '"validatorUrl": null' in page  # no badge fetched from the online validator
+
+
+def test_the_registry_sits_in_orders_without_the_api_or_the_pages():
+    import ast
+    from pathlib import Path
+
+    import hotline.orders
+
+    wrong = []
+    for path in Path(hotline.orders.__file__).parent.rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else (
+                [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            wrong += [f"{path.name}: {n}" for n in names if n.split(".")[0] == "ninja" or n.startswith("hotline.web")]
+    assert wrong == []
