@@ -340,6 +340,9 @@ HOTLINE_OUTBOX_BACKOFF_MAX_SECONDS = envfloat("HOTLINE_OUTBOX_BACKOFF_MAX_SECOND
 HOTLINE_OUTBOX_MAX_ATTEMPTS = envint("HOTLINE_OUTBOX_MAX_ATTEMPTS", "30")
 # How long a channel's delivery thread in the worker sleeps when nothing was delivered.
 HOTLINE_OUTBOX_POLL_SECONDS = envfloat("HOTLINE_OUTBOX_POLL_SECONDS", "0.5")
+# Whether `hotline db_worker` runs the outbox's delivery threads and the notification scan (false: run
+# `hotline outbox deliver` and a scheduled `hotline notify_scan` as processes of their own instead).
+HOTLINE_WORKER_DELIVERY = envbool("HOTLINE_WORKER_DELIVERY", "true")
 
 # ---- the city platform link (hotline.citylink, docs/citylink.md) -----------------------------------------
 # The secret shared with the city (HMAC-SHA256 both ways); without it the inbound endpoint answers 503.

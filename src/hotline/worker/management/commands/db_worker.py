@@ -48,9 +48,10 @@ class HotlineWorker(base.Worker):
         stop = threading.Event()
         beat = threading.Thread(target=self._beat, args=(stop,), name="heartbeat", daemon=True)
         beat.start()
-        for name in sorted(outbox.channels()):
-            threading.Thread(target=deliver_loop, args=(name, stop), name=f"outbox-{name}", daemon=True).start()
-        threading.Thread(target=scan_loop, args=(stop,), name="notify-scan", daemon=True).start()
+        if settings.HOTLINE_WORKER_DELIVERY:
+            for name in sorted(outbox.channels()):
+                threading.Thread(target=deliver_loop, args=(name, stop), name=f"outbox-{name}", daemon=True).start()
+            threading.Thread(target=scan_loop, args=(stop,), name="notify-scan", daemon=True).start()
         last_sweep = 0.0
         try:
             while self.running:
