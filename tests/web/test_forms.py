@@ -43,7 +43,8 @@ def test_the_intake_form_does_not_offer_the_channels_only_systems_write(district
     assert 'value="open311"' not in html and 'value="import"' not in html
     data = {"caller_phone": "13812345678", "channel": "open311", "title": "路灯不亮", "description": "西城路路灯不亮三天。",
             "urgency": "general"}
-    assert c.post("/intake/", data).status_code == 200  # refused beside the field
+    refused = c.post("/intake/", data)
+    assert refused.status_code == 400 and "channel" in refused.context["form"].errors
     assert WorkOrder.objects.count() == 0
 
 
