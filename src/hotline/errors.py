@@ -64,3 +64,21 @@ class NotFound(DomainError):
 class Conflict(DomainError):
     code = "conflict"
     status = 409
+
+
+class Unauthenticated(DomainError):
+    """No valid credentials: an unknown, expired or revoked key, or no login."""
+
+    code = "unauthenticated"
+    status = 401
+
+
+class RateLimited(DomainError):
+    """Too many requests in the current window; `retry_after` says in how many seconds to retry."""
+
+    code = "rate_limited"
+    status = 429
+
+    def __init__(self, message: Any, *, retry_after: int = 60, **kwargs: Any) -> None:
+        super().__init__(message, **kwargs)
+        self.retry_after = max(1, int(retry_after))

@@ -144,6 +144,7 @@ INSTALLED_APPS = [
     "django_tasks",
     "axes",
     "csp",
+    "ninja",  # its static files: the vendored Swagger UI of /api/docs
     "django_tasks_db",
     "hotline.directory",
     "hotline.outbox",
@@ -152,8 +153,11 @@ INSTALLED_APPS = [
     "hotline.triage",
     "hotline.assessment",
     "hotline.citylink",
+
+    "hotline.notify",
     "hotline.web",
     "hotline.api",
+    "hotline.open311",
     "hotline.demo",
 ]
 
@@ -295,6 +299,12 @@ HOTLINE_TRIAGE_MAX_ATTEMPTS = envint("HOTLINE_TRIAGE_MAX_ATTEMPTS", "5")
 # Where trained triage models are kept.
 HOTLINE_MODEL_DIR = Path(os.environ.get("HOTLINE_MODEL_DIR", DATA_DIR / "models"))
 
+# Open311 GeoReport v2 (docs/open311.md): whether GET requests work without an API key (the spec
+# allows public reads; what is published is decided in open311/published.py), and the contact the
+# discovery document names.
+HOTLINE_OPEN311_PUBLIC_READS = envbool("HOTLINE_OPEN311_PUBLIC_READS", "1")
+HOTLINE_OPEN311_CONTACT = os.environ.get("HOTLINE_OPEN311_CONTACT", "")
+
 # ---- evidence uploads and downloads (orders/evidence.py, web/uploads.py, web/views/evidence.py) -----
 # The largest evidence file accepted; the upload handler stops writing beyond it, so a request
 # never holds more than a chunk in memory, and the error message states it.
@@ -311,6 +321,12 @@ FILE_UPLOAD_MAX_MEMORY_SIZE = 512 * 1024
 # "x-sendfile" (Apache mod_xsendfile, lighttpd: the file's absolute path).
 HOTLINE_SENDFILE = os.environ.get("HOTLINE_SENDFILE", "")
 HOTLINE_SENDFILE_PREFIX = os.environ.get("HOTLINE_SENDFILE_PREFIX", "/_evidence/")
+
+# ---- API keys (api/keys.py) ---------------------------------------------------------------------------
+# A key's default limit of requests per minute (each key may have its own), and how long a personal
+# token lives unless its owner says otherwise.
+HOTLINE_API_RATE_PER_MINUTE = envint("HOTLINE_API_RATE_PER_MINUTE", "600")
+HOTLINE_TOKEN_DAYS = envint("HOTLINE_TOKEN_DAYS", "90")
 
 # ---- the transactional outbox (hotline.outbox): delivery of messages to the city, notifications ----------
 # A claimed row is leased this long; a deliverer must give up on one send within the send timeout
@@ -334,3 +350,32 @@ HOTLINE_CITYLINK_URL = os.environ.get("HOTLINE_CITYLINK_URL", "")
 HOTLINE_CITYLINK_WINDOW_SECONDS = envint("HOTLINE_CITYLINK_WINDOW_SECONDS", "300")
 # Updates sent to the city at once (each of a different order).
 HOTLINE_CITYLINK_CONCURRENCY = envint("HOTLINE_CITYLINK_CONCURRENCY", "4")
+
+# ---- notifications (hotline.notify) ----------------------------------------------------------------
+# A sender per medium, as Django's EMAIL_BACKEND: the default writes each message as a JSON line to
+# HOTLINE_DATA_DIR/notify/messages.jsonl. For real: HOTLINE_NOTIFY_SMS_BACKEND=
+# hotline.notify.senders.sms.SmsGatewaySender (HOTLINE_SMS_URL, HOTLINE_SMS_TOKEN), HOTLINE_NOTIFY_WECOM_BACKEND=
+# hotline.notify.senders.webhook.WeComSender or .DingTalkSender (HOTLINE_WEBHOOK_URL, HOTLINE_WEBHOOK_SECRET for
+# a signed DingTalk robot), HOTLINE_NOTIFY_EMAIL_BACKEND=hotline.notify.senders.email.EmailSender (EMAIL_HOST...).
+_NOTIFY_FILE = "hotline.notify.senders.console.FileSender"
+HOTLINE_NOTIFY_SENDERS = {
+    "sms": {"BACKEND": os.environ.get("HOTLINE_NOTIFY_SMS_BACKEND", _NOTIFY_FILE),
+            "OPTIONS": {"url": os.environ.get("HOTLINE_SMS_URL", ""), "token": os.environ.get("HOTLINE_SMS_TOKEN", ""),
+                        "sign": os.environ.get("HOTLINE_SMS_SIGN", ""),
+                        "timeout": envfloat("HOTLINE_NOTIFY_TIMEOUT", "5")}},
+    "wecom": {"BACKEND": os.environ.get("HOTLINE_NOTIFY_WECOM_BACKEND", _NOTIFY_FILE),
+              "OPTIONS": {"url": os.environ.get("HOTLINE_WEBHOOK_URL", ""),
+                          "secret": os.environ.get("HOTLINE_WEBHOOK_SECRET", ""),
+                          "timeout": envfloat("HOTLINE_NOTIFY_TIMEOUT", "5")}},
+    "email": {"BACKEND": os.environ.get("HOTLINE_NOTIFY_EMAIL_BACKEND", _NOTIFY_FILE)},
+}
+# Quiet hours of a person who has not set their own ("" for none); emergencies are sent at once.
+HOTLINE_NOTIFY_QUIET_HOURS = os.environ.get("HOTLINE_NOTIFY_QUIET_HOURS", "22:00-07:00")
+# Overdue orders are told once per clock, when the clock runs out; the scan looks back this far.
+HOTLINE_NOTIFY_OVERDUE_WINDOW_HOURS = envint("HOTLINE_NOTIFY_OVERDUE_WINDOW_HOURS", "24")
+# How often the worker scans for due-soon and overdue orders (and, hourly, for warnings).
+HOTLINE_NOTIFY_SCAN_SECONDS = envint("HOTLINE_NOTIFY_SCAN_SECONDS", "60")
+# Notifications sent at once by the worker's notify delivery thread (each its own outbox stream).
+HOTLINE_NOTIFY_CONCURRENCY = envint("HOTLINE_NOTIFY_CONCURRENCY", "4")
+# The address the links in notifications start with.
+HOTLINE_BASE_URL = os.environ.get("HOTLINE_BASE_URL", "http://127.0.0.1:8000")

@@ -187,7 +187,7 @@ def test_it_lets_only_intake_roles_create_orders(district, role):
 
     actor = User.objects.create(username=f"x-{role}", role=role.value, unit=district.units["street-a"])
     before = WorkOrder.objects.count()
-    if role in {Role.AGENT, Role.DISPATCHER, Role.SYSTEM, Role.CITY}:  # the city hands orders down
+    if role in {Role.AGENT, Role.DISPATCHER, Role.SYSTEM, Role.CITY}:  # the city hands its orders down
         oid = make_order_as(district, actor)
         order = WorkOrder.objects.get(pk=oid)
         assert (order.state, order.event_seq) == (State.RECEIVED, 1)

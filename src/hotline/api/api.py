@@ -1,37 +1,74 @@
-"""The JSON API (OpenAPI 3 at /api/docs and /api/openapi.json).
+"""The JSON API (OpenAPI 3 at /api/openapi.json, Swagger UI from vendored files at /api/docs).
 
-Same rules as the pages: reads start from orders_visible_to, writes go through the actions
-(via the web registry's forms, so the API and the pages accept exactly the same input), and
-every error has one shape: {"error": code, "message": text, "details": {...}}.
+Same rules as the pages: reads start from orders_visible_to, writes go through the action
+registry (orders/registry.py): one endpoint per action, `POST /api/orders/{id}/actions/<verb>`,
+its body the action's typed input, generated from the registry; the pages run the same
+registry from their forms. Every write takes an `Idempotency-Key` header, and every error has
+one shape: {"error": code, "message": text, "details": {...}}.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import json
 import logging
-from typing import Any
+from typing import Annotated, Any
 
+from django.core.exceptions import RequestDataTooBig, SuspiciousOperation
 from django.http import Http404, HttpRequest, HttpResponse
+from django.http.multipartparser import MultiPartParserError
 from django.utils.translation import gettext as _
-from ninja import NinjaAPI, Schema, Status
+from ninja import File, Header, NinjaAPI, Path, Schema, Status, Swagger, UploadedFile
 from ninja.errors import AuthenticationError, HttpError, ValidationError
-from ninja.security import django_auth
 
-from hotline.errors import DomainError, InvalidInput, NotFound
+from hotline.errors import DomainError, InvalidInput, NotFound, RateLimited
 from hotline.orders import actions as do
-from hotline.orders.models import WorkOrder
+from hotline.orders.models import Event, Evidence, WorkOrder
+from hotline.orders.registry import (
+    MAX_ID,
+    REGISTRY,
+    ActionInput,
+    ActionSpec,
+    AttachIn,
+    allowed_actions,
+    field_errors,
+)
 from hotline.orders.selectors import order_for, orders_visible_to
 from hotline.orders.states import Action, State
-from hotline.web.actions import REGISTRY, allowed_actions, run_action
+from hotline.web.actions import run_action
 from hotline.web.views.common import event_data_for, phone_for
+
+from .auth import API_AUTH
 
 logger = logging.getLogger("hotline.api")
 MAX_PAGE = 10_000_000  # page × per_page stays far inside a 64-bit OFFSET on every database
 MAX_PER_PAGE = 200
 STATES = frozenset(s.value for s in State)
 
-api = NinjaAPI(title="Hotline 12345 API", version="1", urls_namespace="api", auth=django_auth)
+# Swagger UI from the files django-ninja ships (ninja/static/, "ninja" in INSTALLED_APPS): no CDN;
+# no online validator badge either (it would call out to the validator's site).
+api = NinjaAPI(title="Hotline 12345 API", version="1", urls_namespace="api", auth=API_AUTH,
+               docs=Swagger(settings={"validatorUrl": None}),
+               description="The district hotline's orders and their closed loop. Every error is "
+                           '{"error": code, "message": text in the user\'s language, "details": {...}}.')
+KEY_HELP = ("1 to 80 printable characters chosen by the client: a retry with the same key and the same input "
+            "answers like the first request and writes nothing; the same key with another input is refused (409).")
+
+
+class ErrorOut(Schema):
+    """The one error shape of the API."""
+
+    error: str
+    message: str
+    details: dict[str, Any]
+
+
+ERROR_TEXT = {400: "Invalid input (details per field)", 401: "Not authenticated",
+              403: "Not allowed (role, unit or scope), or a missing CSRF token with the session cookie",
+              404: "No such order (or not visible to you), or no such path", 409: "Wrong state, or a reused key",
+              422: "The body or a parameter does not match the schema", 429: "Too many requests"}
+ERRORS: dict[int, Any] = dict.fromkeys(ERROR_TEXT, ErrorOut)
+# An order's id: a number no id column can hold is no order (404, before the body is looked at).
+OrderId = Annotated[int, Path(..., ge=1, le=MAX_ID)]
 
 
 def _error(request: HttpRequest, status: int, code: str, message: str, details: Any = None) -> HttpResponse:
@@ -40,18 +77,18 @@ def _error(request: HttpRequest, status: int, code: str, message: str, details: 
 
 @api.exception_handler(DomainError)
 def domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    return api.create_response(request, exc.as_dict(), status=exc.status)
+    response = api.create_response(request, exc.as_dict(), status=exc.status)
+    if isinstance(exc, RateLimited):
+        response["Retry-After"] = str(exc.retry_after)
+    return response
 
 
 @api.exception_handler(ValidationError)
 def validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
-    if exc.errors and all(list(err.get("loc", []))[:1] == ["path"] for err in exc.errors):
-        # /orders/abc: no such order, as for an id that does not exist
+    if any(list(err.get("loc", []))[:1] == ["path"] for err in exc.errors):
+        # /orders/abc: no such order, as for an id that does not exist (whatever the body says)
         return _error(request, 404, "not_found", _("请求的地址或对象不存在。"))
-    details: dict[str, list[str]] = {}
-    for err in exc.errors:
-        loc = [str(x) for x in err.get("loc", []) if x not in {"body", "payload", "query", "path"}]
-        details.setdefault(".".join(loc) or "body", []).append(str(err.get("msg", "")))
+    details = field_errors(exc.errors, skip=frozenset({"body", "payload", "query", "path", "header"}))
     return _error(request, 422, "invalid_input", _("请求内容格式不正确。"), details)
 
 
@@ -68,6 +105,21 @@ def http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400:
         return _error(request, 400, "invalid_input", _("请求内容不是有效的JSON。"))
     return _error(request, exc.status_code, "http_error", str(exc))
+
+
+@api.exception_handler(MultiPartParserError)
+def unparsable_body(request: HttpRequest, exc: Exception) -> HttpResponse:
+    # e.g. multipart/form-data without a boundary: Django fails to parse it when the CSRF check or
+    # the upload reads request.POST
+    return _error(request, 400, "invalid_input", _("请求内容无法解析：请检查Content-Type与请求体。"))
+
+
+@api.exception_handler(SuspiciousOperation)
+def suspicious_body(request: HttpRequest, exc: SuspiciousOperation) -> HttpResponse:
+    # too many fields or files, a body over DATA_UPLOAD_MAX_MEMORY_SIZE
+    if isinstance(exc, RequestDataTooBig):
+        return _error(request, 413, "too_large", _("请求内容过大。"))
+    return _error(request, 400, "invalid_input", _("请求内容格式不正确。"))
 
 
 @api.exception_handler(Http404)
@@ -152,7 +204,7 @@ def _out(request: HttpRequest, order: WorkOrder, *, with_actions: bool = True) -
     }
 
 
-@api.get("/orders", response=OrderListOut, summary="List the orders you may see")
+@api.get("/orders", response={200: OrderListOut, **ERRORS}, summary="List the orders you may see", tags=["orders"])
 def list_orders(request: HttpRequest, state: str = "", page: int = 1, per_page: int = 50) -> dict[str, Any]:
     errors: dict[str, list[str]] = {}
     if state and state not in STATES:
@@ -170,10 +222,13 @@ def list_orders(request: HttpRequest, state: str = "", page: int = 1, per_page: 
     return {"count": qs.count(), "page": page, "results": [_out(request, o, with_actions=False) for o in rows]}
 
 
-@api.post("/orders", response={201: OrderOut}, summary="Take a request in (idempotent with Idempotency-Key)")
-def create_order(request: HttpRequest, payload: IntakeIn) -> Status:
-    key = request.headers.get("Idempotency-Key") or None
-    order = do.do_create(do.Intake(**payload.dict(), idempotency_key=key), actor=request.user)  # type: ignore[arg-type]
+@api.post("/orders", response={201: OrderOut, **ERRORS}, summary="Take a request in (idempotent with Idempotency-Key)",
+          tags=["orders"])
+def create_order(request: HttpRequest, payload: IntakeIn,
+                 idempotency_key: Annotated[str | None, Header(None, alias="Idempotency-Key",
+                                                               description=KEY_HELP)] = None) -> Status:
+    order = do.do_create(do.Intake(**payload.dict(), idempotency_key=idempotency_key or None),  # type: ignore[arg-type]
+                         actor=request.user)
     return Status(201, _out(request, order))
 
 
@@ -184,13 +239,14 @@ def _visible(request: HttpRequest, order_id: int) -> WorkOrder:
     return order
 
 
-@api.get("/orders/{order_id}", response=OrderOut, summary="One order")
-def get_order(request: HttpRequest, order_id: int) -> dict[str, Any]:
+@api.get("/orders/{order_id}", response={200: OrderOut, **ERRORS}, summary="One order", tags=["orders"])
+def get_order(request: HttpRequest, order_id: OrderId) -> dict[str, Any]:
     return _out(request, _visible(request, order_id))
 
 
-@api.get("/orders/{order_id}/events", response=list[EventOut], summary="The order's trace")
-def get_events(request: HttpRequest, order_id: int) -> list[dict[str, Any]]:
+@api.get("/orders/{order_id}/events", response={200: list[EventOut], **ERRORS}, summary="The order's trace",
+         tags=["orders"])
+def get_events(request: HttpRequest, order_id: OrderId) -> list[dict[str, Any]]:
     """Phone-derived values are left out for roles that see the number masked; the hash then no
     longer recomputes from the data shown, and the chain is checked on the server
     (`hotline verify-trace`)."""
@@ -202,62 +258,82 @@ def get_events(request: HttpRequest, order_id: int) -> list[dict[str, Any]]:
     ]
 
 
-@api.post("/orders/{order_id}/actions/{verb}", response=OrderOut, summary="Take an action on an order")
-def take_action(request: HttpRequest, order_id: int, verb: str) -> dict[str, Any]:
-    """The body holds the action's fields (the same as the page's form, without prefix); for
-    multiple choices pass a list. `attach` is not available here (use the page's upload)."""
+def _action_endpoint(spec: ActionSpec) -> Any:
+    """The endpoint of one action: its body is the action's input model."""
+
+    def endpoint(request: HttpRequest, order_id: OrderId, payload: Any, idempotency_key: Any = None) -> dict[str, Any]:
+        order = _visible(request, order_id)
+        # A retry with the same Idempotency-Key answers like the first request, writing nothing.
+        run_action(spec.action, order.pk, request.user, payload, key=idempotency_key)  # type: ignore[arg-type]
+        order.refresh_from_db()
+        return _out(request, order)
+
+    endpoint.__annotations__ = {
+        "request": HttpRequest, "order_id": OrderId, "payload": spec.input,
+        "idempotency_key": Annotated[str | None, Header(None, alias="Idempotency-Key", description=KEY_HELP)],
+        "return": dict[str, Any],
+    }
+    endpoint.__name__ = endpoint.__qualname__ = f"action_{spec.verb}"
+    endpoint.__doc__ = f"{spec.action.name.replace('_', ' ').capitalize()} ({spec.label}).{_doc_of(spec)}"
+    return endpoint
+
+
+def _doc_of(spec: ActionSpec) -> str:
+    doc = (spec.input.__doc__ or "").strip()
+    return f" {doc}" if doc and spec.input.__doc__ != ActionInput.__doc__ else ""
+
+
+for _spec in REGISTRY.values():
+    if _spec.multipart:
+        continue  # the upload has its own endpoint (multipart), below
+    api.post(f"/orders/{{order_id}}/actions/{_spec.verb}", response={200: OrderOut, **ERRORS},
+             summary=f"Action: {_spec.verb}", operation_id=f"action_{_spec.verb}", tags=["actions"])(
+        _action_endpoint(_spec))
+
+
+class EvidenceOut(Schema):
+    id: int
+    kind: str
+    name: str
+    content_type: str
+    size: int
+    sha256: str
+    uploaded_at: dt.datetime
+    uploaded_by: str | None
+    url: str
+
+
+def _evidence_out(item: Evidence) -> dict[str, Any]:
+    return {"id": item.pk, "kind": item.kind, "name": item.name, "content_type": item.content_type,
+            "size": item.size, "sha256": item.sha256, "uploaded_at": item.uploaded_at,
+            "uploaded_by": str(item.uploaded_by) if item.uploaded_by_id else None, "url": item.get_absolute_url()}
+
+
+@api.post("/orders/{order_id}/evidence", response={201: EvidenceOut, 413: ErrorOut, **ERRORS}, tags=["evidence"],
+          summary="Attach a file to the order's trace (a photo, a document, a recording)")
+def attach_evidence(request: HttpRequest, order_id: OrderId, file: File[UploadedFile],
+                    idempotency_key: Annotated[str | None, Header(None, alias="Idempotency-Key",
+                                                                  description=KEY_HELP)] = None) -> Status:
+    """multipart/form-data with one part `file`. Its content is checked (the type by content, not
+    by name; photos re-encoded without their metadata) and the size limited; a refused file leaves
+    nothing behind. With a repeated Idempotency-Key the first upload's record is returned."""
     order = _visible(request, order_id)
-    try:
-        action = Action(verb)
-        spec = REGISTRY[action]
-    except (ValueError, KeyError):
-        raise NotFound(_("未知的操作。")) from None
-    if spec.multipart:
-        raise InvalidInput(_("上传材料请使用工单页面。"))
-    data = _as_form_data(_json_body(request))
-    form = spec.form(data)
-    if not form.is_valid():
-        details = {k: [str(m) for m in v] for k, v in form.errors.items()}
-        raise InvalidInput(_("操作未完成：请检查填写的内容。"), details=details)
-    # A retry with the same Idempotency-Key answers like the first request, writing nothing.
-    run_action(action, order.pk, request.user, form.cleaned_data,  # type: ignore[arg-type]
-               key=request.headers.get("Idempotency-Key"))
-    order.refresh_from_db()
-    return _out(request, order)
+    result = run_action(Action.ATTACH, order.pk, request.user, AttachIn(file=file),  # type: ignore[arg-type]
+                        key=idempotency_key)
+    if isinstance(result, do.Replayed):  # the first upload's record, from its event
+        event = Event.objects.filter(pk=result.event_id).only("data").first()
+        result = Evidence.objects.filter(order_id=order.pk, pk=(event.data.get("evidence") if event else None)).first()
+        if result is None:
+            raise NotFound(_("材料不存在。"))
+    return Status(201, _evidence_out(result))
 
 
-def _json_body(request: HttpRequest) -> dict[str, Any]:
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput(_("请求内容不是有效的JSON。")) from None
-    if not isinstance(body, dict):
-        raise InvalidInput(_("请求内容须为JSON对象。"))
-    return body
-
-
-def _as_form_data(payload: dict[str, Any]) -> Any:
-    from django.http import QueryDict
-
-    data = QueryDict(mutable=True)
-    odd: dict[str, list[str]] = {}
-    for key, value in payload.items():
-        values = value if isinstance(value, list | tuple) else [value]
-        if any(isinstance(v, dict | list | tuple) for v in values):
-            # an object where a value belongs: refused, not turned into its Python repr
-            odd[key] = [_("须为文字、数字、布尔值或它们的列表。")]
-        elif isinstance(value, list | tuple):
-            data.setlist(key, [_scalar(v) for v in value])
-        else:
-            data[key] = _scalar(value)
-    if odd:
-        raise InvalidInput(_("操作未完成：请检查填写的内容。"), details=odd)
-    return data
-
-
-def _scalar(value: Any) -> str:
-    if value is True:
-        return "1"
-    if value is False:
-        return "0"
-    return "" if value is None else str(value)
+@api.get("/orders/{order_id}/evidence", response={200: list[EvidenceOut], **ERRORS}, tags=["evidence"],
+         summary="The order's evidence files")
+def list_evidence(request: HttpRequest, order_id: OrderId) -> list[dict[str, Any]]:
+    """`url` is the order page's view of the file (session login; it records the look where
+    the order's procedure traces evidence views)."""
+    order = _visible(request, order_id)
+    if not allowed_actions(order, request.user, candidates=[Action.VIEW_EVIDENCE]):  # type: ignore[arg-type]
+        raise NotFound(_("工单不存在或您无权查看。"))
+    return [_evidence_out(e) for e in order.evidence.select_related("uploaded_by").order_by("uploaded_at", "id")]

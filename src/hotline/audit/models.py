@@ -12,6 +12,8 @@ KIND_LABELS: dict[str, object] = {
     "export": _("导出个人信息"),
     "lockout": _("登录锁定"),
     "unlock": _("解除锁定"),
+    "apikey_create": _("创建接口密钥"),
+    "apikey_revoke": _("吊销接口密钥"),
 }
 
 

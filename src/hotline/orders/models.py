@@ -82,6 +82,7 @@ class Channel(models.TextChoices):
     LETTER = "letter", _("来信")
     TRANSFER = "transfer", _("上级转办")
     IMPORT = "import", _("历史导入")
+    OPEN311 = "open311", _("Open311接口")
 
 
 class Urgency(models.TextChoices):

@@ -13,7 +13,7 @@ from hotline.directory.models import User
 from hotline.directory.roles import UNIT_ROLES, Role
 
 from .models import WorkOrder
-from .states import OPEN_STATES, UNIT_CLOCK_STATES, State
+from .states import FINAL_STATES, OPEN_STATES, UNIT_CLOCK_STATES, State
 from .validation import as_id
 
 
@@ -36,6 +36,13 @@ def orders_visible_to(user: User) -> QuerySet[WorkOrder]:
             | Q(state=State.RECEIVED, area__unit_id=user.unit_id)
         )
     return qs
+
+
+def orders_published() -> QuerySet[WorkOrder]:
+    """What the district discloses to anyone (Open311's public reads): every order except those
+    screened out (abusive, or not a public matter) and those merged into another (the main order
+    stands for them). Which fields of them are published is the reader's business (open311)."""
+    return WorkOrder.objects.exclude(state__in=[State.SCREENED_OUT, State.MERGED])
 
 
 def order_for(user: User, order_id: int) -> WorkOrder | None:
@@ -79,6 +86,11 @@ def due_soon(qs: QuerySet[WorkOrder], now: dt.datetime | None = None, hours: flo
 def open_orders(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
     """The one rule for "open" (在办): the states' OPEN_STATES group."""
     return qs.filter(state__in=sorted(OPEN_STATES))
+
+
+def closed_orders(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """The other side of open_orders: the states' FINAL_STATES group (closed, screened out, merged)."""
+    return qs.filter(state__in=sorted(FINAL_STATES))
 
 
 def caller_history(phone: str, *, exclude_id: int | None = None, days: int = 365) -> QuerySet[WorkOrder]:

@@ -116,6 +116,11 @@ class ReassignForm(forms.Form):
     note = forms.CharField(label=_("裁定意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
 
 
+class EscalateForm(forms.Form):
+    unit = handling_units()
+    note = forms.CharField(label=_("裁定意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
 class JointForm(forms.Form):
     lead_unit = handling_units()
     co_units = IdsChoiceField(

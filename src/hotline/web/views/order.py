@@ -23,7 +23,7 @@ from hotline.orders.selectors import order_for
 from hotline.orders.states import Action, State
 from hotline.triage.services import board_suggestions
 
-from ..actions import REGISTRY, allowed_actions, perform
+from ..actions import FORMS, REGISTRY, allowed_actions, perform
 from .common import is_htmx, phone_for, shows_full_phone
 
 
@@ -75,7 +75,7 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
         if bound is not None and bound[0] is action:
             form = bound[1]
         else:
-            form = spec.form(prefix=action.value, initial=_initial(action, order, user))
+            form = FORMS[action](prefix=action.value, initial=_initial(action, order, user))
         forms.append({"action": action, "label": spec.label, "form": form, "style": spec.style,
                       "multipart": spec.multipart, "open": bound is not None and bound[0] is action,
                       # a double click or a resent form carries the same key: done once (do.idempotent)
@@ -154,7 +154,7 @@ def act(request: HttpRequest, order_id: int, verb: str) -> HttpResponse:
         spec = REGISTRY[action]
     except (ValueError, KeyError):
         raise Http404(_("未知的操作。")) from None
-    form = spec.form(request.POST, request.FILES, prefix=action.value)
+    form = FORMS[action](request.POST, request.FILES, prefix=action.value)
     done, _result = perform(action, order.pk, request.user, form,  # type: ignore[arg-type]
                             key=request.POST.get("idempotency_key") or None)
     if done:
