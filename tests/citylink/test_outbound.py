@@ -54,6 +54,16 @@ def test_a_city_orders_life_goes_up_in_order_and_the_districts_own_orders_do_not
     assert "caller_phone" not in str([r.payload for r in rows])
 
 
+def test_an_order_returned_to_the_city_tells_it_why(district):
+    oid = _take(district, "SZ-9")
+    actions.do_dispatch(oid, actor=district.people["chengang"], unit_id=district.units["street-a"].pk)
+    actions.do_return(oid, actor=district.people["liqiang"], kind="not_remit", reason="该路段属于市管道路，不在本辖区。")
+    actions.do_return_to_city(oid, actor=district.people["chengang"], reason="市管道路，属于市级部门职责，请市级平台改派。")
+    row = OutboxMessage.objects.get(channel="citylink", kind="order.returned_to_city")
+    assert row.stream == "order:SZ-9" and row.payload["state"] == "returned_to_city"
+    assert row.payload["data"] == {"reason": "市管道路，属于市级部门职责，请市级平台改派。"}
+
+
 @pytest.fixture
 def city(settings):
     sim = Simulator(inbound_url="http://127.0.0.1:9/unused", secret=SECRET, rate=0).start()

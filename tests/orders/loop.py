@@ -49,6 +49,7 @@ MOVES: dict[Action, dict[State, State]] = {
     A.REJECT_RETURN: {S.RETURNED: S.DISPATCHED},
     A.JOINT: {S.RETURNED: S.DISPATCHED},
     A.ESCALATE: {S.RETURNED: S.DISPATCHED},
+    A.RETURN_TO_CITY: {S.RECEIVED: S.RETURNED_TO_CITY, S.RETURNED: S.RETURNED_TO_CITY},
     A.REPLY: {S.IN_PROGRESS: S.REPLIED},
     A.APPROVE: {S.REPLIED: S.AWAITING_CALLBACK},
     A.REDO: {S.REPLIED: S.IN_PROGRESS},
@@ -94,7 +95,8 @@ DISTRICT_RIGHTS: dict[Role, dict[Action, frozenset[State] | None]] = {
                                 A.VIEW_EVIDENCE)},
     R.DISPATCHER: {a: None for a in (
         A.DISPATCH, A.ANSWER, A.SCREEN_OUT, A.RESTORE, A.MERGE, A.UNMERGE, A.ACCEPT_RETURN, A.REJECT_RETURN, A.JOINT,
-        A.ESCALATE, A.APPROVE_EXTENSION, A.DENY_EXTENSION, A.URGE, A.ANNOTATE, A.ATTACH, A.VIEW_EVIDENCE)},
+        A.ESCALATE, A.RETURN_TO_CITY, A.APPROVE_EXTENSION, A.DENY_EXTENSION, A.URGE, A.ANNOTATE, A.ATTACH,
+        A.VIEW_EVIDENCE)},
     R.REVIEWER: {A.APPROVE: None, A.REDO: None, A.ANNOTATE: None, A.VIEW_EVIDENCE: None},
     # a callback agent reopens only what the caller says is unresolved; a closed order is reopened
     # by a supervisor
@@ -156,6 +158,11 @@ def bring_to(d: District, state: State, **order_kw: Any) -> int:
         oid = make_order(d, **order_kw)
         actions.do_attach(oid, actor=p["wangfang"], file=photo("caller.jpg"))  # sent by the caller
         actions.do_merge(oid, actor=p["chengang"], main_order_id=main, note="同一处路面塌陷")
+        return oid
+    if state is S.RETURNED_TO_CITY:
+        oid = make_order(d, **{"channel": "transfer", **order_kw})  # the city handed it down
+        actions.do_attach(oid, actor=p["wangfang"], file=photo("caller.jpg"))
+        actions.do_return_to_city(oid, actor=p["chengang"], reason="属于市级部门职责，退回市级平台重新派单")
         return oid
     oid = make_order(d, **order_kw)
     if state is S.RECEIVED:
@@ -228,6 +235,7 @@ CALLS: dict[Action, Callable[[int, User, Ctx], Any]] = {
         o, actor=u, lead_unit_id=c.unit("street-a"), co_unit_ids=[c.unit("enforcement")], note="需街道和城管联合处置"),
     A.ESCALATE: lambda o, u, c: actions.do_escalate(o, actor=u, unit_id=c.other_unit(o, "caac", "airport"),
                                                     note="超出承办单位权限，提级处理"),
+    A.RETURN_TO_CITY: lambda o, u, c: actions.do_return_to_city(o, actor=u, reason="属于市级部门职责，退回市级平台重新派单"),
     A.CONTACT: lambda o, u, c: actions.do_contact(o, actor=u, text="已电话联系来电人"),
     A.PROGRESS: lambda o, u, c: actions.do_progress(o, actor=u, text="已到现场设置围挡"),
     A.REQUEST_EXTENSION: lambda o, u, c: actions.do_request_extension(

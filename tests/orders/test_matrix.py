@@ -77,7 +77,7 @@ def test_it_allows_exactly_the_intended_actions_in_each_state(district, state, m
     d.people["system"] = actions.system_user()
     monkeypatch.setattr(actions, "do_dispatch", _with_co_unit(d))
     ctx = Ctx(d, main_order_id=make_order(d, title="主工单"))
-    shared = bring_to(d, state)
+    shared = bring_to(d, state, **FROM_CITY)
     prepare(d, shared, state)
     problems: list[str] = []
     # refused actions leave the shared order as it is, so it is read once
@@ -94,6 +94,10 @@ def test_it_allows_exactly_the_intended_actions_in_each_state(district, state, m
     assert problems == []
 
 
+# Every order of the matrix came from the city (上级转办), so that the actions only such orders
+# take (return to the city) are in the table too; test_return_to_city covers the other channels.
+FROM_CITY = {"channel": "transfer"}
+
 # Allowed actions that leave the state as it is can share one order per state; the extension
 # actions cannot (each needs, or uses up, a pending request).
 REUSABLE = set(STAYS) - {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION}
@@ -102,11 +106,11 @@ REUSABLE = set(STAYS) - {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Act
 def _check_allowed(d, ctx, state, action, name) -> list[str]:
     if action in REUSABLE:
         if "stay" not in ctx.extra:
-            ctx.extra["stay"] = bring_to(d, state)
+            ctx.extra["stay"] = bring_to(d, state, **FROM_CITY)
             prepare(d, ctx.extra["stay"], state)
         oid = ctx.extra["stay"]
     else:
-        oid = bring_to(d, state)
+        oid = bring_to(d, state, **FROM_CITY)
         prepare(d, oid, state, action)
     before = WorkOrder.objects.get(pk=oid)
     main_before = WorkOrder.objects.get(pk=ctx.main_order_id).event_seq

@@ -7,7 +7,8 @@ import pytest
 from hotline.errors import InvalidInput, InvalidTransition
 from hotline.orders import actions
 from hotline.orders.models import OrderReturn, WorkOrder
-from hotline.orders.states import State
+from hotline.orders.states import Action, State
+from tests.conftest import make_order
 from tests.orders.loop import bring_to, snapshot
 
 
@@ -118,3 +119,36 @@ def test_a_rejection_cannot_cite_a_rule_about_another_matter(district):
     own = actions.rule_for(order.category, order.area)
     actions.do_reject_return(oid, actor=d.people["chengang"], note="按权责清单由原单位办理", rule_id=own.pk if own else None)
     assert WorkOrder.objects.get(pk=oid).state == State.DISPATCHED
+
+
+# ---- returning an order to the city (退回市级) ------------------------------------------------------
+
+
+def test_only_an_order_the_city_handed_down_goes_back_to_it(district):
+    from hotline.orders.registry import allowed_actions
+
+    p = district.people
+    own = make_order(district)
+    assert Action.RETURN_TO_CITY not in allowed_actions(WorkOrder.objects.get(pk=own), p["chengang"])
+    with pytest.raises(InvalidInput) as refused:
+        actions.do_return_to_city(own, actor=p["chengang"], reason="属于市级部门职责，退回市级")
+    assert refused.value.code == "not_a_city_order"
+    assert WorkOrder.objects.get(pk=own).state == State.RECEIVED
+    city = make_order(district, channel="transfer")
+    assert Action.RETURN_TO_CITY in allowed_actions(WorkOrder.objects.get(pk=city), p["chengang"])
+    assert Action.RETURN_TO_CITY not in allowed_actions(WorkOrder.objects.get(pk=city), p["wangfang"])
+
+
+def test_a_units_return_that_the_city_must_take_back_is_upheld(district):
+    p = district.people
+    oid = make_order(district, channel="transfer")
+    actions.do_dispatch(oid, actor=p["chengang"], unit_id=district.units["street-a"].pk)
+    actions.do_return(oid, actor=p["liqiang"], kind="not_remit", reason="该路段属于市管道路，不在本辖区。")
+    with pytest.raises(InvalidInput):
+        actions.do_return_to_city(oid, actor=p["chengang"], reason="短")
+    order = actions.do_return_to_city(oid, actor=p["chengang"], reason="市管道路，属于市级部门职责，请市级平台改派。")
+    assert order.state == State.RETURNED_TO_CITY and order.closed_at is not None
+    ret = OrderReturn.objects.get(order_id=oid)
+    assert ret.outcome == OrderReturn.Outcome.TO_CITY and ret.decided_by == p["chengang"]
+    event = order.events.get(action="return_to_city")
+    assert event.data["reason"].startswith("市管道路") and event.to_state == "returned_to_city"

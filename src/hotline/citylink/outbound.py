@@ -30,6 +30,7 @@ KINDS = {
     A.REPLY: "order.replied",
     A.REQUEST_EXTENSION: "order.extension_requested",
     A.CALLBACK: "order.callback",
+    A.RETURN_TO_CITY: "order.returned_to_city",
 }
 # What of an event's data the city is told (never hashes of the caller's number, never internals).
 DATA_KEYS = {
@@ -37,6 +38,7 @@ DATA_KEYS = {
     A.REPLY: ("round", "result", "late"),
     A.REQUEST_EXTENSION: ("days", "reason"),
     A.CALLBACK: ("valid", "contacted", "resolved", "satisfaction"),
+    A.RETURN_TO_CITY: ("reason",),
 }
 
 

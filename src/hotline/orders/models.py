@@ -25,6 +25,7 @@ STATE_LABELS = {
     State.AWAITING_CALLBACK: _("待回访"),
     State.CLOSED: _("已办结"),
     State.SCREENED_OUT: _("不予受理"),
+    State.RETURNED_TO_CITY: _("已退回市级"),
     State.MERGED: _("已合并"),
 }
 
@@ -343,6 +344,7 @@ class OrderReturn(models.Model):
         REJECTED = "rejected", _("驳回回退")
         JOINT = "joint", _("联合处办")
         ESCALATED = "escalated", _("提级处理")
+        TO_CITY = "to_city", _("退回市级")
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="returns")
     unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="returns")

@@ -67,6 +67,7 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         A.REJECT_RETURN: _ANY,
         A.JOINT: _ANY,
         A.ESCALATE: _ANY,
+        A.RETURN_TO_CITY: _ANY,
         A.APPROVE_EXTENSION: _ANY,
         A.DENY_EXTENSION: _ANY,
         A.URGE: _ANY,
@@ -167,3 +168,16 @@ def decide(
 
 def actions_for(role: Role) -> frozenset[Action]:
     return frozenset(RIGHTS.get(role, {}))
+
+
+# Actions that apply only to orders from some channels: an order goes back to the city only if the
+# city handed it down (上级转办).
+ONLY_FOR_CHANNELS: dict[Action, frozenset[str]] = {
+    A.RETURN_TO_CITY: frozenset({"transfer"}),
+}
+
+
+def applies_to_channel(action: Action, channel: str) -> bool:
+    """Whether `action` can apply to an order that came in through `channel`."""
+    only = ONLY_FOR_CHANNELS.get(action)
+    return only is None or channel in only

@@ -236,6 +236,8 @@ _SPECS = [
         o, actor=u, unit_id=i.unit_id, note=i.note, co_unit_ids=i.co_unit_ids)),
     ActionSpec(A.REJECT_RETURN, gettext_lazy("驳回回退"), NoteIn,
                lambda o, u, i: do.do_reject_return(o, actor=u, note=i.note)),
+    ActionSpec(A.RETURN_TO_CITY, gettext_lazy("退回市级"), ReasonIn,
+               lambda o, u, i: do.do_return_to_city(o, actor=u, reason=i.reason), "danger"),
     ActionSpec(A.JOINT, gettext_lazy("联合处办"), JointIn, lambda o, u, i: do.do_joint(
         o, actor=u, lead_unit_id=i.lead_unit_id, co_unit_ids=i.co_unit_ids, note=i.note)),
     ActionSpec(A.ESCALATE, gettext_lazy("提级处理"), EscalateIn, lambda o, u, i: do.do_escalate(
@@ -283,7 +285,7 @@ def allowed_actions(order: WorkOrder, user: User, co_unit_ids: list[int] | None 
     co = co_unit_ids if co_unit_ids is not None else list(order.co_units.values_list("id", flat=True))
     out = []
     for action in candidates:
-        if states.next_state(state, action) is None:
+        if states.next_state(state, action) is None or not policies.applies_to_channel(action, order.channel):
             continue
         if policies.decide(role=role, action=action, state=state, actor_unit_id=user.unit_id,
                            lead_unit_id=order.lead_unit_id, co_unit_ids=co).allowed:

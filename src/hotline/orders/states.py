@@ -19,6 +19,7 @@ class State(StrEnum):
     CLOSED = "closed"  # 已办结
     SCREENED_OUT = "screened_out"  # 不予受理
     MERGED = "merged"  # 已合并
+    RETURNED_TO_CITY = "returned_to_city"  # 已退回市级 (a city order that is not the district's to handle)
 
 
 class Action(StrEnum):
@@ -36,6 +37,7 @@ class Action(StrEnum):
     REJECT_RETURN = "reject_return"  # 驳回回退
     JOINT = "joint"  # 联合处办
     ESCALATE = "escalate"  # 提级 (to the authority above)
+    RETURN_TO_CITY = "return_to_city"  # 退回市级 (an order the city handed down, sent back to it)
     CONTACT = "contact"  # 联系来电人
     PROGRESS = "progress"  # 办理进展
     REQUEST_EXTENSION = "request_extension"  # 申请延期
@@ -60,7 +62,7 @@ S, A = State, Action
 OPEN_STATES = frozenset(
     {S.RECEIVED, S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK}
 )
-FINAL_STATES = frozenset({S.CLOSED, S.SCREENED_OUT, S.MERGED})
+FINAL_STATES = frozenset({S.CLOSED, S.SCREENED_OUT, S.MERGED, S.RETURNED_TO_CITY})
 
 
 def is_open(state: str) -> bool:
@@ -80,6 +82,7 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.RECEIVED, A.ANSWER): S.CLOSED,
     (S.RECEIVED, A.SCREEN_OUT): S.SCREENED_OUT,
     (S.RECEIVED, A.MERGE): S.MERGED,
+    (S.RECEIVED, A.RETURN_TO_CITY): S.RETURNED_TO_CITY,
     (S.RECEIVED, A.URGE): S.RECEIVED,
     (S.RECEIVED, A.SUPERVISE): S.RECEIVED,
     (S.RECEIVED, A.ANNOTATE): S.RECEIVED,
@@ -96,6 +99,7 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.RETURNED, A.REJECT_RETURN): S.DISPATCHED,
     (S.RETURNED, A.JOINT): S.DISPATCHED,
     (S.RETURNED, A.ESCALATE): S.DISPATCHED,
+    (S.RETURNED, A.RETURN_TO_CITY): S.RETURNED_TO_CITY,
     (S.RETURNED, A.URGE): S.RETURNED,
     (S.RETURNED, A.SUPERVISE): S.RETURNED,
     (S.RETURNED, A.ANNOTATE): S.RETURNED,
@@ -128,6 +132,7 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.CLOSED, A.ANNOTATE): S.CLOSED,
     (S.SCREENED_OUT, A.RESTORE): S.RECEIVED,
     (S.SCREENED_OUT, A.ANNOTATE): S.SCREENED_OUT,
+    (S.RETURNED_TO_CITY, A.ANNOTATE): S.RETURNED_TO_CITY,
     # a merged order follows its main order; its caller is still called back (scenario 7)
     (S.MERGED, A.CALLBACK): S.MERGED,
     (S.MERGED, A.CALLBACK_ATTEMPT): S.MERGED,
@@ -148,6 +153,7 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.CLOSED, A.VIEW_EVIDENCE): S.CLOSED,
     (S.SCREENED_OUT, A.VIEW_EVIDENCE): S.SCREENED_OUT,
     (S.MERGED, A.VIEW_EVIDENCE): S.MERGED,
+    (S.RETURNED_TO_CITY, A.VIEW_EVIDENCE): S.RETURNED_TO_CITY,
 }
 
 ALL_STATES = tuple(State)

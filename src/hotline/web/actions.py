@@ -31,6 +31,7 @@ FORMS: dict[Action, type[forms.Form]] = {
     A.DISPATCH: f.DispatchForm, A.CLAIM: f.NoteForm, A.ANSWER: f.AnswerForm, A.SCREEN_OUT: f.ScreenOutForm,
     A.RESTORE: f.NoteForm, A.MERGE: f.MergeForm, A.UNMERGE: f.NoteForm, A.SIGN: f.EmptyForm,
     A.RETURN: f.ReturnForm, A.ACCEPT_RETURN: f.ReassignForm, A.REJECT_RETURN: f.NoteForm, A.JOINT: f.JointForm,
+    A.RETURN_TO_CITY: f.ReasonForm,
     A.ESCALATE: f.EscalateForm, A.CONTACT: f.TextForm, A.PROGRESS: f.TextForm,
     A.REQUEST_EXTENSION: f.ExtensionForm, A.APPROVE_EXTENSION: f.ExtensionDecisionForm,
     A.DENY_EXTENSION: f.NoteForm, A.REPLY: f.ReplyForm, A.APPROVE: f.ApproveForm, A.REDO: f.RedoForm,

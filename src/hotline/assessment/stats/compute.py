@@ -155,7 +155,8 @@ def _compute(first: dt.date, last: dt.date) -> Computed:
         .values("unit", "d", "n", "pp"), "unit", {"n": "returns", "pp": "pingpong_returns"})
     decided = (OrderReturn.objects.filter(active, decided_at__gte=lo, decided_at__lt=hi).values("unit")
                .annotate(d=local_day("decided_at"), n=Count("pk"),
-                         up=Count("pk", filter=Q(outcome__in=[OrderReturn.Outcome.ACCEPTED, OrderReturn.Outcome.ESCALATED])),
+                         up=Count("pk", filter=Q(outcome__in=[OrderReturn.Outcome.ACCEPTED, OrderReturn.Outcome.ESCALATED,
+                                                                OrderReturn.Outcome.TO_CITY])),
                          rej=count_where(outcome=OrderReturn.Outcome.REJECTED), joint=count_where(outcome=OrderReturn.Outcome.JOINT),
                          secs=Sum(seconds_between("decided_at", "at")))
                .values("unit", "d", "n", "up", "rej", "joint", "secs"))

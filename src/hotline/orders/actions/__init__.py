@@ -34,6 +34,7 @@ from .centre import (
     do_reject_return,
     do_restore,
     do_return,
+    do_return_to_city,
     do_screen_out,
     do_unmerge,
 )
@@ -96,6 +97,7 @@ __all__ = [
     "do_request_extension",
     "do_restore",
     "do_return",
+    "do_return_to_city",
     "do_screen_out",
     "do_sign",
     "do_supervise",

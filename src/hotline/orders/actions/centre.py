@@ -15,6 +15,7 @@ from hotline.directory.models import Category, User
 from hotline.directory.roles import Role
 from hotline.errors import InvalidInput, NotAllowed
 
+from .. import policies
 from ..models import (
     Note,
     OrderReturn,
@@ -159,6 +160,25 @@ def do_restore(order_id: int, *, actor: User, note: str) -> WorkOrder:
         order.screen_reason = ""
         order.closed_at = None
         _finish(order, actor, A.RESTORE, target, now, note=note, previous_reason=previous)
+    return order
+
+
+def do_return_to_city(order_id: int, *, actor: User, reason: str) -> WorkOrder:
+    """Send an order the city handed down (channel `transfer`) back to the city: it is not the
+    district's to handle (another district's, the city's own, outside any district's remit). The
+    order leaves the district's loop; a unit's pending return that asked for it is upheld. The city
+    link tells the city, with the reason."""
+    reason = _reason(reason, "reason")
+    with _atomic():
+        order = _lock(order_id)
+        target = _check(order, actor, A.RETURN_TO_CITY)
+        if not policies.applies_to_channel(A.RETURN_TO_CITY, order.channel):
+            raise InvalidInput(_("只有上级转办的工单才能退回市级。"), code="not_a_city_order",
+                               details={"reason": [_("这张工单不是市级平台转来的。")]})
+        now = timezone.now()
+        _close_return(order, OrderReturn.Outcome.TO_CITY, actor, now, reason)
+        order.closed_at = now
+        _finish(order, actor, A.RETURN_TO_CITY, target, now, reason=reason, previous_unit=order.lead_unit_id)
     return order
 
 
