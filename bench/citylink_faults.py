@@ -132,7 +132,7 @@ def run(args: argparse.Namespace) -> None:
         # a hanging city costs 2 s per try; retries at most 5 s apart, so the run drains in minutes
         HOTLINE_OUTBOX_SEND_TIMEOUT_SECONDS="2", HOTLINE_OUTBOX_LEASE_SECONDS="10",
         HOTLINE_OUTBOX_BACKOFF_SECONDS="0.5", HOTLINE_OUTBOX_BACKOFF_MAX_SECONDS="5",
-        HOTLINE_OUTBOX_MAX_ATTEMPTS="1000", HOTLINE_CITYLINK_CONCURRENCY="8",
+        HOTLINE_OUTBOX_MAX_ATTEMPTS="1000", HOTLINE_CITYLINK_CONCURRENCY="16",
         HOTLINE_WORKER_LEASE_SECONDS="10", HOTLINE_WORKER_BEAT_SECONDS="2", LOG_LEVEL="ERROR",
     )
     log(f"fresh database {PG_DB}; data in {tmp}")
@@ -166,33 +166,35 @@ def run(args: argparse.Namespace) -> None:
         time.sleep(2)
         worker.start()
 
-    threading.Thread(target=chaos, daemon=True).start()
-    t0 = time.monotonic()
-    sim.send_orders(seconds)
-    log(f"orders sent for {time.monotonic() - t0:.0f} s: {sim.report()['orders_sent']}; draining")
-    end = time.monotonic() + args.drain
-    last = None
-    while time.monotonic() < end:
-        rep = sim.report()
-        if rep["orders_acked"] >= rep["orders_sent"] and not sim.pending_sends():
-            break
-        time.sleep(1)
-    (tmp / "stop").write_text("stop")  # the driver walks what it has and exits
-    driver.p.wait(timeout=max(30, end - time.monotonic()))  # type: ignore[union-attr]
-    while time.monotonic() < end:
-        counts = json.loads(subprocess.run([sys.executable, __file__, "--count", sim.run], env=env, check=True,
-                                           stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1])
-        rep = sim.report()
-        state = (counts["rows"], rep["updates_received"])
-        if counts["rows_undelivered"] == 0 and rep["updates_received"] >= counts["rows"]:
-            break
-        if state != last:
-            log(f"waiting: {rep['updates_received']} of {counts['rows']} updates at the city")
-            last = state
-        time.sleep(2)
-    sim.stop()
-    worker.stop()
-    web.stop()
+    try:
+        threading.Thread(target=chaos, daemon=True).start()
+        t0 = time.monotonic()
+        sim.send_orders(seconds)
+        log(f"orders sent for {time.monotonic() - t0:.0f} s: {sim.report()['orders_sent']}; draining")
+        end = time.monotonic() + args.drain
+        last = None
+        while time.monotonic() < end:
+            rep = sim.report()
+            if rep["orders_acked"] >= rep["orders_sent"] and not sim.pending_sends():
+                break
+            time.sleep(1)
+        (tmp / "stop").write_text("stop")  # the driver walks what it has and exits
+        driver.p.wait(timeout=max(30, end - time.monotonic()))  # type: ignore[union-attr]
+        while time.monotonic() < end:
+            counts = json.loads(subprocess.run([sys.executable, __file__, "--count", sim.run], env=env, check=True,
+                                               stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1])
+            rep = sim.report()
+            state = (counts["rows"], rep["updates_received"])
+            if counts["rows_undelivered"] == 0 and rep["updates_received"] >= counts["rows"]:
+                break
+            if state != last:
+                log(f"waiting: {rep['updates_received']} of {counts['rows']} updates at the city")
+                last = state
+            time.sleep(2)
+    finally:
+        sim.stop()
+        for proc in (driver, worker, web):
+            proc.stop()
     counts = json.loads(subprocess.run([sys.executable, __file__, "--count", sim.run], env=env, check=True,
                                        stdout=subprocess.PIPE, text=True).stdout.strip().splitlines()[-1])
     rep = sim.report()
@@ -202,12 +204,14 @@ def run(args: argparse.Namespace) -> None:
           f"dead link {faults.dead_for:.0f} s, kill -9 web and worker")
     print(f"orders   sent {rep['orders_sent']}  taken {counts['orders']}  taken twice {counts['orders_twice']}  "
           f"('created' answers {rep['orders_created']}, posts with duplicates and retries {rep['order_posts']})")
-    print(f"city updates (city -> district) sent {rep['city_updates_sent']}  applied once {counts['city_updates_applied']}"
-          f"  events {counts['city_update_events']}")
+    print(f"city updates (city -> district) sent {rep['city_updates_sent']}  taken once {counts['city_updates_applied']}"
+          f" ({counts['city_update_events']} events, {counts['city_updates_not_applicable']} refused by the order's state)")
     print(f"updates  expected {counts['rows']}  delivered {rep['updates_received']}  duplicates {rep['duplicates']} "
           f"(ignored by message id)  out of order {rep['out_of_order']}  not delivered {counts['rows_undelivered']}")
     print(f"loop     orders walked {counts['walked']}  closed {counts['closed']}")
     ok = (counts["orders"] == rep["orders_sent"] and counts["orders_twice"] == 0 and rep["out_of_order"] == 0
+          and rep["orders_taken_twice"] == 0 and counts["city_updates_applied"] == rep["city_updates_sent"]
+          and counts["city_update_events"] + counts["city_updates_not_applicable"] == counts["city_updates_applied"]
           and counts["rows_undelivered"] == 0 and rep["updates_received"] == counts["rows"])
     print("RESULT", "ok" if ok else "FAILED")
     pg(f"DROP DATABASE IF EXISTS {PG_DB} WITH (FORCE)")
@@ -308,6 +312,7 @@ def child_count(run: str) -> None:
         "rows": rows.count(), "rows_undelivered": rows.exclude(state="delivered").count(),
         "rows_failed": rows.filter(state="failed").count(),
         "city_updates_applied": CityUpdate.objects.filter(applied_at__isnull=False).count(),
+        "city_updates_not_applicable": CityUpdate.objects.filter(applied_at__isnull=False).exclude(result="applied").count(),
         "city_update_events": Event.objects.filter(actor__username="citylink").exclude(action="create").count(),
         "walked": Event.objects.filter(action="dispatch", order__in=orders).values("order").distinct().count(),
         "closed": orders.filter(state="closed").count(),

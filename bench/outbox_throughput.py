@@ -55,9 +55,10 @@ def main() -> None:
           f"delivery to the last ({r['window_s']:.1f} s; concurrency {r['concurrency']}); simulator: received {r['received']}, "
           f"duplicates {r['duplicates']}, out of order {r['out_of_order']}")
     print(f"do_sign latency, city reachable: p50 {r['reachable']['p50']:.1f} ms  p99 {r['reachable']['p99']:.1f} ms "
-          f"(n={r['reachable']['n']})")
+          f"(n={r['reachable']['n']}; the city received {r['reachable_requests']} requests meanwhile)")
     print(f"do_sign latency, city dead:      p50 {r['dead']['p50']:.1f} ms  p99 {r['dead']['p99']:.1f} ms "
-          f"(n={r['dead']['n']}; {r['dead_attempts']} of their updates failing meanwhile)")
+          f"(n={r['dead']['n']}; {r['dead_requests']} requests hung past the send timeout meanwhile, "
+          f"{r['dead_attempts']} updates left failing)")
 
 
 def free_port() -> int:
@@ -111,6 +112,7 @@ def child(args: argparse.Namespace) -> None:
     from django.conf import settings
     from django.core.management import call_command
     from django.db import connection, transaction
+    from django.db.models import Q
 
     from hotline import outbox
     from hotline.citylink import inbound
@@ -175,10 +177,18 @@ def child(args: argparse.Namespace) -> None:
     for name, faults, ids in (("reachable", "none", orders[: args.signs]), ("dead", "timeouts", orders[args.signs:])):
         receiver = city(port, tmp / f"{name}.json", env, faults)
         worker = Process(deliverer, env)
-        time.sleep(1)
+        # measure only once the deliverer is at work: a probe delivered, or tried and failed
+        with transaction.atomic():
+            outbox.enqueue([Message("citylink", f"probe:{name}", "probe", {"city_number": "probe"})])
+        probe = OutboxMessage.objects.filter(stream=f"probe:{name}")
+        deadline = time.monotonic() + 120
+        while not probe.filter(Q(state="delivered") | Q(attempts__gt=0)).exists() and time.monotonic() < deadline:
+            time.sleep(0.2)
         results[name] = signs(ids)
         worker.stop()
         receiver.stop()
+        seen = json.loads((tmp / f"{name}.json").read_text())
+        results[name + "_requests"] = seen["updates_received"] + seen["duplicates"] + seen["dropped"]
     rows = OutboxMessage.objects.filter(channel="citylink", stream__startswith="order:L")
     print(json.dumps({
         "db": args.child, "messages": total, "streams": args.streams, "deliver_s": elapsed, "rate": total / elapsed,
@@ -189,6 +199,7 @@ def child(args: argparse.Namespace) -> None:
                       "n": args.signs},
         "dead": {"p50": statistics.median(results["dead"]), "p99": pct(results["dead"], 0.99), "n": args.signs},
         "dead_attempts": rows.exclude(state="delivered").filter(attempts__gt=0).count(),
+        "reachable_requests": results["reachable_requests"], "dead_requests": results["dead_requests"],
     }))
 
 

@@ -31,6 +31,8 @@ ALLOWED = {
     "citylink": {"orders", "directory", "outbox", "errors"},
     # GeoReport v2 beside the JSON API: its keys authenticate a post (api.keys)
     "open311": {"orders", "directory", "api", "errors"},
+    # notifications: told of orders' events through the outbox; the supervisors of the warnings
+    "notify": {"orders", "directory", "outbox", "assessment", "errors", "periods"},
 }
 PAGE_MODULES = {"views", "templatetags", "urls"}
 # Known edges being removed on other branches: remove each entry when its fix is merged.

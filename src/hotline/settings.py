@@ -153,6 +153,8 @@ INSTALLED_APPS = [
     "hotline.triage",
     "hotline.assessment",
     "hotline.citylink",
+
+    "hotline.notify",
     "hotline.web",
     "hotline.api",
     "hotline.open311",
@@ -338,6 +340,9 @@ HOTLINE_OUTBOX_BACKOFF_MAX_SECONDS = envfloat("HOTLINE_OUTBOX_BACKOFF_MAX_SECOND
 HOTLINE_OUTBOX_MAX_ATTEMPTS = envint("HOTLINE_OUTBOX_MAX_ATTEMPTS", "30")
 # How long a channel's delivery thread in the worker sleeps when nothing was delivered.
 HOTLINE_OUTBOX_POLL_SECONDS = envfloat("HOTLINE_OUTBOX_POLL_SECONDS", "0.5")
+# Whether `hotline db_worker` runs the outbox's delivery threads and the notification scan (false: run
+# `hotline outbox deliver` and a scheduled `hotline notify_scan` as processes of their own instead).
+HOTLINE_WORKER_DELIVERY = envbool("HOTLINE_WORKER_DELIVERY", "true")
 
 # ---- the city platform link (hotline.citylink, docs/citylink.md) -----------------------------------------
 # The secret shared with the city (HMAC-SHA256 both ways); without it the inbound endpoint answers 503.
@@ -348,3 +353,32 @@ HOTLINE_CITYLINK_URL = os.environ.get("HOTLINE_CITYLINK_URL", "")
 HOTLINE_CITYLINK_WINDOW_SECONDS = envint("HOTLINE_CITYLINK_WINDOW_SECONDS", "300")
 # Updates sent to the city at once (each of a different order).
 HOTLINE_CITYLINK_CONCURRENCY = envint("HOTLINE_CITYLINK_CONCURRENCY", "4")
+
+# ---- notifications (hotline.notify) ----------------------------------------------------------------
+# A sender per medium, as Django's EMAIL_BACKEND: the default writes each message as a JSON line to
+# HOTLINE_DATA_DIR/notify/messages.jsonl. For real: HOTLINE_NOTIFY_SMS_BACKEND=
+# hotline.notify.senders.sms.SmsGatewaySender (HOTLINE_SMS_URL, HOTLINE_SMS_TOKEN), HOTLINE_NOTIFY_WECOM_BACKEND=
+# hotline.notify.senders.webhook.WeComSender or .DingTalkSender (HOTLINE_WEBHOOK_URL, HOTLINE_WEBHOOK_SECRET for
+# a signed DingTalk robot), HOTLINE_NOTIFY_EMAIL_BACKEND=hotline.notify.senders.email.EmailSender (EMAIL_HOST...).
+_NOTIFY_FILE = "hotline.notify.senders.console.FileSender"
+HOTLINE_NOTIFY_SENDERS = {
+    "sms": {"BACKEND": os.environ.get("HOTLINE_NOTIFY_SMS_BACKEND", _NOTIFY_FILE),
+            "OPTIONS": {"url": os.environ.get("HOTLINE_SMS_URL", ""), "token": os.environ.get("HOTLINE_SMS_TOKEN", ""),
+                        "sign": os.environ.get("HOTLINE_SMS_SIGN", ""),
+                        "timeout": envfloat("HOTLINE_NOTIFY_TIMEOUT", "5")}},
+    "wecom": {"BACKEND": os.environ.get("HOTLINE_NOTIFY_WECOM_BACKEND", _NOTIFY_FILE),
+              "OPTIONS": {"url": os.environ.get("HOTLINE_WEBHOOK_URL", ""),
+                          "secret": os.environ.get("HOTLINE_WEBHOOK_SECRET", ""),
+                          "timeout": envfloat("HOTLINE_NOTIFY_TIMEOUT", "5")}},
+    "email": {"BACKEND": os.environ.get("HOTLINE_NOTIFY_EMAIL_BACKEND", _NOTIFY_FILE)},
+}
+# Quiet hours of a person who has not set their own ("" for none); emergencies are sent at once.
+HOTLINE_NOTIFY_QUIET_HOURS = os.environ.get("HOTLINE_NOTIFY_QUIET_HOURS", "22:00-07:00")
+# Overdue orders are told once per clock, when the clock runs out; the scan looks back this far.
+HOTLINE_NOTIFY_OVERDUE_WINDOW_HOURS = envint("HOTLINE_NOTIFY_OVERDUE_WINDOW_HOURS", "24")
+# How often the worker scans for due-soon and overdue orders (and, hourly, for warnings).
+HOTLINE_NOTIFY_SCAN_SECONDS = envint("HOTLINE_NOTIFY_SCAN_SECONDS", "60")
+# Notifications sent at once by the worker's notify delivery thread (each its own outbox stream).
+HOTLINE_NOTIFY_CONCURRENCY = envint("HOTLINE_NOTIFY_CONCURRENCY", "4")
+# The address the links in notifications start with.
+HOTLINE_BASE_URL = os.environ.get("HOTLINE_BASE_URL", "http://127.0.0.1:8000")

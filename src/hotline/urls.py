@@ -13,6 +13,7 @@ urlpatterns = [
     path("assessment/", include("hotline.assessment.urls")),
     path("citylink/", include("hotline.citylink.urls")),
     path("outbox/", include("hotline.outbox.urls")),
+    path("notify/", include("hotline.notify.urls")),
     path("", include("hotline.web.urls")),
 ]
 # No route to MEDIA_ROOT, whatever DEBUG says: evidence is served only through the order's

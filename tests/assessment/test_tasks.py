@@ -101,8 +101,10 @@ def test_the_build_being_up_to_date_asks_for_no_catch_up(district, django_captur
 
 
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)  # keeps the seeded calendar for later tests
-def test_the_worker_command_catches_up_at_start_and_leaves_the_nightly_run_queued():
+def test_the_worker_command_catches_up_at_start_and_leaves_the_nightly_run_queued(settings):
     from django.core.management import call_command
+
+    settings.HOTLINE_WORKER_DELIVERY = False  # no delivery threads contending for the SQLite database
 
     from hotline.demo.district import build_district
     build_district(password="pw")

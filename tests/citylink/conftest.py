@@ -21,9 +21,22 @@ def citylink_settings(settings):
     return settings
 
 
+_signed: set[tuple[int, bytes]] = set()
+
+
+def _fresh_second(data: bytes) -> int:
+    """A timestamp inside the window at which this body was never signed here: the same body sent
+    twice is a retry signed anew, not a replay (two sends within one second would sign the same)."""
+    second = int(time.time()) - next(_offsets) % 200
+    while (second, data) in _signed:
+        second -= 1
+    _signed.add((second, data))
+    return second
+
+
 def post(client, body, *, secret: str = SECRET, at: float | None = None, headers: dict | None = None, raw: bytes | None = None):
     data = raw if raw is not None else json.dumps(body, ensure_ascii=False).encode("utf-8")
-    signed = signing.signed_headers(secret, data, now=at if at is not None else time.time() - next(_offsets) % 200)
+    signed = signing.signed_headers(secret, data, now=at if at is not None else _fresh_second(data))
     if headers is not None:
         signed = headers
     return client.post("/citylink/inbound", data=data, content_type="application/json",

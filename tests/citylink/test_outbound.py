@@ -92,6 +92,11 @@ def test_a_dead_city_is_retried_and_a_refusal_is_permanent(district, settings):
     settings.HOTLINE_CITYLINK_URL = "http://127.0.0.1:9/updates"  # nothing listens there
     outcome = outbound.deliver(row)
     assert not outcome.ok and outcome.retry
+    settings.HOTLINE_CITYLINK_URL = "http://127.0.0.1:9/updates"
+    settings.HOTLINE_CITYLINK_SECRET = ""
+    outcome = outbound.deliver(row)
+    assert not outcome.ok and outcome.retry and "SECRET" in outcome.detail  # never sent unsigned
+    settings.HOTLINE_CITYLINK_SECRET = SECRET
     settings.HOTLINE_CITYLINK_URL = "ftp://city.example/updates"
     assert outbound.deliver(row).retry is False
     dead = Simulator(inbound_url="http://127.0.0.1:9/unused", secret="another-secret", rate=0).start()

@@ -36,8 +36,14 @@ class Recorder:
 @pytest.fixture
 def recorder():
     rec = Recorder()
+    # The apps' own selectors (notifications, the city link) set aside: only the test channel's rows count here.
+    others = outbox.selectors()
+    for selector in others:
+        outbox.unsubscribe(selector)
     outbox.register_channel(CHANNEL, rec, label="test")
     outbox.subscribe(order_selector)
     yield rec
     outbox.unsubscribe(order_selector)
     outbox.unregister_channel(CHANNEL)
+    for selector in others:
+        outbox.subscribe(selector)

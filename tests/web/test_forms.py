@@ -36,6 +36,18 @@ def test_a_resubmitted_intake_form_creates_one_order(district):
     assert WorkOrder.objects.count() == 1
 
 
+def test_the_intake_form_does_not_offer_the_channels_only_systems_write(district):
+    c = as_user(district.people["wangfang"])
+    html = c.get("/intake/").content.decode()
+    assert 'value="phone"' in html and 'value="wechat"' in html
+    assert 'value="open311"' not in html and 'value="import"' not in html
+    data = {"caller_phone": "13812345678", "channel": "open311", "title": "路灯不亮", "description": "西城路路灯不亮三天。",
+            "urgency": "general"}
+    refused = c.post("/intake/", data)
+    assert refused.status_code == 400 and "channel" in refused.context["form"].errors
+    assert WorkOrder.objects.count() == 0
+
+
 def test_a_reply_missing_its_elements_comes_back_with_the_list(district):
     p = district.people
     oid = make_order(district)

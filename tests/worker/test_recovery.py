@@ -24,6 +24,13 @@ from tests.conftest import make_order
 RUNS_THE_WORKER = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 
 
+@pytest.fixture(autouse=True)
+def _no_delivery_threads(settings):
+    # These tests are about tasks and their recovery: the outbox's delivery threads would only
+    # contend with them for the test's SQLite database ("database table is locked").
+    settings.HOTLINE_WORKER_DELIVERY = False
+
+
 def _claimed_by(worker_id: str, *, beat_ago: dt.timedelta | None) -> DBTaskResult:
     """A triage task claimed by `worker_id`, whose last heartbeat was `beat_ago` (None: never)."""
     tasks.retrain_task.enqueue()

@@ -151,10 +151,12 @@ def take_order(body: dict) -> Result:
         idempotency_key=key_of(number),
     )
     actor = city_user()
-    existed = WorkOrder.objects.filter(idempotency_key=key_of(number)).exists()
-    status, detail = ("duplicate" if existed else "created"), ""
+    detail = ""
     try:
         order = actions.do_create(intake, actor=actor)
+        # An order do_create made now was never read from the database; one it found (this
+        # number taken before, or by a twin request a moment ago) was.
+        status = "created" if order.changed_fields() is None else "duplicate"
     except Conflict:
         # The same number with other content: the first one is the order (taken once); the city
         # is told, and a person can read both in the trace of the first.

@@ -100,8 +100,9 @@ def deliver(row: Any) -> Outcome:
     4xx other than 408/409/425/429: refused for good (the failed-deliveries page); the rest
     (5xx, timeouts, refused connections): retried with backoff."""
     target = settings.HOTLINE_CITYLINK_URL
-    if not target:
-        return Outcome(ok=False, detail="HOTLINE_CITYLINK_URL is not set")
+    if not target or not settings.HOTLINE_CITYLINK_SECRET:
+        # not configured yet: the updates wait (retried with backoff) rather than go unsigned
+        return Outcome(ok=False, detail="HOTLINE_CITYLINK_URL or HOTLINE_CITYLINK_SECRET is not set")
     url = urllib.parse.urlsplit(target)
     if url.scheme not in ("http", "https") or not url.netloc:
         return Outcome(ok=False, retry=False, detail=f"HOTLINE_CITYLINK_URL {target!r} is not an http(s) URL")

@@ -99,7 +99,7 @@ def _when(raw: str, name: str, *, end: bool, errors: dict[str, list[str]]) -> dt
             value = dt.datetime.combine(day + dt.timedelta(days=1) if end else day, dt.time())
         else:
             value = parse_datetime(raw.replace("z", "Z"))
-    except ValueError:  # well-formed but impossible: 2024-02-30, hour 25
+    except (ValueError, OverflowError):  # well-formed but impossible: 2024-02-30, hour 25, the day after 9999-12-31
         value = None
     if value is None or not 1900 <= value.year <= 9000:
         errors.setdefault(name, []).append(_("日期时间格式不正确：请使用W3C格式，例如2024-01-01T00:00:00+08:00。"))

@@ -35,7 +35,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import IntegrityError, close_old_connections, connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import Case, Count, DateTimeField, F, Min, PositiveBigIntegerField, Q, Value, When
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -231,10 +231,9 @@ def _send(deliver: Any, row: OutboxMessage) -> Outcome:
 
 
 def _send_pooled(deliver: Any, row: OutboxMessage) -> Outcome:
-    try:
-        return _send(deliver, row)
-    finally:
-        close_old_connections()  # the pool thread's own connection, if the deliverer opened one
+    # A pool thread's own database connection (if its deliverer opens one) is kept for the next
+    # send: closing it here closed the calling thread's connection under the test runner.
+    return _send(deliver, row)
 
 
 _pools: dict[tuple[str, int], ThreadPoolExecutor] = {}
@@ -269,25 +268,26 @@ def _round(name: str, limit: int, now: dt.datetime | None) -> int:
         return 0
     started = time.monotonic()
     budget = lease_seconds() - send_timeout()
-    results: list[_Result] = []
-    # Waves of `concurrency` rows (each a different stream's head). A row is sent only while its
-    # lease has a send timeout left; after BREAKER transport failures in a row (the receiver is
-    # down) the rest of the round is released untouched, for the rows' own backoff to decide.
-    width = spec.concurrency
-    failures = 0
-    todo = list(rows)
-    while todo:
-        if failures >= BREAKER or time.monotonic() - started > budget:
-            results.extend(_Result(r, None) for r in todo)
-            break
-        wave, todo = todo[:width], todo[width:]
-        if width > 1 and len(wave) > 1:
-            outcomes = list(_pool(name, width).map(lambda r: _send_pooled(spec.deliver, r), wave))
-        else:
-            outcomes = [_send(spec.deliver, wave[0])]
-        for row, outcome in zip(wave, outcomes, strict=True):
-            failures = 0 if outcome.ok or not outcome.retry else failures + 1
-            results.append(_Result(row, outcome))
+    # Up to `concurrency` rows at once (each a different stream's head). A row is sent only while
+    # its lease has a send timeout left; after BREAKER transport failures in a row (the receiver
+    # is down) the rest of the round is released untouched, for the rows' own backoff to decide.
+    breaker = {"failures": 0}
+    lock = threading.Lock()
+
+    def attempt(row: OutboxMessage) -> Outcome | None:
+        with lock:
+            if breaker["failures"] >= BREAKER or time.monotonic() - started > budget:
+                return None
+        outcome = _send_pooled(spec.deliver, row) if spec.concurrency > 1 else _send(spec.deliver, row)
+        with lock:
+            breaker["failures"] = 0 if outcome.ok or not outcome.retry else breaker["failures"] + 1
+        return outcome
+
+    if spec.concurrency > 1 and len(rows) > 1:
+        outcomes = list(_pool(name, spec.concurrency).map(attempt, rows))
+    else:
+        outcomes = [attempt(row) for row in rows]
+    results = [_Result(r, o) for r, o in zip(rows, outcomes, strict=True)]
     return _record(results, owner, now)
 
 

@@ -53,7 +53,9 @@ class IntakeForm(forms.Form):
     caller_name = forms.CharField(label=_("来电人"), max_length=50, required=False)
     caller_phone = forms.CharField(label=_("联系电话"), max_length=30, required=False,
                                    widget=forms.TextInput(attrs={"type": "tel", "autocomplete": "off"}))
-    channel = forms.ChoiceField(label=_("渠道"), choices=Channel.choices, initial=Channel.PHONE)
+    # What an agent can take in: not the channels that only a system writes (history import, Open311).
+    channel = forms.ChoiceField(label=_("渠道"), initial=Channel.PHONE, choices=[
+        (value, label) for value, label in Channel.choices if value not in {Channel.IMPORT, Channel.OPEN311}])
     area = forms.ModelChoiceField(label=_("区域"), queryset=Area.objects.all(), required=False, empty_label=_("请选择"))
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
     title = forms.CharField(label=_("标题"), max_length=200)

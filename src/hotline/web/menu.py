@@ -30,6 +30,7 @@ MAIN_MENU = [
     Entry("triage:review", _("甄别复核")),
     Entry("assessment:overview", _("考核评估")),
     Entry("outbox:failed", _("外发异常")),
+    Entry("notify:mine", _("通知")),
 ]
 ASSESSMENT_MENU = [
     Entry("assessment:overview", _("考核总览"), keeps_query=True),

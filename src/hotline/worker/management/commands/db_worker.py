@@ -8,6 +8,8 @@
   (hotline.triage.tasks.triage_pending), so a new order is triaged within a poll interval.
 - The outbox: one delivery thread per registered channel (hotline.outbox), each with its own
   database connection, so a city platform that is down never delays notifications or tasks.
+- The notification scan: due-soon and overdue orders every HOTLINE_NOTIFY_SCAN_SECONDS, the
+  early warnings hourly (hotline.notify.delivery.scan_loop), in a thread of its own.
 - The assessment's own schedule, at start: the nightly refresh of the daily aggregates queued,
   and a catch-up queued at once when past days are not built (assessment.tasks.on_worker_start);
   pages never queue it.
@@ -32,6 +34,7 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 
 from hotline import outbox
 from hotline.assessment.tasks import on_worker_start
+from hotline.notify.delivery import scan_loop
 from hotline.triage.tasks import triage_pending
 from hotline.worker.models import WorkerHeartbeat
 from hotline.worker.recovery import recover_lost_tasks
@@ -45,8 +48,10 @@ class HotlineWorker(base.Worker):
         stop = threading.Event()
         beat = threading.Thread(target=self._beat, args=(stop,), name="heartbeat", daemon=True)
         beat.start()
-        for name in sorted(outbox.channels()):
-            threading.Thread(target=deliver_loop, args=(name, stop), name=f"outbox-{name}", daemon=True).start()
+        if settings.HOTLINE_WORKER_DELIVERY:
+            for name in sorted(outbox.channels()):
+                threading.Thread(target=deliver_loop, args=(name, stop), name=f"outbox-{name}", daemon=True).start()
+            threading.Thread(target=scan_loop, args=(stop,), name="notify-scan", daemon=True).start()
         last_sweep = 0.0
         try:
             while self.running:
