@@ -195,7 +195,7 @@ def main() -> int:
     server = subprocess.Popen([str(BIN / "gunicorn"), "hotline.wsgi:application", "--bind", f"127.0.0.1:{port}",
                                "--workers", str(args.workers), "--timeout", "60", "--log-level", "warning"],
                               env=env, stderr=log)
-    reports = Path(args.report_dir)
+    reports = Path(args.report_dir).resolve()  # st runs in the temporary folder
     shutil.rmtree(reports, ignore_errors=True)
     reports.mkdir(parents=True)
     total_cases = total_failures = 0

@@ -34,7 +34,21 @@ def _checks() -> list:
             response_schema_conformance, negative_data_rejection]
 
 
-def test_a_short_fuzz_of_every_operation_finds_nothing(district):
+@pytest.fixture
+def in_process():
+    """Requests through Django's WSGI handler inside the test's transaction: as Django's test
+    client does, the handler must not close the test's database connection after each request."""
+    from django.core import signals
+    from django.db import close_old_connections
+
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield WSGIHandler()
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def test_a_short_fuzz_of_every_operation_finds_nothing(district, in_process):
     from hypothesis import HealthCheck, Phase, given, settings
 
     from hotline.api.api import api
@@ -47,7 +61,7 @@ def test_a_short_fuzz_of_every_operation_finds_nothing(district):
                 if param["name"] == "order_id":  # real orders, and one past them
                     param["schema"].update(minimum=min(ids), maximum=max(ids) + 1)
     schema = schemathesis.openapi.from_dict(raw)
-    schema.app = WSGIHandler()
+    schema.app = in_process
     client = Client()
     client.force_login(district.people["chengang"])
     csrf = secrets.token_hex(16)  # a 32-character secret: valid as the cookie and as the header

@@ -63,7 +63,10 @@ def apply_domain_error(form: forms.Form, exc: DomainError) -> None:
     """Put a DomainError's messages beside the fields it names (or at the top of the form)."""
     details = exc.details if isinstance(exc.details, dict) else {}
     placed = False
-    for field, messages in details.items():
+    for name, messages in details.items():
+        # the typed input's names (unit_id, co_unit_ids) are the form's unit, co_units
+        field = next((f for f in (name, name.removesuffix("_id"), name.removesuffix("_ids") + "s")
+                      if f in form.fields), name)
         if field in form.fields and isinstance(messages, list | tuple):
             for message in messages:
                 form.add_error(field, str(message))
