@@ -4,27 +4,20 @@ so its secret is shown once to the person who made it), with one action: revoke.
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 
+from hotline.orders.admin import ReadOnlyAdmin
+
 from . import keys
 from .models import ApiKey
 
 
 @admin.register(ApiKey)
-class ApiKeyAdmin(admin.ModelAdmin):
+class ApiKeyAdmin(ReadOnlyAdmin):
     list_display = ["name", "kind", "prefix", "user", "scopes", "rate_per_minute", "created_at", "expires_at",
                     "last_used_at", "revoked_at"]
     list_filter = ["kind", ("revoked_at", admin.EmptyFieldListFilter)]
     search_fields = ["name", "prefix", "user__username"]
     exclude = ["secret_hash"]
     actions = ["revoke_keys"]
-
-    def has_add_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_change_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
-
-    def has_delete_permission(self, request, obj=None):  # type: ignore[no-untyped-def]
-        return False
 
     @admin.action(description=_("吊销所选密钥"), permissions=["view"])
     def revoke_keys(self, request, queryset):  # type: ignore[no-untyped-def]
