@@ -20,7 +20,8 @@ from .flow import Demo
 # Everyday orders: the state each ends in, with its share.
 MIX = [
     (State.RECEIVED, 0.08), (State.DISPATCHED, 0.10), (State.RETURNED, 0.05), (State.IN_PROGRESS, 0.15),
-    (State.REPLIED, 0.08), (State.AWAITING_CALLBACK, 0.10), (State.CLOSED, 0.39), (State.SCREENED_OUT, 0.05),
+    (State.REPLIED, 0.08), (State.AWAITING_CALLBACK, 0.10), (State.CLOSED, 0.37), (State.SCREENED_OUT, 0.05),
+    (State.RETURNED_TO_CITY, 0.02),
 ]
 EVERYDAY_LEAVES = [
     "道路塌陷破损", "路灯不亮", "室温不达标", "物业服务纠纷", "社保政策咨询", "餐饮油烟噪声", "施工噪声", "露天焚烧",
@@ -76,7 +77,7 @@ def everyday(demo: Demo, count: int) -> Counter:
         urgency = "utility" if leaf in {"停水", "停电", "室温不达标"} else rng.choice(["general"] * 9 + ["complex"])
         key = f"demo:{demo.now:%Y%m%d%H%M%S}:{i}"
         intakes.append(demo.intake(leaf=leaf, area=area, received_at=demo.days_ago(rng.uniform(0.05, 60)),
-                                   channel=rng.choice(["phone"] * 6 + ["web", "app", "wechat"]), urgency=urgency,
+                                   channel=_channel(rng, target), urgency=urgency,
                                    key=key))
         plan.append((key, target))
     done: Counter = Counter()
@@ -90,11 +91,20 @@ def everyday(demo: Demo, count: int) -> Counter:
     return done
 
 
+def _channel(rng: random.Random, target: State) -> str:
+    channel = rng.choice(["phone"] * 6 + ["web", "app", "wechat"])
+    # An order that goes back to the city came from it (上级转办): only those can.
+    return "transfer" if target is State.RETURNED_TO_CITY else channel
+
+
 def _take(demo: Demo, oid: int, target: State) -> None:
     rng = demo.rng
     if target is State.SCREENED_OUT:
         reason, advice = rng.choice(SCREEN_OUTS)
         act.do_screen_out(oid, actor=demo.agent, reason=reason, advice=advice)
+        return
+    if target is State.RETURNED_TO_CITY:
+        act.do_return_to_city(oid, actor=demo.dispatcher, reason="所反映事项属于市级部门职责，不在本区管辖范围，退回市级平台改派。")
         return
     if target is State.RETURNED:
         demo.dispatch(oid)
