@@ -1,4 +1,4 @@
-"""The transactional outbox (docs: /OUTBOX.md in the lead's notes; DESIGN.md "The rule of the house").
+"""The transactional outbox (DESIGN.md "The rule of the house"; its use: docs/citylink.md, docs/notify.md).
 
 A message that must not be lost (an update for the city platform, a notification) is written as a
 row in the same transaction as the change that causes it, and delivered by the background worker:
