@@ -8,6 +8,7 @@ context holds strings only, so a template can reach nothing but what is given to
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 from typing import Any
 
@@ -66,13 +67,19 @@ def check(source: str) -> None:
         raise TemplateError(str(e)) from e
 
 
+@functools.lru_cache(maxsize=256)
+def _compiled(source: str) -> Any:
+    # One compilation per template text, not per recipient: an edited template is a new text.
+    _refuse_tags(source)
+    return ENGINE.from_string(source)
+
+
 def render(source: str, context: dict[str, Any], *, fallback: str = "") -> str:
     """The template rendered over `context` (values made strings); on any failure, `fallback`
     rendered instead (a broken template must not stop a notification)."""
     ctx = Context({k: _text(context.get(k, "")) for k in CONTEXT_NAMES}, autoescape=False)
     try:
-        _refuse_tags(source)
-        return ENGINE.from_string(source).render(ctx).strip()
+        return _compiled(source).render(ctx).strip()
     except Exception:  # noqa: BLE001 - see above
         if fallback and fallback != source:
             return render(fallback, context)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import abc
 import http.client
 import json
 import urllib.error
@@ -48,14 +49,15 @@ class OutgoingMessage:
     extra: dict[str, Any] = field(default_factory=dict)
 
 
-class Sender:
+class Sender(abc.ABC):
     """Base class: `send(message) -> Outcome`; never raises for a failure to deliver."""
 
     def __init__(self, **options: Any) -> None:
         self.options = options
 
-    def send(self, message: OutgoingMessage) -> Outcome:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def send(self, message: OutgoingMessage) -> Outcome:
+        """Deliver one message; a failure is an Outcome (retry or permanent), not an exception."""
 
 
 def get_sender(medium: str) -> Sender:

@@ -7,6 +7,7 @@ limits (retry). The person is @-mentioned by mobile number. DingTalk's signed ro
 
 from __future__ import annotations
 
+import abc
 import base64
 import hashlib
 import hmac
@@ -30,8 +31,9 @@ class _Webhook(Sender):
     def target(self) -> str:
         return self.url
 
-    def body(self, message: OutgoingMessage) -> dict[str, Any]:  # pragma: no cover - abstract
-        raise NotImplementedError
+    @abc.abstractmethod
+    def body(self, message: OutgoingMessage) -> dict[str, Any]:
+        """The robot's JSON body for one message (its own markdown or text shape)."""
 
     def send(self, message: OutgoingMessage) -> Outcome:
         if not self.url:
