@@ -158,6 +158,7 @@ INSTALLED_APPS = [
     "hotline.web",
     "hotline.api",
     "hotline.open311",
+    "hotline.public",
     "hotline.demo",
 ]
 

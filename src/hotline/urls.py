@@ -14,6 +14,7 @@ urlpatterns = [
     path("citylink/", include("hotline.citylink.urls")),
     path("outbox/", include("hotline.outbox.urls")),
     path("notify/", include("hotline.notify.urls")),
+    path("public/", include("hotline.public.urls")),
     path("", include("hotline.web.urls")),
 ]
 # No route to MEDIA_ROOT, whatever DEBUG says: evidence is served only through the order's

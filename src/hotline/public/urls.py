@@ -1,0 +1,12 @@
+"""/public/: filing and following (citizen_urls) and the disclosure under /public/stats/
+(disclosure_urls). The part can be served on its own host name: nothing in it links to a staff
+page."""
+
+from django.urls import include, path
+
+app_name = "public"
+
+urlpatterns = [
+    path("stats/", include("hotline.public.disclosure_urls")),
+    path("", include("hotline.public.citizen_urls")),
+]
