@@ -33,6 +33,9 @@ ALLOWED = {
     "open311": {"orders", "directory", "api", "errors"},
     # notifications: told of orders' events through the outbox; the supervisors of the warnings
     "notify": {"orders", "directory", "outbox", "assessment", "errors", "periods"},
+    # hotspots (derived data): orders read, its own tables written; bursts told through notify and the outbox
+    "governance": {"orders", "directory", "triage", "assessment", "outbox", "notify", "errors", "periods", "csvfile",
+                   "exports"},
     # the citizens' part: intake and callbacks through the actions, figures from the assessment
     "public": {"orders", "directory", "triage", "assessment", "notify", "audit", "errors", "periods", "csvfile",
                "exports"},

@@ -152,6 +152,7 @@ INSTALLED_APPS = [
     "hotline.orders",
     "hotline.triage",
     "hotline.assessment",
+    "hotline.governance",
     "hotline.citylink",
 
     "hotline.notify",

@@ -11,6 +11,7 @@ urlpatterns = [
     path("open311/", include("hotline.open311.urls")),
     path("triage/", include("hotline.triage.urls")),
     path("assessment/", include("hotline.assessment.urls")),
+    path("governance/", include("hotline.governance.urls")),
     path("citylink/", include("hotline.citylink.urls")),
     path("outbox/", include("hotline.outbox.urls")),
     path("notify/", include("hotline.notify.urls")),

@@ -1,0 +1,9 @@
+from django.urls import path
+
+from . import views
+
+app_name = "governance"
+urlpatterns = [
+    path("hotspots/", views.board, name="hotspots"),
+    path("hotspots/<int:root>/", views.detail, name="hotspot"),
+]
