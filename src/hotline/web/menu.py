@@ -29,6 +29,7 @@ MAIN_MENU = [
     Entry("web:overview", _("总览")),
     Entry("triage:review", _("甄别复核")),
     Entry("assessment:overview", _("考核评估")),
+    Entry("governance:hotspots", _("热点")),
     Entry("outbox:failed", _("外发异常")),
     Entry("notify:mine", _("通知")),
 ]
