@@ -152,3 +152,38 @@ def generate(*, start: dt.datetime, days: int = 92, per_day: int = 25, seed: int
     q.events["seasonal"] = "seasonal"
     q.rows.sort(key=lambda r: (r.received_at, r.id))
     return q
+
+
+_SYLLABLES = "金银玉翠锦绣春秋华阳光明新东西南北中和平安康泰福寿祥瑞龙凤湖山水林枫桂梅兰竹松柏云天星月"
+_SUFFIXES = ["小区", "花园", "家园", "苑", "公寓", "新村", "华庭", "府", "湾", "里"]
+
+
+def city_places(n: int, seed: int = 5) -> list[str]:
+    """n distinct estate names (a city has thousands of places, not the fifteen of a street)."""
+    rnd = random.Random(seed)
+    out: set[str] = set()
+    while len(out) < n:
+        out.add(rnd.choice(_SYLLABLES) + rnd.choice(_SYLLABLES) + rnd.choice(_SUFFIXES))
+    return sorted(out)
+
+
+def stream(*, start: dt.datetime, n: int, days: int = 92, places: int = 2000, areas: int = 20, seed: int = 17):
+    """n background orders over `days`, in time order, one day at a time (bounded memory), each
+    at one of `places` estates of one of `areas` areas: for the speed measurements."""
+    rnd = random.Random(seed)
+    names = city_places(places)
+    home = {p: i % areas for i, p in enumerate(names)}
+    per_day = max(1, n // days)
+    made = 0
+    for d in range(days):
+        day = start + dt.timedelta(days=d)
+        count = per_day if d < days - 1 else n - made
+        times = sorted(day + dt.timedelta(seconds=rnd.randrange(86400)) for _ in range(count))
+        for at in times:
+            place = rnd.choice(names)
+            topic = rnd.choice(list(TOPICS))
+            address = _address(rnd, place)
+            title, desc = _text(rnd, topic, place, address)
+            made += 1
+            yield Row(made, f"S{made:09d}", title, desc, address, str(home[place]), rnd.choice(TOPICS[topic][1]),
+                      TOPICS[topic][2], at, f"139{rnd.randrange(10**8):08d}")

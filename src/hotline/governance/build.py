@@ -187,11 +187,18 @@ def join(order_id: int, *, now: dt.datetime | None = None,
         return Joined(order_id, root, hotspot, new_burst)
 
 
-def catch_up(*, now: dt.datetime | None = None) -> int:
-    """Join every order that has no signature yet, in time order (imported history, orders taken
-    in while no worker ran). Returns how many were joined."""
+def catch_up(*, start: dt.datetime | None = None, end: dt.datetime | None = None,
+             now: dt.datetime | None = None) -> int:
+    """Join every order (received between `start` and `end`, when given) that has no signature
+    yet, in time order: imported history, orders taken in while no worker ran. Returns how many
+    were joined."""
     n = 0
-    qs = WorkOrder.objects.exclude(pk__in=OrderSignature.objects.values("order_id"))
+    qs = WorkOrder.objects.all()
+    if start is not None:
+        qs = qs.filter(received_at__gte=start)
+    if end is not None:
+        qs = qs.filter(received_at__lt=end)
+    qs = qs.exclude(pk__in=OrderSignature.objects.values("order_id"))
     for row in _orders_in_time_order(qs):
         join(row["id"], now=now)
         n += 1

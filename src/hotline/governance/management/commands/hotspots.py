@@ -4,7 +4,7 @@ The hotspots with orders in a period (both days included), hottest first: with -
 object per line (label, area, address, place, categories, units, first_at, last_at, orders,
 callers, order_numbers, shape, score, heat, weekly), else a table. Orders of any state count,
 imported history included: orders not yet placed in a hotspot (history imported while no worker
-ran) are joined first; --rebuild builds every hotspot again (the nightly build). Bad dates: a
+ran, received in the period) are joined first; --rebuild builds every hotspot again (the nightly build). Bad dates: a
 message and exit status 2.
 """
 
@@ -45,13 +45,13 @@ class Command(BaseCommand):
             self._fail(f"--to {last} is before --from {first}")
         if opts["limit"] < 0:
             self._fail("--limit must be 0 or more")
-        if opts["rebuild"]:
-            build.build()
-        else:
-            build.catch_up()
         tz = timezone.get_current_timezone()
         start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
         end = dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz)
+        if opts["rebuild"]:
+            build.build()
+        else:
+            build.catch_up(start=start, end=end)
         qs = selectors.hotspots_between(start, end, shape=opts["shape"])
         hotspots = list(qs[: opts["limit"]] if opts["limit"] else qs)
         numbers = selectors.member_numbers([h.root_order_id for h in hotspots])
