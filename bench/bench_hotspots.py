@@ -48,11 +48,10 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT / "bench"))
 
-from hotspot_data import generate, stream  # noqa: E402
-
 from hotline.governance import core  # noqa: E402
 from hotline.triage.duplicates import parse_day  # noqa: E402
 from hotline.triage.similarity import clean  # noqa: E402
+from hotspot_data import generate, stream  # noqa: E402
 
 # ../shared from the main checkout; ../../shared from a worktree under /work/wt
 DEFAULT_DATA = next((p / "shared" / "data" / "tipdm2020c" for p in (ROOT.parent, ROOT.parent.parent)
