@@ -187,3 +187,13 @@ def test_the_board_sends_anonymous_people_to_the_login_and_refuses_bad_dates(dis
     assert client.get(reverse("governance:hotspots")).status_code == 302
     client.force_login(district.people["liudu"])
     assert client.get(reverse("governance:hotspots"), {"from": "2024-13-01"}).status_code == 400
+
+
+def test_the_nightly_build_records_itself(district):
+    _history(district, dt.datetime(2024, 3, 4, 8, tzinfo=dt.UTC))
+    from hotline.governance import tasks
+    from hotline.governance.models import HotspotBuild
+
+    result = tasks.rebuild_hotspots.call()
+    assert result["orders"] == 17 and result["hotspots"] == Hotspot.objects.count() == 2
+    assert HotspotBuild.objects.get().built_at is not None

@@ -68,3 +68,13 @@ class Hotspot(models.Model):
 
     def __str__(self) -> str:
         return self.label
+
+
+class HotspotBuild(models.Model):
+    """The nightly build's mark: when the last full build ran, and which nightly run is queued
+    (a conditional UPDATE on it lets several starting workers queue one run, not several)."""
+
+    key = models.CharField(max_length=20, unique=True, default="default")
+    built_at = models.DateTimeField(null=True, blank=True)
+    seconds = models.FloatField(default=0.0)
+    nightly_queued_for = models.DateTimeField(null=True, blank=True)

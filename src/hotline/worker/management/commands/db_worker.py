@@ -12,7 +12,8 @@
   early warnings hourly (hotline.notify.delivery.scan_loop), in a thread of its own.
 - The assessment's own schedule, at start: the nightly refresh of the daily aggregates queued,
   and a catch-up queued at once when past days are not built (assessment.tasks.on_worker_start);
-  pages never queue it.
+  pages never queue it; the same for the nightly hotspot build (governance.tasks).
+- Hotspots: each new order is joined in the outbox's governance channel (governance.delivery).
 """
 
 from __future__ import annotations
@@ -34,6 +35,7 @@ from django_tasks_db.utils import exclusive_transaction, is_locked_database_exce
 
 from hotline import outbox
 from hotline.assessment.tasks import on_worker_start
+from hotline.governance.tasks import on_worker_start as governance_on_worker_start
 from hotline.notify.delivery import scan_loop
 from hotline.triage.tasks import triage_pending
 from hotline.worker.models import WorkerHeartbeat
@@ -139,6 +141,7 @@ class Command(base.Command):
     def handle(self, *args: Any, **options: Any) -> None:
         # The stock command builds its own Worker; ours is put in its place for this run.
         on_worker_start()
+        governance_on_worker_start()  # the nightly hotspot build
         original = base.Worker
         base.Worker = HotlineWorker  # type: ignore[misc]
         try:
