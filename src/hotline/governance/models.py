@@ -7,6 +7,7 @@ its group). Hotspot is the summary of a group with MIN_ORDERS orders or more."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
@@ -78,3 +79,46 @@ class HotspotBuild(models.Model):
     built_at = models.DateTimeField(null=True, blank=True)
     seconds = models.FloatField(default=0.0)
     nightly_queued_for = models.DateTimeField(null=True, blank=True)
+
+
+class RootCause(models.Model):
+    """One entry of the editable list of root causes (溯源结论): ageing facilities, a management
+    gap, a policy gap... Administrators edit it in the admin; defaults seeded by a migration."""
+
+    code = models.SlugField(_("编码"), max_length=40, unique=True)
+    label = models.CharField(_("名称"), max_length=60)
+    active = models.BooleanField(_("启用"), default=True)
+    position = models.PositiveSmallIntegerField(_("顺序"), default=0)
+
+    class Meta:
+        verbose_name = _("根源类型")
+        verbose_name_plural = _("根源类型")
+        ordering = ["position", "code"]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Finding(models.Model):
+    """A supervisor's root-cause finding on a hotspot: an append-only record in governance's own
+    trace, hash-chained per hotspot (the hash covers the previous one, so a changed, inserted or
+    deleted finding is detectable, as in the orders' trace). A later finding supersedes an
+    earlier one; none is edited or deleted. Written only by rootcause.record_finding."""
+
+    root_order_id = models.BigIntegerField(db_index=True)  # the hotspot (its first order)
+    seq = models.PositiveIntegerField()
+    label = models.CharField(_("热点"), max_length=200)  # the hotspot's label when recorded
+    causes = models.JSONField(default=list)  # RootCause codes
+    note = models.TextField(_("说明"), blank=True)
+    figures = models.JSONField(default=dict)  # the root-cause figures the supervisor saw
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor_role = models.CharField(max_length=20)
+    at = models.DateTimeField()
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("溯源结论")
+        verbose_name_plural = _("溯源结论")
+        ordering = ["root_order_id", "seq"]
+        constraints = [models.UniqueConstraint(fields=["root_order_id", "seq"], name="gov_finding_seq_unique")]

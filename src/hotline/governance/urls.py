@@ -6,4 +6,5 @@ app_name = "governance"
 urlpatterns = [
     path("hotspots/", views.board, name="hotspots"),
     path("hotspots/<int:root>/", views.detail, name="hotspot"),
+    path("hotspots/<int:root>/finding/", views.record_finding, name="finding"),
 ]

@@ -7,15 +7,16 @@ from __future__ import annotations
 import datetime as dt
 
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.views.decorators.http import require_POST
 
 from hotline import periods
 from hotline.directory.roles import Role
 from hotline.web.views.common import paginate, roles_required
 
-from . import selectors
-from .models import SHAPE_CHOICES, Hotspot
+from . import rootcause, selectors
+from .models import SHAPE_CHOICES, Finding, Hotspot, RootCause
 
 BOARD_ROLES = (Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN)
 DEFAULT_DAYS = 90
@@ -50,4 +51,20 @@ def detail(request: HttpRequest, root: int) -> HttpResponse:
     if hotspot is None:
         raise Http404
     orders = list(selectors.members(root)[:500])
-    return render(request, "governance/detail.html", {"h": hotspot, "orders": orders})
+    findings = list(Finding.objects.filter(root_order_id=root).select_related("actor").order_by("-seq"))
+    labels = dict(RootCause.objects.values_list("code", "label"))
+    for f in findings:
+        f.cause_labels = [labels.get(c, c) for c in f.causes]
+    return render(request, "governance/detail.html", {
+        "h": hotspot, "orders": orders, "figures": rootcause.figures(root), "findings": findings,
+        "causes": RootCause.objects.filter(active=True), "may_record": request.user.role in rootcause.RECORDERS})
+
+
+@require_POST
+@roles_required(Role.SUPERVISOR, Role.ADMIN)
+def record_finding(request: HttpRequest, root: int) -> HttpResponse:
+    """A supervisor's root-cause finding (rootcause.record_finding): refused input is a 4xx page
+    in the user's language (the DomainError middleware), and nothing is written."""
+    rootcause.record_finding(root, actor=request.user, causes=request.POST.getlist("causes"),
+                             note=request.POST.get("note", ""))
+    return redirect("governance:hotspot", root=root)
