@@ -46,12 +46,13 @@ class HotlineWorker(base.Worker):
     def run(self) -> None:
         self._register()
         stop = threading.Event()
-        beat = threading.Thread(target=self._beat, args=(stop,), name="heartbeat", daemon=True)
-        beat.start()
+        threads = [threading.Thread(target=self._beat, args=(stop,), name="heartbeat", daemon=True)]
         if settings.HOTLINE_WORKER_DELIVERY:
-            for name in sorted(outbox.channels()):
-                threading.Thread(target=deliver_loop, args=(name, stop), name=f"outbox-{name}", daemon=True).start()
-            threading.Thread(target=scan_loop, args=(stop,), name="notify-scan", daemon=True).start()
+            threads += [threading.Thread(target=deliver_loop, args=(name, stop), name=f"outbox-{name}", daemon=True)
+                        for name in sorted(outbox.channels())]
+            threads.append(threading.Thread(target=scan_loop, args=(stop,), name="notify-scan", daemon=True))
+        for thread in threads:
+            thread.start()
         last_sweep = 0.0
         try:
             while self.running:
@@ -74,6 +75,10 @@ class HotlineWorker(base.Worker):
                     time.sleep(self.interval)
         finally:
             stop.set()
+            # Each thread closes its own connection as it ends: wait for them (a round in progress
+            # finishes), so none is left open on the database when the worker returns.
+            for thread in threads:
+                thread.join(timeout=settings.HOTLINE_WORKER_BEAT_SECONDS + 10)
             WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
 
     def _claim(self) -> DBTaskResult | None:
