@@ -40,6 +40,7 @@ from hotline.worker.models import WorkerHeartbeat
 from hotline.worker.recovery import recover_lost_tasks
 
 log = logging.getLogger("hotline.worker")
+PRUNE_EVERY = 3600.0  # seconds between two prunings of the outbox
 
 
 class HotlineWorker(base.Worker):
@@ -54,6 +55,7 @@ class HotlineWorker(base.Worker):
         for thread in threads:
             thread.start()
         last_sweep = 0.0
+        last_prune = -PRUNE_EVERY
         try:
             while self.running:
                 close_old_connections()
@@ -62,6 +64,11 @@ class HotlineWorker(base.Worker):
                     report = recover_lost_tasks()
                     if report.requeued or report.failed:
                         log.warning("recovered tasks of dead workers: %s", report)
+                if time.monotonic() - last_prune >= PRUNE_EVERY:
+                    last_prune = time.monotonic()
+                    pruned = outbox.prune()
+                    if pruned:
+                        log.info("deleted %d outbox rows delivered long ago", pruned)
                 task_result = self._claim()
                 if task_result is not None:
                     self.run_task(task_result)
