@@ -76,6 +76,20 @@ def restore_seeded_database(*, pristine: bool = False) -> None:
         connection.check_constraints(table_names=sorted(tables))
 
 
+@pytest.fixture(scope="session")
+def django_db_setup(django_db_setup, django_db_blocker):
+    """pytest-django's, and then the freshly migrated database kept as a snapshot: it keeps one
+    only when a collected test asks for serialized rollback, and restore_seeded_database needs it
+    whatever was collected (a run of two files, one with a module fixture that builds a demo,
+    would otherwise leave the demo's rows to the next file)."""
+    from django.db import connection
+
+    with django_db_blocker.unblock():
+        if not getattr(connection, "_test_serialized_contents", None):
+            connection._test_serialized_contents = connection.creation.serialize_db_to_string()
+    yield
+
+
 @pytest.fixture(autouse=True)
 def _chinese_first():
     # The language middleware leaves the request's language active in the thread (a streamed

@@ -342,6 +342,8 @@ HOTLINE_OUTBOX_BACKOFF_MAX_SECONDS = envfloat("HOTLINE_OUTBOX_BACKOFF_MAX_SECOND
 HOTLINE_OUTBOX_MAX_ATTEMPTS = envint("HOTLINE_OUTBOX_MAX_ATTEMPTS", "30")
 # How long a channel's delivery thread in the worker sleeps when nothing was delivered.
 HOTLINE_OUTBOX_POLL_SECONDS = envfloat("HOTLINE_OUTBOX_POLL_SECONDS", "0.5")
+# Delivered rows are deleted after this many days (`hotline outbox prune`, hourly in the worker).
+HOTLINE_OUTBOX_KEEP_DAYS = envfloat("HOTLINE_OUTBOX_KEEP_DAYS", "30")
 # Whether `hotline db_worker` runs the outbox's delivery threads and the notification scan (false: run
 # `hotline outbox deliver` and a scheduled `hotline notify_scan` as processes of their own instead).
 HOTLINE_WORKER_DELIVERY = envbool("HOTLINE_WORKER_DELIVERY", "true")

@@ -251,3 +251,45 @@ def test_a_round_sends_no_row_once_its_lease_could_run_out(db, recorder, setting
     assert outbox.deliver_due(CHANNEL) == 2
     assert len(recorder.sent) == 2
     assert OutboxMessage.objects.filter(state="pending", leased_until__isnull=True).count() == 1
+
+
+def test_prune_deletes_only_rows_delivered_long_ago_and_streams_keep_their_order(db, recorder):
+    outbox.enqueue([_msg("p", 1), _msg("p", 2), _msg("q", 1)])
+    assert outbox.deliver_due(CHANNEL) >= 1
+    while outbox.deliver_due(CHANNEL):
+        pass
+    assert set(OutboxMessage.objects.values_list("state", flat=True)) == {S.DELIVERED}
+    old = OutboxMessage.objects.get(stream="p", seq=1)
+    OutboxMessage.objects.filter(pk=old.pk).update(delivered_at=timezone.now() - dt.timedelta(days=40))
+    outbox.enqueue([_msg("f", 1)])
+    failed = OutboxMessage.objects.get(stream="f")
+    OutboxMessage.objects.filter(pk=failed.pk).update(state=S.FAILED, created_at=timezone.now() - dt.timedelta(days=90))
+
+    assert outbox.prune(days=30) == 1
+    assert not OutboxMessage.objects.filter(pk=old.pk).exists()
+    assert OutboxMessage.objects.filter(pk=failed.pk).exists()  # failed rows stay for the page
+    assert OutboxMessage.objects.filter(stream="p", seq=2).exists()  # delivered recently: kept
+    # a new message on the pruned stream takes the next number, not a reused one
+    outbox.enqueue([_msg("p", 3)])
+    assert OutboxMessage.objects.filter(stream="p").order_by("-seq").first().seq == 3
+    assert outbox.prune(days=0, now=timezone.now() + dt.timedelta(seconds=1)) == 2
+    with pytest.raises(ValueError):
+        outbox.prune(days=-1)
+
+
+def test_the_prune_command(db, recorder):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    outbox.enqueue([_msg("c", 1)])
+    while outbox.deliver_due(CHANNEL):
+        pass
+    OutboxMessage.objects.update(delivered_at=timezone.now() - dt.timedelta(days=3))
+    out = StringIO()
+    call_command("outbox", "prune", "--days", "7", stdout=out)
+    assert out.getvalue().startswith("0 ") and OutboxMessage.objects.count() == 1
+    call_command("outbox", "prune", "--days", "2", stdout=out)
+    assert "1 delivered rows deleted" in out.getvalue() and OutboxMessage.objects.count() == 0
+    with pytest.raises(CommandError):
+        call_command("outbox", "prune", "--days", "-1")

@@ -12,4 +12,5 @@ urlpatterns = [
     path("diagnostics/", views.diagnostics_page, name="diagnostics"),
     path("gaps/", views.gaps_page, name="gaps"),
     path("report/", views.report_page, name="report"),
+    path("rules/", views.rules_page, name="rules"),
 ]

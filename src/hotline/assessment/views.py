@@ -20,7 +20,7 @@ from hotline import exports, periods
 from hotline.directory.models import Unit
 from hotline.web.views.common import roles_required
 
-from . import gaming, indicators, stats
+from . import gaming, indicators, rules, stats
 from . import warnings as warning_rules
 from .access import ASSESSMENT_ROLES, DISTRICT_ROLES, unit_scope
 from .templatetags.assessment_tags import evidence_text
@@ -63,6 +63,14 @@ DIAG_COLUMNS = [
 ]
 GAP_COLUMNS = [("number", _l("工单编号")), ("title", _l("标题")), ("category", _l("诉求类别")),
                ("returned_by", _l("退回单位")), ("authority", _l("有权处理的单位")), ("state", _l("状态"))]
+RULE_COLUMNS = [("rule", _l("权责清单条目")), ("category", _l("诉求类别")), ("area", _l("区域")),
+                ("lead_unit", _l("主办单位")), ("version", _l("版本")), ("dispatches", _l("派单数")),
+                ("on_list", _l("按清单派单")), ("off_list", _l("改派其他单位")), ("off_list_share", _l("改派比例")),
+                ("instead_text", _l("改派给")), ("returns", _l("引用本条的退单")), ("returns_upheld", _l("退单获准")),
+                ("returns_rejected", _l("退单被驳回")), ("returns_pending", _l("待裁定")),
+                ("review_reasons", _l("建议复核的理由"))]
+UNCOVERED_COLUMNS = [("category", _l("诉求类别")), ("area", _l("区域")), ("dispatches", _l("无清单依据的派单")),
+                     ("gap", _l("建议增补清单"))]
 LOST_COLUMNS = [("number", _l("工单编号")), ("title", _l("标题")), ("category", _l("诉求类别")), ("at", _l("回访时间")),
                 ("contacted", _l("是否联系")), ("resolved", _l("是否解决")), ("satisfaction", _l("满意度"))]
 LOST_KINDS = {"response": _l("未联系来电人（响应失分）"), "resolution": _l("未解决（解决失分）"),
@@ -261,6 +269,25 @@ def gaps_page(request: HttpRequest) -> HttpResponse:
     for o in data["orders"]:
         o["url"] = order_url(o["order_id"])
     return render(request, "assessment/gaps.html", _ctx(request, first, last, data=data, columns=GAP_COLUMNS))
+
+
+@roles_required(*DISTRICT_ROLES)
+def rules_page(request: HttpRequest) -> HttpResponse:
+    """The responsibility list in use (回头看): per rule, dispatches on and off it and the returns
+    citing it; the matters dispatched with no rule. ?format=csv exports the rules table, and
+    ?format=csv&table=uncovered the matters with no rule."""
+    _district_only(request)
+    first, last = _period(request)
+    data = rules.report(first, last)
+    if request.GET.get("table") == "uncovered":
+        resp = _export(request, data["uncovered"], UNCOVERED_COLUMNS, f"rules-uncovered-{first}-{last}")
+    else:
+        resp = _export(request, data["rules"], RULE_COLUMNS, f"rules-{first}-{last}")
+    if resp:
+        return resp
+    return render(request, "assessment/rules.html", _ctx(
+        request, first, last, data=data, columns=RULE_COLUMNS, uncovered_columns=UNCOVERED_COLUMNS,
+        override_pct=round(rules.OVERRIDE_SHARE * 100)))
 
 
 @roles_required(*DISTRICT_ROLES)

@@ -11,6 +11,7 @@ row that keeps failing shown on the failed-deliveries page (inspect, retry, give
     outbox.publish(events)                   # orders' actions, right after saving their events
     outbox.enqueue(messages)                 # scheduled messages not born of an event
     outbox.deliver_due(channel)              # one delivery round (the worker loops on it)
+    outbox.prune()                           # delete rows delivered long ago (the worker, hourly)
 
 This package sits below orders (orders' actions import it) and knows nothing of orders: an event
 is whatever the actions pass, and the selectors (in the apps above) read it.
@@ -98,7 +99,7 @@ def channels() -> dict[str, Channel]:
     return dict(_channels)
 
 
-_ENGINE_NAMES = {"publish", "enqueue", "deliver_due", "retry", "give_up", "status", "backoff", "failed_rows"}
+_ENGINE_NAMES = {"publish", "enqueue", "deliver_due", "retry", "give_up", "status", "backoff", "failed_rows", "prune"}
 
 
 def __getattr__(name: str) -> Any:
@@ -109,6 +110,6 @@ def __getattr__(name: str) -> Any:
 
 __all__ = [
     "Channel", "Message", "Outcome", "backoff", "channels", "deliver_due", "enqueue", "failed_rows", "give_up",
-    "publish", "register_channel", "retry", "selectors", "status", "subscribe", "unregister_channel",
+    "prune", "publish", "register_channel", "retry", "selectors", "status", "subscribe", "unregister_channel",
     "unsubscribe",
 ]

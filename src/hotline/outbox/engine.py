@@ -415,6 +415,29 @@ def give_up(message_id: Any, *, actor: User, reason: str) -> OutboxMessage:
     return row
 
 
+# ---- keeping the table small --------------------------------------------------------------------------
+
+
+def prune(*, days: float | None = None, now: dt.datetime | None = None, batch: int = 5000) -> int:
+    """Delete rows delivered more than `days` ago (HOTLINE_OUTBOX_KEEP_DAYS by default), in
+    batches; the number deleted. Pending, failed and given-up rows stay whatever their age (the
+    failed-deliveries page and its trace need them). Order per stream does not depend on the
+    rows: OutboxStream hands out the next seq. A dedupe key of a pruned row could be enqueued
+    again; notifications keep theirs on their own rows, and a channel whose keys must hold
+    longer keeps them longer with a larger setting."""
+    keep = float(getattr(settings, "HOTLINE_OUTBOX_KEEP_DAYS", 30) if days is None else days)
+    if keep < 0:
+        raise ValueError("days must not be negative")
+    cutoff = (now or timezone.now()) - dt.timedelta(days=keep)
+    old = OutboxMessage.objects.filter(state=S.DELIVERED, delivered_at__lt=cutoff)
+    deleted = 0
+    while True:
+        ids = list(old.order_by("id").values_list("id", flat=True)[:batch])
+        if not ids:
+            return deleted
+        deleted += OutboxMessage.objects.filter(id__in=ids).delete()[0]
+
+
 # ---- figures ------------------------------------------------------------------------------------------
 
 

@@ -1,4 +1,5 @@
-"""`hotline outbox deliver [--channel NAME] [--once]` and `hotline outbox status`."""
+"""`hotline outbox deliver [--channel NAME] [--once]`, `hotline outbox status` and
+`hotline outbox prune [--days N]`."""
 
 from __future__ import annotations
 
@@ -22,10 +23,18 @@ class Command(BaseCommand):
         deliver.add_argument("--once", action="store_true", help="one round per channel, then exit")
         deliver.add_argument("--limit", type=int, default=100, help="rows per round (default 100)")
         sub.add_parser("status", help="rows per channel and state, rows due, the oldest undelivered row's age")
+        prune = sub.add_parser("prune", help="delete rows delivered more than N days ago (the worker does it hourly)")
+        prune.add_argument("--days", type=float, default=None,
+                           help="keep delivered rows this many days (default: HOTLINE_OUTBOX_KEEP_DAYS)")
 
     def handle(self, *args: Any, **options: Any) -> None:
         if options["what"] == "status":
             self.stdout.write(json.dumps(outbox.status(), indent=2, ensure_ascii=False))
+            return
+        if options["what"] == "prune":
+            if options["days"] is not None and options["days"] < 0:
+                raise CommandError("--days must not be negative")
+            self.stdout.write(f"{outbox.prune(days=options['days'])} delivered rows deleted")
             return
         names = sorted(outbox.channels())
         if options["channel"]:

@@ -42,19 +42,22 @@ from hotline.worker.models import WorkerHeartbeat
 from hotline.worker.recovery import recover_lost_tasks
 
 log = logging.getLogger("hotline.worker")
+PRUNE_EVERY = 3600.0  # seconds between two prunings of the outbox
 
 
 class HotlineWorker(base.Worker):
     def run(self) -> None:
         self._register()
         stop = threading.Event()
-        beat = threading.Thread(target=self._beat, args=(stop,), name="heartbeat", daemon=True)
-        beat.start()
+        threads = [threading.Thread(target=self._beat, args=(stop,), name="heartbeat", daemon=True)]
         if settings.HOTLINE_WORKER_DELIVERY:
-            for name in sorted(outbox.channels()):
-                threading.Thread(target=deliver_loop, args=(name, stop), name=f"outbox-{name}", daemon=True).start()
-            threading.Thread(target=scan_loop, args=(stop,), name="notify-scan", daemon=True).start()
+            threads += [threading.Thread(target=deliver_loop, args=(name, stop), name=f"outbox-{name}", daemon=True)
+                        for name in sorted(outbox.channels())]
+            threads.append(threading.Thread(target=scan_loop, args=(stop,), name="notify-scan", daemon=True))
+        for thread in threads:
+            thread.start()
         last_sweep = 0.0
+        last_prune = -PRUNE_EVERY
         try:
             while self.running:
                 close_old_connections()
@@ -63,6 +66,11 @@ class HotlineWorker(base.Worker):
                     report = recover_lost_tasks()
                     if report.requeued or report.failed:
                         log.warning("recovered tasks of dead workers: %s", report)
+                if time.monotonic() - last_prune >= PRUNE_EVERY:
+                    last_prune = time.monotonic()
+                    pruned = outbox.prune()
+                    if pruned:
+                        log.info("deleted %d outbox rows delivered long ago", pruned)
                 task_result = self._claim()
                 if task_result is not None:
                     self.run_task(task_result)
@@ -76,6 +84,10 @@ class HotlineWorker(base.Worker):
                     time.sleep(self.interval)
         finally:
             stop.set()
+            # Each thread closes its own connection as it ends: wait for them (a round in progress
+            # finishes), so none is left open on the database when the worker returns.
+            for thread in threads:
+                thread.join(timeout=settings.HOTLINE_WORKER_BEAT_SECONDS + 10)
             WorkerHeartbeat.objects.filter(worker_id=self.worker_id).delete()
 
     def _claim(self) -> DBTaskResult | None:
