@@ -245,3 +245,52 @@ def test_the_public_host_serves_the_public_part(district, client, public_host):
 def test_without_public_hosts_nothing_is_restricted(district, client, settings):
     settings.HOTLINE_PUBLIC_HOSTS = []
     assert client.get("/login/").status_code == 200
+
+
+def test_a_past_month_from_the_history_and_the_built_aggregates(district, client, settings):
+    from hotline.assessment.history import import_rows
+    from tests.assessment.conftest import hist
+
+    settings.HOTLINE_ASSESSMENT = FEW
+    street, other = district.units["street-a"].name, district.units["street-b"].name
+    rows = [hist(f"H{i}", street, f"2023-07-{3 + i:02d}") for i in range(3)]
+    rows += [hist("H9", other, "2023-07-10", resolved=False, satisfaction="不满意"),
+             hist("H8", other, "2023-07-11")]
+    assert not import_rows(rows).errors
+    stats.rebuild(dt.date(2023, 7, 1), dt.date(2023, 8, 31))
+    data = disclosure.month_figures(dt.date(2023, 7, 1), disclosure._stamp())
+    assert data["live"] is False
+    theirs = indicators.overview(dt.date(2023, 7, 1), dt.date(2023, 7, 31))
+    assert data["district"]["valid_callbacks"] == theirs["district"]["valid_callbacks"] == 5
+    assert data["district"]["satisfaction_rate"] == theirs["district"]["satisfaction_rate"]
+    ranks = {u["unit"]: u["rank"] for g in data["groups"] for u in g["units"]}
+    assert ranks == {street: 1, other: 2}
+
+    response = client.get("/public/stats/2023-07/")
+    assert response.status_code == 200 and "本月进行中" not in response.content.decode()
+    assert f"max-age={disclosure.MAX_AGE_PAST}" in response["Cache-Control"]
+    index = client.get("/public/stats/").content.decode()
+    assert index.index('href="/public/stats/2023-08/"') < index.index('href="/public/stats/2023-07/"')
+    assert client.get("/public/stats/2023-06/").status_code == 404
+
+    # A later history import into that month moves the build mark: the page follows.
+    assert not import_rows([hist("H7", street, "2023-07-20", resolved=False, satisfaction="不满意")]).errors
+    data = disclosure.month_figures(dt.date(2023, 7, 1), disclosure._stamp())
+    assert data["district"]["valid_callbacks"] == 6 and data["live"] is True
+
+
+def test_query_counts_are_printed_for_the_report(district, client, capsys):
+    """Not a timing: the number of queries of an uncached and a cached month page, printed."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    _loop(district)
+    _screen(district)
+    url = f"/public/stats/{_this_month()[2]}/"
+    with CaptureQueriesContext(connection) as uncached:
+        client.get(url)
+    with CaptureQueriesContext(connection) as cached:
+        client.get(url)
+    with capsys.disabled():
+        print(f"\nqueries: uncached month page {len(uncached.captured_queries)}, cached {len(cached.captured_queries)}")
+    assert len(cached.captured_queries) < len(uncached.captured_queries)
