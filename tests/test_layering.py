@@ -35,7 +35,7 @@ ALLOWED = {
     "notify": {"orders", "directory", "outbox", "assessment", "errors", "periods"},
     # the citizens' part: intake and callbacks through the actions, figures from the assessment
     "public": {"orders", "directory", "triage", "assessment", "notify", "audit", "errors", "periods", "csvfile",
-               "exports"},
+               "exports", "open311"},
 }
 PAGE_MODULES = {"views", "templatetags", "urls"}
 # Known edges being removed on other branches: remove each entry when its fix is merged.
