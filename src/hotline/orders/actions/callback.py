@@ -11,6 +11,7 @@ from hotline.errors import InvalidInput, InvalidTransition
 
 from ..models import (
     Callback,
+    CallbackChannel,
     Satisfaction,
     WorkOrder,
 )
@@ -32,7 +33,8 @@ from ._base import (
 
 def do_callback(
     order_id: int, *, actor: User, valid: bool = True, contacted: bool | None = None, resolved: bool | None = None,
-    satisfaction: str = "", phone: str = "", note: str = "",
+    satisfaction: str = "", phone: str = "", note: str = "", channel: str = CallbackChannel.PHONE,
+    verification: str = "", device: str = "",
 ) -> Callback:
     """Record the caller's answers and close the order. An invalid callback (unreachable after
     several attempts, or refused) closes it without counting in the rates. A merged order's
@@ -43,6 +45,8 @@ def do_callback(
     note = (note or "").strip()
     if not valid and len(note) < 2:
         raise InvalidInput(_("无效回访请说明原因。"), details={"note": [_("必填。")]})
+    if channel not in CallbackChannel.values or len(verification) > 20 or len(device) > 64:
+        raise InvalidInput(_("回访方式有误。"), details={"channel": [_("未知的回访方式。")]})
     msg = phone_error(phone)
     if msg:
         raise InvalidInput(msg, details={"phone": [msg]})
@@ -61,11 +65,13 @@ def do_callback(
             order=order, agent=actor, at=now, reached=True, phone=normalise_phone(phone) or order.caller_phone,
             valid=valid, contacted=contacted if valid else None, resolved=resolved if valid else None,
             satisfaction=satisfaction if valid else "", note=note.strip(), unit_id=unit_id,
+            channel=channel, verification=verification, device=device,
         )
         if order.state != State.MERGED:
             order.closed_at = now
         _finish(order, actor, A.CALLBACK, target, now, callback=callback.pk, valid=valid, contacted=contacted,
-                resolved=resolved, satisfaction=satisfaction, unit=unit_id,
+                resolved=resolved, satisfaction=satisfaction, unit=unit_id, channel=channel,
+                verification=verification or None,
                 other_phone=bool(phone) and normalise_phone(phone) != order.caller_phone)
     return callback
 
