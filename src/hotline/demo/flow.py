@@ -47,7 +47,7 @@ CENTRE, UNIT = "centre", "unit"
 DELAYS: dict[str, tuple[float, float, str]] = {
     "dispatch": (0.2, 3, CENTRE), "accept_return": (1, 8, CENTRE), "reject_return": (1, 8, CENTRE),
     "escalate": (2, 24, CENTRE), "return_to_city": (0.5, 4, CENTRE), "screen_out": (0.05, 1, CENTRE),
-    "merge": (0.2, 4, CENTRE), "approve": (2, 30, CENTRE), "redo": (2, 30, CENTRE),
+    "merge": (0.05, 1, CENTRE), "approve": (2, 30, CENTRE), "redo": (2, 30, CENTRE),
     "callback": (6, 60, CENTRE), "approve_extension": (1, 8, CENTRE), "supervise": (24, 96, CENTRE),
     "urge": (24, 72, CENTRE), "claim": (0.5, 6, UNIT), "sign": (0.3, 6, UNIT), "contact": (0.3, 8, UNIT),
     "progress": (12, 72, UNIT), "attach": (0, 0.5, UNIT), "return": (1, 16, UNIT),
@@ -57,8 +57,8 @@ DEFAULT_DELAY = (0.5, 8, CENTRE)
 CENTRE_HOURS = (dt.time(8, 0), dt.time(21, 0))
 UNIT_HOURS = (dt.time(8, 30), dt.time(17, 30))
 # Share of its replies a unit gives after the reply clock ran out; the others come in time.
-PUNCTUALITY = {"town-d": 0.22, "housing": 0.18, "enforcement": 0.1, "street-b": 0.08}
-LATE_DEFAULT = 0.04
+PUNCTUALITY = {"town-d": 0.35, "housing": 0.3, "enforcement": 0.15, "street-b": 0.15, "heating": 0.2}
+LATE_DEFAULT = 0.07
 
 
 @dataclass
@@ -295,8 +295,9 @@ class _Timed:
         action = getattr(act, name)
         low, high, hours = DELAYS.get(name.removeprefix("do_"), DEFAULT_DELAY)
 
-        def timed(*args, **kwargs):
-            self._demo.after(low, high, hours)
+        def timed(*args, delay: bool = True, **kwargs):
+            if delay:  # (delay=False: at the moment the demo moved to itself)
+                self._demo.after(low, high, hours)
             return action(*args, **kwargs)
 
         return timed

@@ -72,9 +72,10 @@ RECENT = {
     State.IN_PROGRESS: (1, 12), State.REPLIED: (1, 6), State.AWAITING_CALLBACK: (1.5, 6),
 }
 CLOSED_FROM = 6  # a closed order was received at least this many days ago
+OPEN_SHARE = 0.3  # of the everyday orders, this share is drawn from the whole MIX (open or not)
 
 
-def populate(district: District, *, orders: int = 400, seed: int = 2023) -> DemoSummary:
+def populate(district: District, *, orders: int = 800, seed: int = 2023) -> DemoSummary:
     """Play the nine scenarios, then add everyday orders until there are `orders` in all, then
     build the assessment's aggregates of every past day.
 
@@ -99,10 +100,18 @@ def everyday(demo: Demo, count: int) -> Counter:
     taken along the loop, step by step."""
     rng = demo.rng
     states, weights = zip(*MIX, strict=True)
+    # A year of orders is mostly settled: the open ones are about the last two weeks' share.
+    settled = [(s, w) for s, w in MIX if s not in RECENT]
+    s_states, s_weights = zip(*settled, strict=True)
     planned = []
     for i in range(count):
         # The first few cover every state once, so even a small demo shows the whole loop.
-        target = states[i] if i < len(states) else rng.choices(states, weights=weights)[0]
+        if i < len(states):
+            target = states[i]
+        elif rng.random() < OPEN_SHARE:
+            target = rng.choices(states, weights=weights)[0]
+        else:
+            target = rng.choices(s_states, weights=s_weights)[0]
         planned.append((received_moment(demo, target), target))
     done: Counter = Counter()
     for at, target in sorted(planned, key=lambda p: p[0]):

@@ -174,19 +174,27 @@ def potholes(demo: Demo) -> list[int]:
     first is dispatched, the rest merged into it, and every caller is called back."""
     ids = []
     storm = demo.on(demo.last_date(7, 18), hour=7)
+    sign_at = None
     for i in range(30):
+        received = storm + dt.timedelta(hours=i * 1.5)
+        if sign_at is not None and received >= sign_at:  # the street signs between two calls
+            demo.move(sign_at)
+            demo.act.do_sign(ids[0], actor=demo.handler_of(ids[0]), delay=False)
+            sign_at = None
         oid = demo.create(
-            leaf="道路塌陷破损", area="south-park", received_at=storm + dt.timedelta(hours=i * 1.5),
+            leaf="道路塌陷破损", area="south-park", received_at=received,
             title=f"{POTHOLE_ROAD}路面塌陷" if i % 3 else f"{POTHOLE_ROAD}育才中学门口路面塌陷",
             description=f"暴雨过后{POTHOLE_ROAD}育才中学门口路面塌陷一个大坑，积水看不清深浅，已有电动车摔倒，请尽快处理。",
             address=POTHOLE_ADDRESS,
         )
         ids.append(oid)
-        if i == 0:  # the first call is dispatched at once and signed...
+        if i == 0:  # the first call is dispatched at once and signed soon...
             demo.dispatch(oid)
-            demo.act.do_sign(oid, actor=demo.handler_of(oid))
+            sign_at = demo.within_hours(demo.cursor + dt.timedelta(hours=demo.rng.uniform(0.3, 2)), "unit")
         else:  # ...each later one merged into it as it comes
-            demo.act.do_merge(oid, actor=demo.dispatcher, main_order_id=ids[0], note="同一地点同一问题，合并办理。")
+            demo.move(demo.cursor + dt.timedelta(minutes=demo.rng.uniform(3, 40)))  # before the next call
+            demo.act.do_merge(oid, actor=demo.dispatcher, main_order_id=ids[0], note="同一地点同一问题，合并办理。",
+                              delay=False)
     main = ids[0]
     demo.reply(main, process=f"接单后当天设置围挡和警示灯，协调市政养护单位对{POTHOLE_ROAD}塌陷路面开挖回填并重新铺装沥青。",
                outcome="塌陷路面已于两天后修复通车，排水井同步疏通。")
@@ -229,14 +237,21 @@ def fumes_cluster(demo: Demo) -> list[int]:
     """9. Cooking fumes and noise from the restaurants of one commercial street, many callers."""
     ids = []
     for i in range(25):
+        days = 58 - i * 2.3
         oid = demo.create(
-            leaf="餐饮油烟噪声", area="west-city", received_at=demo.days_ago(58 - i * 2.3, hour=20),
+            leaf="餐饮油烟噪声", area="west-city", received_at=demo.days_ago(days, hour=20),
             title=demo.rng.choice([f"{FUMES_STREET}餐馆油烟扰民", f"{FUMES_STREET}烧烤店夜间噪声", f"{FUMES_STREET}饭店排风机噪声"]),
             description=f"{FUMES_STREET}的餐馆{demo.rng.choice(['每天晚上', '夏天以来', '最近一个月'])}油烟很大，"
                         f"排风机和食客喧哗到凌晨，文昌小区居民无法开窗休息，请相关部门整治。",
             address=f"{FUMES_STREET}{demo.rng.randint(1, 60)}号",
         )
-        target = [State.CLOSED, State.CLOSED, State.AWAITING_CALLBACK, State.IN_PROGRESS, State.DISPATCHED][i % 5]
+        # the older calls are settled by now, the latest still being handled
+        if days > 14:
+            target = State.CLOSED
+        elif days > 7:
+            target = [State.CLOSED, State.AWAITING_CALLBACK][i % 2]
+        else:
+            target = [State.IN_PROGRESS, State.DISPATCHED][i % 2]
         demo.walk(oid, target, resolved=demo.rng.random() < 0.5)
         ids.append(oid)
     return ids
