@@ -189,7 +189,9 @@ def potholes(demo: Demo) -> list[int]:
         )
         ids.append(oid)
         if i == 0:  # the first call is dispatched at once and signed soon...
-            demo.dispatch(oid)
+            demo.move(demo.cursor + dt.timedelta(minutes=demo.rng.uniform(5, 30)))  # urgent: at once
+            demo.act.do_dispatch(oid, actor=demo.dispatcher, unit_id=demo.district.units[demo.lead_for(oid)].pk,
+                                 delay=False)
             sign_at = demo.within_hours(demo.cursor + dt.timedelta(hours=demo.rng.uniform(0.3, 2)), "unit")
         else:  # ...each later one merged into it as it comes
             demo.move(demo.cursor + dt.timedelta(minutes=demo.rng.uniform(3, 40)))  # before the next call
