@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.directory.models import User
 from hotline.errors import InvalidInput, InvalidTransition
 
+from .. import clock
 from ..models import (
     Callback,
     CallbackChannel,
@@ -59,7 +59,7 @@ def do_callback(
                 raise InvalidTransition(_("主工单%(n)s尚未答复，暂不能回访。") % {"n": main.number})
             if order.callbacks.filter(reached=True).exists():
                 raise InvalidTransition(_("已回访过。"))
-        now = timezone.now()
+        now = clock.now()
         unit_id = order.lead_unit_id if order.state != State.MERGED else _root(order).lead_unit_id
         callback = Callback.objects.create(
             order=order, agent=actor, at=now, reached=True, phone=normalise_phone(phone) or order.caller_phone,
@@ -89,7 +89,7 @@ def do_callback_attempt(order_id: int, *, actor: User, note: str = "未接通") 
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.CALLBACK_ATTEMPT)
-        now = timezone.now()
+        now = clock.now()
         callback = Callback.objects.create(order=order, agent=actor, at=now, reached=False, valid=False,
                                            phone=order.caller_phone, note=(note or "").strip()[:500])
         _finish(order, actor, A.CALLBACK_ATTEMPT, target, now, callback=callback.pk, note=note)
@@ -108,7 +108,7 @@ def do_reopen(order_id: int, *, actor: User, reason: str) -> WorkOrder:
         if order.lead_unit_id is None:
             raise InvalidTransition(_("该工单受理时已直接答复，没有承办单位，不能重新办理；如需办理请新建工单。"),
                                     details={"state": order.state, "action": str(A.REOPEN)})
-        now = timezone.now()
+        now = clock.now()
         order.closed_at = None
         order.reply_due = _later(order.reply_due, _calendar().add(now, settings.HOTLINE_REDO_LIMIT))
         _finish(order, actor, A.REOPEN, target, now, reason=reason)
