@@ -4,9 +4,12 @@ page."""
 
 from django.urls import include, path
 
+from . import views
+
 app_name = "public"
 
 urlpatterns = [
+    path("language/", views.language, name="language"),
     path("stats/", include("hotline.public.disclosure_urls")),
     path("", include("hotline.public.citizen_urls")),
 ]
