@@ -190,3 +190,11 @@ def test_the_form_names_its_fields_and_has_no_staff_link(district):
                  "answer", "challenge", "csrfmiddlewaretoken"):
         assert f'name="{name}"' in html, name
     assert not re.search(r'href="/(orders|triage|assessment|admin|accounts|api)', html)
+
+
+def test_the_pages_speak_english_when_asked(district):
+    c = Client()
+    c.cookies["django_language"] = "en"
+    html = c.get("/public/").content.decode()
+    assert "Send a request online" in html and "What is" in html
+    assert "Follow a request" in c.get("/public/track/").content.decode()

@@ -172,3 +172,11 @@ def test_the_challenge_token_is_no_answer_sheet(district):
     body = fresh["challenge"].split(":")[0]
     raw = base64.urlsafe_b64decode(body + "=" * (-len(body) % 4)).decode()
     assert '"h"' in raw and f':{fresh["answer"]}' not in raw and f'"{fresh["answer"]}"' not in raw
+
+
+def test_no_api_key_acts_as_the_web_channel(district):
+    from hotline.api.keys import create_system_key
+    from hotline.errors import InvalidInput
+
+    with pytest.raises(InvalidInput):
+        create_system_key(name="fake web", scopes=["orders:create"], role="public")
