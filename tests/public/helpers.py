@@ -55,11 +55,13 @@ def take_round(district: Any, oid: int, *, unit: str = "street-a", handler: str 
                reply: dict[str, Any] | None = None) -> None:
     """Staff take a filed order to its callback: dispatch, sign, reply, approve."""
     from hotline.orders import actions
-    from tests.orders.loop import REPLY_TEXT
+    from tests.orders.loop import REPLY_TEXT, photo
 
     p = district.people
     actions.do_dispatch(oid, actor=p["chengang"], unit_id=district.units[unit].pk, note="按属地和职责派单处理")
     actions.do_sign(oid, actor=p[handler])
+    actions.do_contact(oid, actor=p[handler], text="已电话联系来电人，约定到场时间。")
+    actions.do_attach(oid, actor=p[handler], file=photo())
     actions.do_reply(oid, actor=p[handler], **(reply or REPLY_TEXT))
     from hotline.orders.models import WorkOrder
 

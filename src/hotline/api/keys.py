@@ -64,8 +64,9 @@ API_SCOPES: list[tuple[str, re.Pattern[str], str]] = [
     ("HEAD", re.compile(r""), "orders:read"),
 ]
 # Roles a system key may act as: not the administrator (keys do not configure the district) nor the
-# internal SYSTEM actor (triage), nor the city platform (it signs its requests: hotline.citylink).
-SYSTEM_KEY_ROLES = frozenset(Role) - {Role.ADMIN, Role.SYSTEM, Role.CITY}
+# internal SYSTEM actor (triage), nor the city platform (it signs its requests: hotline.citylink), nor
+# the citizens' web channel (only hotline.public acts as it, for a citizen who gave the query code).
+SYSTEM_KEY_ROLES = frozenset(Role) - {Role.ADMIN, Role.SYSTEM, Role.CITY, Role.PUBLIC}
 
 
 def _now() -> dt.datetime:
