@@ -67,7 +67,9 @@ class Demo:
 
     district: District
     rng: random.Random
-    now: dt.datetime = field(default_factory=timezone.now)
+    # The demo's "now": the start of this hour, so that one seed builds the same district all
+    # through the hour (times are drawn relative to it, and snapped to working hours).
+    now: dt.datetime = field(default_factory=lambda: timezone.now().replace(minute=0, second=0, microsecond=0))
 
     def __post_init__(self) -> None:
         self.trip: clock.Trip | None = None  # set by `playing()`
