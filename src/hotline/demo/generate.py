@@ -73,7 +73,7 @@ RECENT = {
     State.IN_PROGRESS: (1, 12), State.REPLIED: (1, 6), State.AWAITING_CALLBACK: (1.5, 6),
 }
 CLOSED_FROM = 6  # a closed order was received at least this many days ago
-OPEN_SHARE = 0.3  # of the everyday orders, this share is drawn from the whole MIX (open or not)
+OPEN_SHARE = 0.15  # of the everyday orders, this share is drawn from the whole MIX (open or not)
 
 
 def populate(district: District, *, orders: int = 800, seed: int = 2023) -> DemoSummary:
