@@ -67,7 +67,9 @@ class Demo:
 
     district: District
     rng: random.Random
-    now: dt.datetime = field(default_factory=timezone.now)
+    # The demo's "now": the start of this hour, so that one seed builds the same district all
+    # through the hour (times are drawn relative to it, and snapped to working hours).
+    now: dt.datetime = field(default_factory=lambda: timezone.now().replace(minute=0, second=0, microsecond=0))
 
     def __post_init__(self) -> None:
         self.trip: clock.Trip | None = None  # set by `playing()`
@@ -152,8 +154,6 @@ class Demo:
             else:
                 day = local.date() + dt.timedelta(days=1)
             local = timezone.make_aware(dt.datetime.combine(day, start)) + dt.timedelta(minutes=self.rng.uniform(0, 90))
-            if hours != CENTRE and not self.calendar().is_workday(day):
-                continue
         return local
 
     def _set(self, moment: dt.datetime) -> None:
@@ -239,12 +239,13 @@ class Demo:
         if due is None or due <= self.cursor:
             return self.within_hours(self.cursor + dt.timedelta(hours=self.rng.uniform(2, 30)), UNIT)
         span = due - self.cursor
-        if self.rng.random() < self.late.get(order["lead_unit__code"], LATE_DEFAULT):
+        late = self.rng.random() < self.late.get(order["lead_unit__code"], LATE_DEFAULT)
+        if late:
             at = due + dt.timedelta(hours=self.rng.uniform(20, 120))
         else:
             at = self.cursor + span * self.rng.uniform(0.15, 0.85)
         at = self.within_hours(at, UNIT)
-        if at > due and self.rng.random() >= self.late.get(order["lead_unit__code"], LATE_DEFAULT):
+        if at > due and not late:
             at = self.cursor + span * 0.1  # the opening after it was past the clock: reply earlier
         return max(at, self.cursor)
 

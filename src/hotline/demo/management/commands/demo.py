@@ -1,4 +1,6 @@
-"""`hotline demo`: the demo district with a few hundred orders in every state, and its logins.
+"""`hotline demo`: the demo district with a few hundred orders in every state, generated over the
+past twelve months (each step at its own moment, through the actions' clock), the assessment's
+aggregates built for every past day, and its logins.
 
 `make run` calls `hotline demo --if-empty` every time: with orders already there it only prints
 the logins."""
