@@ -279,5 +279,6 @@ def _summary(root: int, ms: list[dict[str, Any]], orders: dict[int, dict[str, An
         shape=core.shape_of(times), score=score, orders=len(ms), callers=h.callers, first_at=times[0],
         last_at=times[-1], categories=dict(Counter(r["category__name"] or "" for r in rows).most_common()),
         units=dict(Counter(r["lead_unit__name"] for r in rows if r["lead_unit__name"]).most_common()),
-        weekly=core.weekly(times), heat=h.parts, announced_at=announced_at, updated_at=now,
+        weekly=core.weekly(times), heat=h.parts, numbers=[r["number"] for r in rows], announced_at=announced_at,
+        updated_at=now,
     )
