@@ -16,7 +16,9 @@ KEY = "a-test-key-" + "z" * 50
 
 
 def run_python(code: str, tmp_path, **env: str) -> subprocess.CompletedProcess:
-    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "SECRET_KEY_FILE", "DEBUG", "HOTLINE_HTTPS", "DATABASE_URL"}}
+    base = {k: v for k, v in os.environ.items() if k not in {"SECRET_KEY", "SECRET_KEY_FILE", "DEBUG", "HOTLINE_HTTPS", "DATABASE_URL",
+                                                   # set by the browser tests (playwright in this process)
+                                                   "DJANGO_ALLOW_ASYNC_UNSAFE"}}
     base.update(PYTHONPATH=SRC, HOTLINE_DATA_DIR=str(tmp_path), DJANGO_SETTINGS_MODULE="hotline.settings", **env)
     return subprocess.run([sys.executable, "-c", code], env=base, capture_output=True, text=True, timeout=120)
 

@@ -72,6 +72,10 @@ if not SECRET_KEY:
         )
     SECRET_KEY = "debug-only-" + "x" * 50  # DEBUG on a developer's machine only
 ALLOWED_HOSTS = os.environ.get("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver").split(",")
+# The public part's own host names (comma-separated, none by default): there only /public/,
+# /static/ and /i18n/ are served (hotline.public.middleware); they are allowed hosts too.
+HOTLINE_PUBLIC_HOSTS = [h.strip().lower() for h in os.environ.get("HOTLINE_PUBLIC_HOSTS", "").split(",") if h.strip()]
+ALLOWED_HOSTS += [h for h in HOTLINE_PUBLIC_HOSTS if h not in ALLOWED_HOSTS]
 
 # Behind an HTTPS reverse proxy (production): secure cookies, the proxy's scheme header, HSTS.
 HOTLINE_HTTPS = envbool("HOTLINE_HTTPS", "false")
@@ -165,6 +169,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # on the public host name, only the public part (a 404 for everything else)
+    "hotline.public.middleware.PublicHostMiddleware",
     # every error under /api/ in the API's JSON shape, whoever produced it
     "hotline.api.middleware.ApiErrorMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hotline.orders.models import Callback, WorkOrder
-from hotline.orders.states import OPEN_STATES
+from hotline.orders.states import is_open
 
 from . import core
 from .models import Hotspot, OrderSignature
@@ -237,7 +237,7 @@ def refresh(roots: Iterable[int], *, now: dt.datetime | None = None,
                     "id", "number", "title", "address", "area_id", "category__name", "lead_unit__name", "urgency",
                     "state", "repeat_of_id", "reply_due"):
                 orders[o["id"]] = o
-                if o["state"] in OPEN_STATES and o["reply_due"] is not None and o["reply_due"] < now:
+                if is_open(o["state"]) and o["reply_due"] is not None and o["reply_due"] < now:
                     unresolved.add(o["id"])
             unresolved.update(Callback.objects.filter(order_id__in=chunk).filter(
                 Q(resolved=False) | Q(satisfaction="unsatisfied")).values_list("order_id", flat=True))

@@ -23,7 +23,7 @@ from hotline.directory.models import Category
 from hotline.directory.roles import Role
 from hotline.errors import InvalidInput, NotAllowed, NotFound
 from hotline.orders.models import Callback, OrderReturn, Reply, WorkOrder
-from hotline.orders.states import FINAL_STATES
+from hotline.orders.states import is_open
 from hotline.triage.similarity import jaccard, shingles
 
 from .models import Finding, Hotspot, OrderSignature, RootCause
@@ -76,7 +76,7 @@ def figures_of(ids: Any) -> dict[str, Any]:
     phones = Counter(o["caller_phone"] for o in orders if o["caller_phone"])
     reopened = (WorkOrder.objects.filter(pk__in=ids, events__action="reopen").values("id").distinct().count())
     days = sorted((o["closed_at"] - o["received_at"]).total_seconds() / 86400 for o in orders
-                  if o["closed_at"] is not None and o["state"] in FINAL_STATES)
+                  if o["closed_at"] is not None and not is_open(o["state"]))
     texts = list(Reply.objects.filter(order_id__in=ids).order_by("-replied_at").values_list("outcome", "process")
                  [:MAX_REPLIES])
     sigs = [shingles(f"{a} {b}") for a, b in texts]
