@@ -38,7 +38,7 @@ ALLOWED = {
                    "exports"},
     # the citizens' part: intake and callbacks through the actions, figures from the assessment
     "public": {"orders", "directory", "triage", "assessment", "notify", "audit", "errors", "periods", "csvfile",
-               "exports"},
+               "exports", "open311"},
 }
 PAGE_MODULES = {"views", "templatetags", "urls"}
 # Known edges being removed on other branches: remove each entry when its fix is merged.

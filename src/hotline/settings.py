@@ -392,3 +392,14 @@ HOTLINE_NOTIFY_SCAN_SECONDS = envint("HOTLINE_NOTIFY_SCAN_SECONDS", "60")
 HOTLINE_NOTIFY_CONCURRENCY = envint("HOTLINE_NOTIFY_CONCURRENCY", "4")
 # The address the links in notifications start with.
 HOTLINE_BASE_URL = os.environ.get("HOTLINE_BASE_URL", "http://127.0.0.1:8000")
+
+# ---- the citizens' web channel (hotline.public; public/config.py has the defaults) ---------------------
+# Rate limits and the filing challenge. A load bench on 127.0.0.1 raises the limits and turns the
+# challenge off (or solves it with hotline.public.challenge.solve) through these variables.
+HOTLINE_PUBLIC = {
+    "file_per_ip_per_hour": envint("HOTLINE_PUBLIC_FILE_PER_IP_PER_HOUR", "10"),
+    "file_per_phone_per_day": envint("HOTLINE_PUBLIC_FILE_PER_PHONE_PER_DAY", "5"),
+    "track_failures": envint("HOTLINE_PUBLIC_TRACK_FAILURES", "5"),
+    "track_lock_minutes": envint("HOTLINE_PUBLIC_TRACK_LOCK_MINUTES", "15"),
+    "challenge": envbool("HOTLINE_PUBLIC_CHALLENGE", "true"),
+}

@@ -110,8 +110,10 @@ DISTRICT_RIGHTS: dict[Role, dict[Action, frozenset[State] | None]] = {
     R.SYSTEM: {A.DISPATCH: None, A.MERGE: None, A.ANNOTATE: None},
     # the city platform hands orders down, urges and supervises them (联合督办), and notes things
     R.CITY: {A.URGE: None, A.SUPERVISE: None, A.ANNOTATE: None},
+    # the citizens' web channel: the photos of a new request, the citizen's own callback answers
+    R.PUBLIC: {A.ATTACH: frozenset({S.RECEIVED}), A.CALLBACK: frozenset({S.AWAITING_CALLBACK})},
 }
-CREATORS = frozenset({R.AGENT, R.DISPATCHER, R.SYSTEM, R.CITY})
+CREATORS = frozenset({R.AGENT, R.DISPATCHER, R.SYSTEM, R.CITY, R.PUBLIC})
 
 
 def intended_allowed(role: Role, action: Action, state: State, relation: str) -> bool:

@@ -191,7 +191,8 @@ def test_it_lets_only_intake_roles_create_orders(district, role):
 
     actor = User.objects.create(username=f"x-{role}", role=role.value, unit=district.units["street-a"])
     before = WorkOrder.objects.count()
-    if role in {Role.AGENT, Role.DISPATCHER, Role.SYSTEM, Role.CITY}:  # the city hands its orders down
+    # the city hands its orders down; the web channel files the citizens' requests
+    if role in {Role.AGENT, Role.DISPATCHER, Role.SYSTEM, Role.CITY, Role.PUBLIC}:
         oid = make_order_as(district, actor)
         order = WorkOrder.objects.get(pk=oid)
         assert (order.state, order.event_seq) == (State.RECEIVED, 1)

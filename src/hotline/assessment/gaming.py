@@ -33,6 +33,7 @@ CHECKS = {
     "staff_callers": gettext_noop("来电人是本单位工作人员"),
     "satisfied_cluster": gettext_noop("少数号码集中给出“满意”"),
     "satisfaction_jump": gettext_noop("满意率跃升而解决率未变"),
+    "shared_device": gettext_noop("同一设备或网络地址为多个工单网上评价"),
 }
 DIRECT = {"other_phone", "staff_callers", "satisfied_cluster"}
 
@@ -96,6 +97,26 @@ def _check(first: dt.date, last: dt.date, unit_ids: list[int] | None) -> dict[in
                     "satisfaction_before": prev_f["satisfaction_rate"], "satisfaction_now": now_f["satisfaction_rate"],
                     "resolution_before": prev_f["resolution_rate"], "resolution_now": now_f["resolution_rate"],
                     "valid_before": prev["valid"], "valid_now": c["valid"]}, []))
+
+    # Online answers (the public page) from one device and address for several orders of one
+    # unit: one person rating many requests. The device is a keyed digest of the address and
+    # browser (public/citizen.py device_of); it is shown shortened, never the address.
+    device_min = cfg["gaming_device_min"]
+    shared: dict[tuple[int, str], list[tuple[str, str]]] = defaultdict(list)
+    for unit_id, device, number, sat in (cbs.exclude(device="").order_by("pk")
+                                         .values_list("unit_id", "device", "order__number", "satisfaction")):
+        shared[(unit_id, device)].append((number, sat))
+    by_device: dict[int, list[tuple[str, list[tuple[str, str]]]]] = defaultdict(list)
+    for (unit_id, device), rows in sorted(shared.items()):
+        if len({n for n, _s in rows}) >= device_min:
+            by_device[unit_id].append((device, rows))
+    for unit_id, devices in by_device.items():
+        fired[unit_id].append(_fire("shared_device", {
+            "devices": len(devices), "orders": sum(len(r) for _d, r in devices),
+            "by_device": [{"device": d[:8], "orders": len(r),
+                           "rated_satisfied": sum(1 for _n, s in r if s == Satisfaction.SATISFIED)}
+                          for d, r in devices]},
+            [n for _d, r in devices for n, _s in r][:20]))
 
     # Callers (or callback answerers) whose numbers are on the unit's own staff list. Callers are
     # found through the orders' index on caller_phone; answers from another number come from the

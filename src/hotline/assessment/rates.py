@@ -34,6 +34,7 @@ DEFAULTS: dict[str, Any] = {
     "gaming_cluster_satisfied_share": 0.9,  # ...and rates (nearly) all of them "satisfied"
     "gaming_jump": 0.15,  # satisfaction up this much...
     "gaming_jump_resolution": 0.05,  # ...while resolution moved less than this
+    "gaming_device_min": 3,  # online answers from one device/address for this many orders of one unit
     # early warnings
     "warn_redo_jump": 0.10,  # redo rate up this much against the previous window
     "warn_overdue_jump": 2.0,  # late replies at least this many times the previous window's

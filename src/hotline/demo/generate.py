@@ -1,15 +1,21 @@
 """The demo district's orders: the nine scenarios, then everyday orders spread over the past
-sixty days and over every state of the loop, all through the actions."""
+twelve months and over every state of the loop, all through the actions, each step at its own
+moment (see flow.py). Orders come more on working days and in the daytime, heating complaints
+from mid-November to mid-March, noise and outages in summer; the orders still open are the
+recent ones. At the end the assessment's daily aggregates are built for every past day, so the
+monthly reports of the past months have their figures."""
 
 from __future__ import annotations
 
+import datetime as dt
 import random
 from collections import Counter
 from dataclasses import dataclass, field
 
 from django.db.models import Count
+from django.utils import timezone
 
-from hotline.orders import actions as act
+from hotline.assessment import stats
 from hotline.orders.models import WorkOrder
 from hotline.orders.states import State
 
@@ -48,47 +54,133 @@ class DemoSummary:
     scenarios: dict[int, list[int]] = field(default_factory=dict)
 
 
-def populate(district: District, *, orders: int = 400, seed: int = 2023) -> DemoSummary:
-    """Play the nine scenarios, then add everyday orders until there are `orders` in all.
+DAYS = 365
+# Everyday leaves by season: (months, weight in them, weight otherwise). Heating complaints are
+# handled separately (HEATING_FROM .. HEATING_TO).
+SEASONS = {
+    "施工噪声": ({5, 6, 7, 8, 9}, 2.0, 0.7), "餐饮油烟噪声": ({5, 6, 7, 8, 9}, 2.2, 0.6),
+    "停水": ({6, 7, 8}, 2.0, 0.6), "停电": ({6, 7, 8}, 2.5, 0.6), "露天焚烧": ({3, 4, 10, 11}, 2.0, 0.3),
+    "入学咨询": ({4, 5, 6, 7, 8}, 2.5, 0.3), "饲养宠物扰民": ({4, 5, 6, 7, 8, 9}, 1.5, 0.8),
+}
+HEATING = "室温不达标"
+HEATING_FROM, HEATING_TO = (11, 15), (3, 15)  # the heating season of the north
+# Calls by hour of day (0..23): few at night, most in the morning and the early afternoon.
+HOURS = [1, 0.5, 0.3, 0.3, 0.3, 0.6, 1.5, 4, 8, 10, 10, 8, 5, 7, 9, 9, 8, 7, 5, 5, 4, 3, 2, 1.5]
+# How long ago (days) an everyday order in each open state was received: the open are recent.
+RECENT = {
+    State.RECEIVED: (0.02, 1.5), State.DISPATCHED: (0.1, 3), State.RETURNED: (0.2, 4),
+    State.IN_PROGRESS: (1, 12), State.REPLIED: (1, 6), State.AWAITING_CALLBACK: (1.5, 6),
+}
+CLOSED_FROM = 6  # a closed order was received at least this many days ago
+OPEN_SHARE = 0.3  # of the everyday orders, this share is drawn from the whole MIX (open or not)
+
+
+def populate(district: District, *, orders: int = 800, seed: int = 2023) -> DemoSummary:
+    """Play the nine scenarios, then add everyday orders until there are `orders` in all, then
+    build the assessment's aggregates of every past day.
 
     Before: the district's directory exists. After: the orders are in every state of the loop,
-    each one's trace written by the actions as the persona who would act."""
+    each one's trace written by the actions as the persona who would act, at its own moment."""
     demo = Demo(district, random.Random(seed))
-    summary = DemoSummary(scenarios=scenarios.play_all(demo))
-    made = sum(len(ids) for ids in summary.scenarios.values())
-    everyday(demo, max(0, orders - made))
+    with demo.playing() as trip:
+        demo.trip = trip
+        summary = DemoSummary(scenarios=scenarios.play_all(demo))
+        made = sum(len(ids) for ids in summary.scenarios.values())
+        made += len(fell_behind(demo))
+        everyday(demo, max(0, orders - made))
+    demo.trip = None
+    stats.rebuild_all(until=timezone.localdate() - dt.timedelta(days=1))
     summary.by_state = dict(WorkOrder.objects.values_list("state").annotate(n=Count("id")).order_by("state"))
     summary.orders = sum(summary.by_state.values())
     return summary
 
 
 def everyday(demo: Demo, count: int) -> Counter:
-    """`count` ordinary orders over the past sixty days, taken in as one batch (as an import
-    would), then each taken to a state drawn from MIX."""
+    """`count` ordinary orders: each one's state drawn from MIX, its day and hour from the
+    year's rhythm (recent for those still open), taken by the agent at that moment and then
+    taken along the loop, step by step."""
     rng = demo.rng
     states, weights = zip(*MIX, strict=True)
-    plan: list[tuple[str, State]] = []
-    intakes = []
+    # A year of orders is mostly settled: the open ones are about the last two weeks' share.
+    settled = [(s, w) for s, w in MIX if s not in RECENT]
+    s_states, s_weights = zip(*settled, strict=True)
+    planned = []
     for i in range(count):
-        leaf = rng.choice(EVERYDAY_LEAVES)
-        area = rng.choice(sorted(demo.district.areas))
         # The first few cover every state once, so even a small demo shows the whole loop.
-        target = states[i] if i < len(states) else rng.choices(states, weights=weights)[0]
-        urgency = "utility" if leaf in {"停水", "停电", "室温不达标"} else rng.choice(["general"] * 9 + ["complex"])
-        key = f"demo:{demo.now:%Y%m%d%H%M%S}:{i}"
-        intakes.append(demo.intake(leaf=leaf, area=area, received_at=demo.days_ago(rng.uniform(0.05, 60)),
-                                   channel=_channel(rng, target), urgency=urgency,
-                                   key=key))
-        plan.append((key, target))
+        if i < len(states):
+            target = states[i]
+        elif rng.random() < OPEN_SHARE:
+            target = rng.choices(states, weights=weights)[0]
+        else:
+            target = rng.choices(s_states, weights=s_weights)[0]
+        planned.append((received_moment(demo, target), target))
     done: Counter = Counter()
-    if not intakes:
-        return done
-    result = act.do_create_many(intakes, actor=demo.agent)
-    by_key = {o.idempotency_key: o.pk for o in result.created}
-    for key, target in plan:
-        _take(demo, by_key[key], target)
+    for at, target in sorted(planned, key=lambda p: p[0]):
+        leaf = season_leaf(rng, timezone.localtime(at).date())
+        area = rng.choice(sorted(demo.district.areas))
+        urgency = "utility" if leaf in {"停水", "停电", HEATING} else rng.choice(["general"] * 9 + ["complex"])
+        oid = demo.create(leaf=leaf, area=area, received_at=at, channel=_channel(rng, target), urgency=urgency)
+        _take(demo, oid, target)
         done[target] += 1
     return done
+
+
+BEHIND_UNIT, BEHIND_AREA, BEHIND_ORDERS = "town-d", "north-hill", 10
+
+
+def fell_behind(demo: Demo) -> list[int]:
+    """Last month 北山镇 was short of staff after a storm: its road repairs were all answered
+    after the reply clock (the report's warning on late replies has something to say)."""
+    first, _last = demo.previous_month()
+    usual = demo.late.get(BEHIND_UNIT)
+    demo.late[BEHIND_UNIT] = 1.0
+    ids = []
+    try:
+        for i in range(BEHIND_ORDERS):
+            day = first + dt.timedelta(days=i)
+            oid = demo.create(leaf="道路塌陷破损", area=BEHIND_AREA, received_at=demo.on(day, hour=9 + i % 8))
+            demo.walk(oid, State.CLOSED)
+            ids.append(oid)
+    finally:
+        if usual is None:
+            demo.late.pop(BEHIND_UNIT, None)
+        else:
+            demo.late[BEHIND_UNIT] = usual
+    return ids
+
+
+def received_moment(demo: Demo, target: State) -> dt.datetime:
+    """When an everyday order that ends in `target` was received."""
+    rng = demo.rng
+    if target in RECENT:
+        low, high = RECENT[target]
+        return demo.days_ago(rng.uniform(low, high))
+    while True:
+        days = rng.uniform(CLOSED_FROM, DAYS)
+        day = timezone.localtime(demo.now - dt.timedelta(days=days)).date()
+        # Fewer calls at weekends; more in the heating season and in summer.
+        weight = (0.55 if day.weekday() >= 5 else 1.0) * (1.3 if _heating(day) or day.month in {6, 7, 8} else 1.0)
+        if rng.random() < weight / 1.3:
+            break
+    hour = rng.choices(range(24), weights=HOURS)[0]
+    at = timezone.make_aware(dt.datetime.combine(day, dt.time(hour, rng.randint(0, 59), rng.randint(0, 59))))
+    return min(at, demo.now)
+
+
+def season_leaf(rng: random.Random, day: dt.date) -> str:
+    """An everyday category for a call on `day`, by the season."""
+    weights = []
+    for leaf in EVERYDAY_LEAVES:
+        if leaf == HEATING:
+            weights.append(4.0 if _heating(day) else 0.05)
+            continue
+        months, inside, outside = SEASONS.get(leaf, (set(), 1.0, 1.0))
+        weights.append(inside if day.month in months else outside)
+    return rng.choices(EVERYDAY_LEAVES, weights=weights)[0]
+
+
+def _heating(day: dt.date) -> bool:
+    return (day.month, day.day) >= HEATING_FROM or (day.month, day.day) <= HEATING_TO
 
 
 def _channel(rng: random.Random, target: State) -> str:
@@ -99,6 +191,7 @@ def _channel(rng: random.Random, target: State) -> str:
 
 def _take(demo: Demo, oid: int, target: State) -> None:
     rng = demo.rng
+    act = demo.act  # every action at its own moment (flow.DELAYS)
     if target is State.SCREENED_OUT:
         reason, advice = rng.choice(SCREEN_OUTS)
         act.do_screen_out(oid, actor=demo.agent, reason=reason, advice=advice)

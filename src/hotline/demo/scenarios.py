@@ -5,8 +5,9 @@ Text is written here for the demo (names and places are the demo district's own)
 
 from __future__ import annotations
 
+import datetime as dt
+
 from hotline.directory.models import StaffPhone
-from hotline.orders import actions as act
 from hotline.orders.models import WorkOrder
 from hotline.orders.states import State
 
@@ -25,48 +26,49 @@ GAMING_PHONES = [("13966660001", "韩雪家属"), ("13966660002", "韩雪亲友"
 def one_line_reply(demo: Demo) -> list[int]:
     """1. A one-line reply to wage arrears is rejected for redo, then answered properly."""
     oid = demo.create(
-        leaf="拖欠农民工工资", area="south-park", received_at=demo.days_ago(40, hour=10),
+        leaf="拖欠农民工工资", area="south-park", received_at=demo.days_ago(200, hour=10),
         title="南苑工地包工头拖欠工资", caller=("彭先生", "13722223333"),
         description="来电人在南苑路一处住宅工地做木工，包工头拖欠他和六名工友三个月工资共四万多元，"
                     "找总包单位也不管，请帮忙追讨。",
     )
     demo.dispatch(oid)
     handler = demo.handler_of(oid)
-    act.do_sign(oid, actor=handler)
-    act.do_contact(oid, actor=handler, text="电话联系来电人，告知已受理。")
-    act.do_reply(oid, actor=handler, responder=handler.display_name, process=BRUSH_OFF + "，请来电人自行起诉。",
+    demo.act.do_sign(oid, actor=handler)
+    demo.act.do_contact(oid, actor=handler, text="电话联系来电人，告知已受理。")
+    demo.act.do_reply(oid, actor=handler, responder=handler.display_name, process=BRUSH_OFF + "，请来电人自行起诉。",
                  outcome=BRUSH_OFF + "。", result="explained", contacted_caller=True)
-    act.do_redo(oid, actor=demo.reviewer, reasons=["brush_off", "no_process"],
+    demo.act.do_redo(oid, actor=demo.reviewer, reasons=["brush_off", "no_process"],
                 note="答复只让来电人去法院，没有写明做了什么、结果如何，请核实欠薪情况后重新答复。")
-    act.do_reply(
+    demo.act.do_reply(
         oid, actor=handler, responder=handler.display_name,
         process="约谈总包单位和劳务分包负责人，调取考勤记录和工资表，与七名工人逐一核对出勤天数，确认欠薪四万三千元。",
         outcome="总包单位已从工程款中代发全部欠薪，七名工人已于本周五领到工资，来电人确认收到。",
         contacted_caller=True,
     )
-    act.do_approve(oid, actor=demo.reviewer, note="重办后过程和结果清楚。")
+    demo.act.do_approve(oid, actor=demo.reviewer, note="重办后过程和结果清楚。")
     demo.call_back(oid, resolved=True, satisfaction="satisfied")
     return [oid]
 
 
 def airport_noise(demo: Demo) -> list[int]:
     """2. The airport returns a flight-path complaint as beyond its authority; the dispatcher
-    escalates it to the civil aviation authority."""
+    escalates it to the civil aviation authority (whose answer is long overdue: a route change
+    takes months)."""
     oid = demo.create(
-        leaf="航空器噪声", area="north-hill", received_at=demo.days_ago(25, hour=22),
+        leaf="航空器噪声", area="north-hill", received_at=demo.days_ago(100, hour=22),
         title="临空花园飞机噪声扰民要求改航线", caller=("蒋先生", "13633334444"),
         description="来电人住在临空花园，每天晚上十点到凌晨飞机起降不断，噪声很大无法入睡，要求机场调整飞行航线。",
     )
     demo.dispatch(oid)  # the responsibility list sends first contact on aircraft noise to the airport
-    act.do_return(oid, actor=demo.handlers["airport"], kind="no_authority",
+    demo.act.do_return(oid, actor=demo.handlers["airport"], kind="no_authority",
                   reason="飞行航线和起降程序由民航管理部门审批，机场无权调整，建议提级至民航华北地区管理局。",
                   suggested_unit_id=demo.district.units["caac"].pk)
-    act.do_escalate(oid, actor=demo.dispatcher, unit_id=demo.district.units["caac"].pk,
+    demo.act.do_escalate(oid, actor=demo.dispatcher, unit_id=demo.district.units["caac"].pk,
                     note="机场无权调整航线，提级由民航华北地区管理局处理，列入制度缺口清单。")
     handler = demo.handlers["caac"]
-    act.do_sign(oid, actor=handler)
-    act.do_contact(oid, actor=handler, text="电话联系来电人，说明航线调整的审批程序。")
-    act.do_progress(oid, actor=handler, text="已将临空花园夜间噪声情况纳入机场周边噪声监测点位评估。")
+    demo.act.do_sign(oid, actor=handler)
+    demo.act.do_contact(oid, actor=handler, text="电话联系来电人，说明航线调整的审批程序。")
+    demo.act.do_progress(oid, actor=handler, text="已将临空花园夜间噪声情况纳入机场周边噪声监测点位评估。")
     return [oid]
 
 
@@ -79,20 +81,20 @@ def heating_ping_pong(demo: Demo) -> list[int]:
         description="南苑嘉园二期今年交房，已到供暖季但整栋楼暖气不热，开发商说管道没验收，热力公司说不归他们管。",
     )
     demo.dispatch(oid, "housing", note="来电人称系开发商配套未完成，先派住建委核实。")
-    act.do_return(oid, actor=demo.handlers["housing"], kind="not_remit",
+    demo.act.do_return(oid, actor=demo.handlers["housing"], kind="not_remit",
                   reason="供热行业管理由城管执法局统筹，本单位仅配合，应由城管执法局主办。",
                   suggested_unit_id=demo.district.units["enforcement"].pk)
-    act.do_accept_return(oid, actor=demo.dispatcher, unit_id=demo.district.units["enforcement"].pk,
+    demo.act.do_accept_return(oid, actor=demo.dispatcher, unit_id=demo.district.units["enforcement"].pk,
                          co_unit_ids=[demo.district.units["housing"].pk], note="按权责清单改派城管执法局主办。")
     rule = demo.district.rules["新建小区未供暖"]
-    act.do_return(oid, actor=demo.handlers["enforcement"], kind="not_remit",
+    demo.act.do_return(oid, actor=demo.handlers["enforcement"], kind="not_remit",
                   reason="小区由开发商建设，供热设施未移交，属于住建委对开发商的监管事项。",
                   suggested_unit_id=demo.district.units["housing"].pk)
-    act.do_reject_return(oid, actor=demo.dispatcher, rule_id=rule.pk,
+    demo.act.do_reject_return(oid, actor=demo.dispatcher, rule_id=rule.pk,
                          note=f"驳回回退：{rule.label}规定新建小区供暖由城管执法局主办、住建委协办。")
     handler = demo.handlers["enforcement"]
-    act.do_sign(oid, actor=handler)
-    act.do_contact(oid, actor=handler, text="电话联系来电人，约定明天上午会同住建委、开发商到小区查看。")
+    demo.act.do_sign(oid, actor=handler)
+    demo.act.do_contact(oid, actor=handler, text="电话联系来电人，约定明天上午会同住建委、开发商到小区查看。")
     return [oid]
 
 
@@ -106,12 +108,12 @@ def wage_extension(demo: Demo) -> list[int]:
     )
     demo.dispatch(oid)
     handler = demo.handler_of(oid)
-    act.do_sign(oid, actor=handler)
-    act.do_contact(oid, actor=handler, text="电话联系来电人，请其提供工友名单和出勤情况。")
-    act.do_request_extension(oid, actor=handler, days=10,
+    demo.act.do_sign(oid, actor=handler)
+    demo.act.do_contact(oid, actor=handler, text="电话联系来电人，请其提供工友名单和出勤情况。")
+    demo.act.do_request_extension(oid, actor=handler, days=10,
                              reason="没有书面合同和考勤记录，需要分别约谈工人和施工方逐一核对工作量，五个工作日内无法完成。")
-    act.do_approve_extension(oid, actor=demo.dispatcher, note="同意延期十个工作日，请按期答复。")
-    act.do_progress(oid, actor=handler, text="已约谈施工方负责人，正在逐一核对十四名工人的出勤天数。")
+    demo.act.do_approve_extension(oid, actor=demo.dispatcher, note="同意延期十个工作日，请按期答复。")
+    demo.act.do_progress(oid, actor=handler, text="已约谈施工方负责人，正在逐一核对十四名工人的出勤天数。")
     return [oid]
 
 
@@ -127,19 +129,26 @@ TRIVIAL = [
 ]
 
 
+FRIENDLY_CALLS = 11
+
+
 def friendly_callers(demo: Demo) -> list[int]:
-    """5. Staff relatives call in trivial questions to 南苑街道 and rate them "satisfied"."""
+    """5. Staff relatives call in trivial questions to 南苑街道 all through the previous month
+    and rate them "satisfied"."""
     unit = demo.district.units[GAMING_UNIT]
     for phone, name in GAMING_PHONES:
         StaffPhone.objects.get_or_create(unit=unit, phone=phone, defaults={"name": name})
     ids = []
-    for i, (title, description) in enumerate(TRIVIAL):
+    first, last = demo.previous_month()
+    for i in range(FRIENDLY_CALLS):
+        title, description = TRIVIAL[i % len(TRIVIAL)]
         phone = GAMING_PHONES[i % len(GAMING_PHONES)][0]
-        oid = demo.create(leaf=None, area="south-park", received_at=demo.days_ago(30 - 3 * i, hour=9),
+        day = first + dt.timedelta(days=i * (last - first).days // FRIENDLY_CALLS)
+        oid = demo.create(leaf=None, area="south-park", received_at=demo.on(day, hour=9),
                           title=title, description=description, caller=("韩女士", phone))
         handler = demo.handlers[GAMING_UNIT]
         if i % 2:
-            act.do_claim(oid, actor=handler, note="属于本街道便民咨询，主动认领。")
+            demo.act.do_claim(oid, actor=handler, note="属于本街道便民咨询，主动认领。")
         else:
             demo.dispatch(oid, GAMING_UNIT)
         demo.walk_from_dispatched(oid, resolved=i % 3 == 0, satisfaction="satisfied")
@@ -154,35 +163,45 @@ def court_matter(demo: Demo) -> list[int]:
         title="要求热线让邻居退还装修款", caller=("邹先生", "13877778888"),
         description="来电人与邻居口头约定由邻居帮忙装修，预付两万元后对方只干了一半，要求热线出面让邻居退钱。",
     )
-    act.do_screen_out(oid, actor=demo.agent, reason="litigation",
+    demo.act.do_screen_out(oid, actor=demo.agent, reason="litigation",
                       advice="属于民事合同纠纷，建议向西城街道人民调解委员会申请调解，或向人民法院起诉；"
                              "可拨打12348公共法律服务热线咨询。")
     return [oid]
 
 
 def potholes(demo: Demo) -> list[int]:
-    """7. Thirty calls about one collapsed road surface within two days: the first is dispatched,
-    the rest merged into it, and every caller is called back."""
+    """7. Thirty calls about one collapsed road surface within two days after a summer storm: the
+    first is dispatched, the rest merged into it, and every caller is called back."""
     ids = []
+    storm = demo.on(demo.last_date(7, 18), hour=7)
+    sign_at = None
     for i in range(30):
-        hours = 20 * 24 + i * 1.5  # all within two days, twenty days ago
+        received = storm + dt.timedelta(hours=i * 1.5)
+        if sign_at is not None and received >= sign_at:  # the street signs between two calls
+            demo.move(sign_at)
+            demo.act.do_sign(ids[0], actor=demo.handler_of(ids[0]), delay=False)
+            sign_at = None
         oid = demo.create(
-            leaf="道路塌陷破损", area="south-park", received_at=demo.days_ago(hours / 24),
+            leaf="道路塌陷破损", area="south-park", received_at=received,
             title=f"{POTHOLE_ROAD}路面塌陷" if i % 3 else f"{POTHOLE_ROAD}育才中学门口路面塌陷",
             description=f"暴雨过后{POTHOLE_ROAD}育才中学门口路面塌陷一个大坑，积水看不清深浅，已有电动车摔倒，请尽快处理。",
             address=POTHOLE_ADDRESS,
         )
         ids.append(oid)
+        if i == 0:  # the first call is dispatched at once and signed soon...
+            demo.move(demo.cursor + dt.timedelta(minutes=demo.rng.uniform(5, 30)))  # urgent: at once
+            demo.act.do_dispatch(oid, actor=demo.dispatcher, unit_id=demo.district.units[demo.lead_for(oid)].pk,
+                                 delay=False)
+            sign_at = demo.within_hours(demo.cursor + dt.timedelta(hours=demo.rng.uniform(0.3, 2)), "unit")
+        else:  # ...each later one merged into it as it comes
+            demo.move(demo.cursor + dt.timedelta(minutes=demo.rng.uniform(3, 40)))  # before the next call
+            demo.act.do_merge(oid, actor=demo.dispatcher, main_order_id=ids[0], note="同一地点同一问题，合并办理。",
+                              delay=False)
     main = ids[0]
-    demo.dispatch(main)
-    for oid in ids[1:]:
-        act.do_merge(oid, actor=demo.dispatcher, main_order_id=main, note="同一地点同一问题，合并办理。")
-    handler = demo.handler_of(main)
-    act.do_sign(main, actor=handler)
     demo.reply(main, process=f"接单后当天设置围挡和警示灯，协调市政养护单位对{POTHOLE_ROAD}塌陷路面开挖回填并重新铺装沥青。",
                outcome="塌陷路面已于两天后修复通车，排水井同步疏通。")
     if WorkOrder.objects.values_list("state", flat=True).get(pk=main) == State.REPLIED:
-        act.do_approve(main, actor=demo.reviewer)
+        demo.act.do_approve(main, actor=demo.reviewer)
     demo.call_back(main, resolved=True, satisfaction="satisfied")
     for oid in ids[1:]:
         demo.call_back(oid, resolved=True)
@@ -209,7 +228,7 @@ def daily_dog(demo: Demo) -> list[int]:
         elif n % 7 == 0:
             demo.walk(oid, State.CLOSED, resolved=False, satisfaction="unsatisfied")
         else:
-            act.do_screen_out(oid, actor=demo.dispatcher, reason="repeat",
+            demo.act.do_screen_out(oid, actor=demo.dispatcher, reason="repeat",
                               advice="同一诉求已在办理并答复，街道已上门劝导养犬人，请留意此前的答复。")
         ids.append(oid)
         previous = oid
@@ -220,14 +239,21 @@ def fumes_cluster(demo: Demo) -> list[int]:
     """9. Cooking fumes and noise from the restaurants of one commercial street, many callers."""
     ids = []
     for i in range(25):
+        days = 58 - i * 2.3
         oid = demo.create(
-            leaf="餐饮油烟噪声", area="west-city", received_at=demo.days_ago(58 - i * 2.3, hour=20),
+            leaf="餐饮油烟噪声", area="west-city", received_at=demo.days_ago(days, hour=20),
             title=demo.rng.choice([f"{FUMES_STREET}餐馆油烟扰民", f"{FUMES_STREET}烧烤店夜间噪声", f"{FUMES_STREET}饭店排风机噪声"]),
             description=f"{FUMES_STREET}的餐馆{demo.rng.choice(['每天晚上', '夏天以来', '最近一个月'])}油烟很大，"
                         f"排风机和食客喧哗到凌晨，文昌小区居民无法开窗休息，请相关部门整治。",
             address=f"{FUMES_STREET}{demo.rng.randint(1, 60)}号",
         )
-        target = [State.CLOSED, State.CLOSED, State.AWAITING_CALLBACK, State.IN_PROGRESS, State.DISPATCHED][i % 5]
+        # the older calls are settled by now, the latest still being handled
+        if days > 14:
+            target = State.CLOSED
+        elif days > 7:
+            target = [State.CLOSED, State.AWAITING_CALLBACK][i % 2]
+        else:
+            target = [State.IN_PROGRESS, State.DISPATCHED][i % 2]
         demo.walk(oid, target, resolved=demo.rng.random() < 0.5)
         ids.append(oid)
     return ids

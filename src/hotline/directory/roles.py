@@ -18,6 +18,7 @@ class Role(StrEnum):
     ADMIN = "admin"  # 系统管理员: directory and configuration
     SYSTEM = "system"  # the triage service and other automatic actors
     CITY = "city"  # 市级平台: the city 12345 platform, acting through the city link (hotline.citylink)
+    PUBLIC = "public"  # 市民网上渠道: the citizens' web form (hotline.public), acting for the citizen
 
 
 ROLE_LABELS: dict[Role, object] = {
@@ -31,6 +32,7 @@ ROLE_LABELS: dict[Role, object] = {
     Role.ADMIN: _("系统管理员"),
     Role.SYSTEM: _("系统（智能甄别）"),
     Role.CITY: _("市级平台"),
+    Role.PUBLIC: _("市民网上渠道"),
 }
 
 # Roles that belong to a handling unit and act only on that unit's orders.

@@ -381,6 +381,11 @@ class Satisfaction(models.TextChoices):
     UNSATISFIED = "unsatisfied", _("不满意")
 
 
+class CallbackChannel(models.TextChoices):
+    PHONE = "phone", _("电话回访")
+    WEB = "web", _("网上评价")
+
+
 class Callback(models.Model):
     """A callback (回访) to the caller, or an attempt that did not get through."""
 
@@ -396,6 +401,13 @@ class Callback(models.Model):
     note = models.TextField(_("备注"), blank=True)
     # Snapshot of the unit being assessed, so later re-dispatches do not move past answers.
     unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="callbacks")
+    # How the answers came: an agent's call, or the citizen on the public web page; how the
+    # answerer was verified there (the order's query code); and a keyed digest of the answering
+    # device and address (never the address itself) for the gaming checks.
+    channel = models.CharField(_("回访方式"), max_length=10, choices=CallbackChannel.choices,
+                               default=CallbackChannel.PHONE)
+    verification = models.CharField(_("核验方式"), max_length=20, blank=True)
+    device = models.CharField(_("设备指纹"), max_length=64, blank=True, db_index=True)
 
     class Meta:
         verbose_name = _("回访")

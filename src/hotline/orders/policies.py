@@ -123,11 +123,22 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         A.SUPERVISE: _ANY,
         A.ANNOTATE: _ANY,
     },
+    # The citizens' web channel (hotline.public): it files the citizen's request, attaches the
+    # photos sent with it, and records the citizen's own answers to the callback questions.
+    R.PUBLIC: {
+        A.CREATE: _ANY,
+        A.ATTACH: _ANY,
+        A.CALLBACK: _ANY,
+    },
 }
 
 STATE_LIMITS: dict[tuple[Role, Action], frozenset[State]] = {
     (R.CALLBACK, A.REOPEN): frozenset({State.AWAITING_CALLBACK}),
     (R.SUPERVISOR, A.REOPEN): frozenset({State.CLOSED}),
+    # photos come with the request, before anyone has acted on it
+    (R.PUBLIC, A.ATTACH): frozenset({State.RECEIVED}),
+    # the citizen answers once the reply is approved (a merged order's caller is called by staff)
+    (R.PUBLIC, A.CALLBACK): frozenset({State.AWAITING_CALLBACK}),
 }
 
 

@@ -15,7 +15,6 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, models, transaction
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline import outbox
@@ -24,7 +23,7 @@ from hotline.directory.models import Area, Category, ResponsibilityRule, Unit, U
 from hotline.directory.roles import Role
 from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
 
-from .. import deadlines, policies, states, trace
+from .. import clock, deadlines, policies, states, trace
 from ..models import (
     Event,
     IdempotencyKey,
@@ -227,12 +226,12 @@ def rule_for(category: Category | None, area: Area | None, on: dt.date | None = 
     if category is None:
         return None
     return snapshot.current().rule_for(category.pk, area.pk if area is not None else None,
-                                       on or timezone.localdate())
+                                       on or clock.localdate())
 
 
 def _rule_of(order: WorkOrder, copy: snapshot.Snapshot, on: dt.date | None = None) -> ResponsibilityRule | None:
     """rule_for an order, by its ids (no query for its category or area)."""
-    return copy.rule_for(order.category_id, order.area_id, on or timezone.localdate())
+    return copy.rule_for(order.category_id, order.area_id, on or clock.localdate())
 
 
 def _basis(order: WorkOrder, lead: Unit, copy: snapshot.Snapshot) -> ResponsibilityRule | None:

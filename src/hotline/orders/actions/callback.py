@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from django.conf import settings
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.directory.models import User
 from hotline.errors import InvalidInput, InvalidTransition
 
+from .. import clock
 from ..models import (
     Callback,
+    CallbackChannel,
     Satisfaction,
     WorkOrder,
 )
@@ -32,7 +33,8 @@ from ._base import (
 
 def do_callback(
     order_id: int, *, actor: User, valid: bool = True, contacted: bool | None = None, resolved: bool | None = None,
-    satisfaction: str = "", phone: str = "", note: str = "",
+    satisfaction: str = "", phone: str = "", note: str = "", channel: str = CallbackChannel.PHONE,
+    verification: str = "", device: str = "",
 ) -> Callback:
     """Record the caller's answers and close the order. An invalid callback (unreachable after
     several attempts, or refused) closes it without counting in the rates. A merged order's
@@ -43,6 +45,8 @@ def do_callback(
     note = (note or "").strip()
     if not valid and len(note) < 2:
         raise InvalidInput(_("无效回访请说明原因。"), details={"note": [_("必填。")]})
+    if channel not in CallbackChannel.values or len(verification) > 20 or len(device) > 64:
+        raise InvalidInput(_("回访方式有误。"), details={"channel": [_("未知的回访方式。")]})
     msg = phone_error(phone)
     if msg:
         raise InvalidInput(msg, details={"phone": [msg]})
@@ -55,17 +59,19 @@ def do_callback(
                 raise InvalidTransition(_("主工单%(n)s尚未答复，暂不能回访。") % {"n": main.number})
             if order.callbacks.filter(reached=True).exists():
                 raise InvalidTransition(_("已回访过。"))
-        now = timezone.now()
+        now = clock.now()
         unit_id = order.lead_unit_id if order.state != State.MERGED else _root(order).lead_unit_id
         callback = Callback.objects.create(
             order=order, agent=actor, at=now, reached=True, phone=normalise_phone(phone) or order.caller_phone,
             valid=valid, contacted=contacted if valid else None, resolved=resolved if valid else None,
             satisfaction=satisfaction if valid else "", note=note.strip(), unit_id=unit_id,
+            channel=channel, verification=verification, device=device,
         )
         if order.state != State.MERGED:
             order.closed_at = now
         _finish(order, actor, A.CALLBACK, target, now, callback=callback.pk, valid=valid, contacted=contacted,
-                resolved=resolved, satisfaction=satisfaction, unit=unit_id,
+                resolved=resolved, satisfaction=satisfaction, unit=unit_id, channel=channel,
+                verification=verification or None,
                 other_phone=bool(phone) and normalise_phone(phone) != order.caller_phone)
     return callback
 
@@ -83,7 +89,7 @@ def do_callback_attempt(order_id: int, *, actor: User, note: str = "未接通") 
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.CALLBACK_ATTEMPT)
-        now = timezone.now()
+        now = clock.now()
         callback = Callback.objects.create(order=order, agent=actor, at=now, reached=False, valid=False,
                                            phone=order.caller_phone, note=(note or "").strip()[:500])
         _finish(order, actor, A.CALLBACK_ATTEMPT, target, now, callback=callback.pk, note=note)
@@ -102,7 +108,7 @@ def do_reopen(order_id: int, *, actor: User, reason: str) -> WorkOrder:
         if order.lead_unit_id is None:
             raise InvalidTransition(_("该工单受理时已直接答复，没有承办单位，不能重新办理；如需办理请新建工单。"),
                                     details={"state": order.state, "action": str(A.REOPEN)})
-        now = timezone.now()
+        now = clock.now()
         order.closed_at = None
         order.reply_due = _later(order.reply_due, _calendar().add(now, settings.HOTLINE_REDO_LIMIT))
         _finish(order, actor, A.REOPEN, target, now, reason=reason)

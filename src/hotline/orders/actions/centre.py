@@ -15,7 +15,7 @@ from hotline.directory.models import Category, User
 from hotline.directory.roles import Role
 from hotline.errors import InvalidInput, NotAllowed
 
-from .. import policies
+from .. import clock, policies
 from ..models import (
     Note,
     OrderReturn,
@@ -58,7 +58,7 @@ def do_dispatch(
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.DISPATCH)
-        now = timezone.now()
+        now = clock.now()
         if category_id not in (None, ""):
             category = Category.objects.filter(pk=_int(category_id, "category"), active=True).first()
             if category is None:
@@ -100,7 +100,7 @@ def do_claim(order_id: int, *, actor: User, note: str = "") -> WorkOrder:
         # A unit claims only what it can see: undispatched orders from the area it governs.
         if order.area is None or order.area.unit_id != actor.unit_id:
             raise NotAllowed(_("只能认领本单位辖区内的工单。"), details={"action": str(A.CLAIM)})
-        now = timezone.now()
+        now = clock.now()
         unit = _unit(actor.unit_id)
         _assign(order, unit, [], now)
         _start_clocks(order, now, snapshot.current())
@@ -114,7 +114,7 @@ def do_answer(order_id: int, *, actor: User, answer: str) -> WorkOrder:
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.ANSWER)
-        now = timezone.now()
+        now = clock.now()
         Note.objects.create(order=order, kind=Note.Kind.ANSWER, text=answer, by=actor, at=now)
         order.closed_at = now
         _finish(order, actor, A.ANSWER, target, now, answer=answer)
@@ -141,7 +141,7 @@ def do_screen_out(order_id: int, *, actor: User, reason: str, advice: str) -> Wo
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.SCREEN_OUT)
-        now = timezone.now()
+        now = clock.now()
         Note.objects.create(order=order, kind=Note.Kind.SCREENING, text=advice, by=actor, at=now)
         order.screen_reason = reason
         order.closed_at = now
@@ -155,7 +155,7 @@ def do_restore(order_id: int, *, actor: User, note: str) -> WorkOrder:
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.RESTORE)
-        now = timezone.now()
+        now = clock.now()
         previous = order.screen_reason
         order.screen_reason = ""
         order.closed_at = None
@@ -175,7 +175,7 @@ def do_return_to_city(order_id: int, *, actor: User, reason: str) -> WorkOrder:
         if not policies.applies_to_channel(A.RETURN_TO_CITY, order.channel):
             raise InvalidInput(_("只有上级转办的工单才能退回市级。"), code="not_a_city_order",
                                details={"reason": [_("这张工单不是市级平台转来的。")]})
-        now = timezone.now()
+        now = clock.now()
         _close_return(order, OrderReturn.Outcome.TO_CITY, actor, now, reason)
         order.closed_at = now
         _finish(order, actor, A.RETURN_TO_CITY, target, now, reason=reason, previous_unit=order.lead_unit_id)
@@ -195,7 +195,7 @@ def do_merge(order_id: int, *, actor: User, main_order_id: int, note: str = "", 
         target = _check(order, actor, A.MERGE)
         if main.state in {State.MERGED, State.SCREENED_OUT}:
             raise InvalidInput(_("主工单已合并或不予受理，不能作为主工单。"), details={"main_order": [main.number]})
-        now = timezone.now()
+        now = clock.now()
         order.main_order = main
         note = (note or "").strip()
         _finish(order, actor, A.MERGE, target, now, main_order=main.number, note=note, score=score)
@@ -226,7 +226,7 @@ def do_unmerge(order_id: int, *, actor: User, note: str) -> WorkOrder:
         target = _check(order, actor, A.UNMERGE)
         # A merged order always has its main order (locked too if it changed since the read).
         main = locked.get(order.main_order_id) or _lock(order.main_order_id)
-        now = timezone.now()
+        now = clock.now()
         order.main_order = None
         _finish(order, actor, A.UNMERGE, target, now, main_order=main.number, note=note)
         _tell_main(main, actor, now, unmerged=order.number, note=note)
@@ -248,7 +248,7 @@ def do_return(
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.RETURN)
-        now = timezone.now()
+        now = clock.now()
         suggested = _unit(suggested_unit_id, "suggested_unit") if suggested_unit_id not in (None, "") else None
         rule = _rule(rule_id)
         OrderReturn.objects.create(order=order, unit_id=order.lead_unit_id, kind=kind, reason=reason,
@@ -267,7 +267,7 @@ def do_accept_return(
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.ACCEPT_RETURN)
-        now = timezone.now()
+        now = clock.now()
         lead, co = _unit(unit_id), _units(co_unit_ids)
         if lead.pk == order.lead_unit_id:
             raise InvalidInput(_("同意回退须改派给其他单位；如仍由原单位办理，请驳回回退。"), details={"unit": [lead.name]})
@@ -292,7 +292,7 @@ def do_reject_return(order_id: int, *, actor: User, note: str, rule_id: int | No
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.REJECT_RETURN)
-        now = timezone.now()
+        now = clock.now()
         copy = snapshot.current()
         rule = _rule(rule_id) or _rule_of(order, copy)
         # a cited rule must speak about this order: its category or an ancestor, and its area
@@ -318,7 +318,7 @@ def do_joint(order_id: int, *, actor: User, lead_unit_id: int, co_unit_ids: Sequ
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.JOINT)
-        now = timezone.now()
+        now = clock.now()
         lead, co = _unit(lead_unit_id, "lead_unit"), _units(co_unit_ids)
         _close_return(order, OrderReturn.Outcome.JOINT, actor, now, note)
         _assign(order, lead, co, now)
@@ -338,7 +338,7 @@ def do_escalate(order_id: int, *, actor: User, unit_id: int, note: str) -> WorkO
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.ESCALATE)
-        now = timezone.now()
+        now = clock.now()
         unit = _unit(unit_id)
         if unit.pk == order.lead_unit_id:
             raise InvalidInput(_("提级须交给上级或有权处理的单位。"), details={"unit": [unit.name]})

@@ -18,7 +18,7 @@ from hotline import outbox
 from hotline.directory.models import Area, Category, User
 from hotline.errors import InvalidInput, NotAllowed
 
-from .. import policies
+from .. import clock, policies
 from ..models import (
     Channel,
     Event,
@@ -192,7 +192,7 @@ def do_create(data: Intake, *, actor: User) -> WorkOrder:
     clean = validate_intake(data)
     try:
         with transaction.atomic(durable=True):
-            now = timezone.now()
+            now = clock.now()
             received = data.received_at or now
             (number,) = _numbers(timezone.localdate(received), 1)
             order = _build_order(clean, number, actor, now)
@@ -316,7 +316,7 @@ def _create_batch(valid: Sequence[tuple[int, CleanIntake, str]], errors: list[tu
             good.append((c, fp))
         if not good:
             return result
-        now = timezone.now()
+        now = clock.now()
         by_day: dict[dt.date, list[tuple[CleanIntake, str]]] = {}
         for item in good:
             by_day.setdefault(timezone.localdate(item[0].intake.received_at or now), []).append(item)

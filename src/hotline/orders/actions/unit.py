@@ -8,14 +8,13 @@ from typing import IO, Any
 from django.conf import settings
 from django.core.files.base import File
 from django.core.files.storage import default_storage
-from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from hotline.directory.models import User
 from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
 
-from .. import deadlines, evidence, procedures, states
+from .. import clock, deadlines, evidence, procedures, states
 from ..models import (
     Evidence,
     ExtensionRequest,
@@ -48,7 +47,7 @@ def do_sign(order_id: int, *, actor: User) -> WorkOrder:
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.SIGN)
-        now = timezone.now()
+        now = clock.now()
         order.signed_at = now
         _finish(order, actor, A.SIGN, target, now, unit=actor.unit_id, late=bool(order.sign_due and now > order.sign_due))
     return order
@@ -59,7 +58,7 @@ def _note_action(action: Action, kind: str, order_id: int, actor: User, text: st
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, action)
-        now = timezone.now()
+        now = clock.now()
         Note.objects.create(order=order, kind=kind, text=text, by=actor, unit_id=actor.unit_id, at=now)
         if action is A.CONTACT and order.first_contact_at is None:
             order.first_contact_at = now
@@ -102,7 +101,7 @@ def do_view_phone(order_id: int, *, actor: User) -> str:
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.VIEW_PHONE)
-        now = timezone.now()
+        now = clock.now()
         _finish(order, actor, A.VIEW_PHONE, target, now, unit=actor.unit_id)
     return order.caller_phone
 
@@ -125,7 +124,7 @@ def do_attach(order_id: int, *, actor: User, file: IO[bytes] | File, name: str |
         with _atomic():
             order = _lock(order_id)
             target = _check(order, actor, A.ATTACH)
-            now = timezone.now()
+            now = clock.now()
             item = Evidence(order=order, kind=kind, name=checked.name, sha256=checked.sha256, size=checked.size,
                             content_type=checked.content_type, uploaded_by=actor, uploaded_at=now)
             item.file.save(f"{order.number}-{checked.sha256[:12]}{checked.ext}", checked.content, save=False)
@@ -156,7 +155,7 @@ def do_view_evidence(order_id: int, *, actor: User, evidence_id: int) -> Evidenc
         item = Evidence.objects.filter(order=order, pk=pk).first() if pk is not None else None
         if item is None:
             raise NotFound(_("材料不存在。"), details={"evidence_id": [_("请核对材料编号。")]})
-        now = timezone.now()
+        now = clock.now()
         _finish(order, actor, A.VIEW_EVIDENCE, target, now, evidence=item.pk, name=item.name, unit=actor.unit_id)
     return item
 
@@ -174,7 +173,7 @@ def do_request_extension(order_id: int, *, actor: User, days: int, reason: str) 
         target = _check(order, actor, A.REQUEST_EXTENSION)
         if order.extensions.filter(status=ExtensionRequest.Status.PENDING).exists():
             raise Conflict(_("已有一份待审批的延期申请。"))
-        now = timezone.now()
+        now = clock.now()
         req = ExtensionRequest.objects.create(order=order, unit_id=actor.unit_id, requested_by=actor,
                                               requested_at=now, days=days, reason=reason)
         _finish(order, actor, A.REQUEST_EXTENSION, target, now, request=req.pk, days=days, reason=reason)
@@ -188,7 +187,7 @@ def _decide_extension(order_id: int, actor: User, action: Action, note: str, day
         req = order.extensions.filter(status=ExtensionRequest.Status.PENDING).order_by("-requested_at").first()
         if req is None:
             raise InvalidTransition(_("没有待审批的延期申请。"))
-        now = timezone.now()
+        now = clock.now()
         req.decided_by, req.decided_at, req.decision_note = actor, now, note
         if action is A.APPROVE_EXTENSION:
             granted = req.days if days in (None, "") else _int(days, "days")
@@ -242,7 +241,7 @@ def do_reply(
                 code="reply_incomplete", details={"missing": [g.code for g in gaps],
                                                   "messages": [g.message for g in gaps]},
             )
-        now = timezone.now()
+        now = clock.now()
         if contacted_caller and order.first_contact_at is None:
             order.first_contact_at = now
         reply = Reply.objects.create(
@@ -292,7 +291,7 @@ def do_approve(order_id: int, *, actor: User, note: str = "") -> Review:
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.APPROVE)
-        now = timezone.now()
+        now = clock.now()
         reply = _reply_under_review(order)
         note = (note or "").strip()
         review = Review.objects.create(order=order, reply=reply, reviewer=actor, decision=Review.Decision.APPROVE,
@@ -312,7 +311,7 @@ def do_redo(order_id: int, *, actor: User, reasons: Sequence[str], note: str) ->
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.REDO)
-        now = timezone.now()
+        now = clock.now()
         reply = _reply_under_review(order)
         review = Review.objects.create(order=order, reply=reply, reviewer=actor, decision=Review.Decision.REDO,
                                        reasons=reasons, note=note, sampled=True, at=now)

@@ -26,7 +26,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--if-empty", action="store_true", help="已有工单时不生成，只列出演示账号")
-        parser.add_argument("--orders", type=int, default=400, help="工单总数（默认400）")
+        parser.add_argument("--orders", type=int, default=800, help="工单总数（默认800）")
         parser.add_argument("--seed", type=int, default=2023, help="随机种子（同一种子生成同样的内容）")
         parser.add_argument("--taxonomy", default=None,
                             help="三级分类CSV（一级分类,二级分类,三级分类）；不给出时使用随附的分类文件（如有），"
