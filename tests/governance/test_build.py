@@ -197,3 +197,26 @@ def test_the_nightly_build_records_itself(district):
     result = tasks.rebuild_hotspots.call()
     assert result["orders"] == 17 and result["hotspots"] == Hotspot.objects.count() == 2
     assert HotspotBuild.objects.get().built_at is not None
+
+
+def test_the_board_asks_as_many_queries_for_many_hotspots_as_for_one(district, client):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    now = timezone.now()
+
+    def add(k: int) -> None:
+        Hotspot.objects.create(root_order_id=10_000 + k, label=f"热点{k}", medoid_order_id=10_000 + k,
+                               area=district.areas["east-lake"], shape="persistent", score=float(k), orders=3, callers=3,
+                               first_at=now - dt.timedelta(days=3), last_at=now, weekly=[1, 2], updated_at=now)
+
+    client.force_login(district.people["liudu"])
+    add(0)
+    with CaptureQueriesContext(connection) as one:
+        assert client.get(reverse("governance:hotspots")).status_code == 200
+    for k in range(1, 12):
+        add(k)
+    with CaptureQueriesContext(connection) as many:
+        page = client.get(reverse("governance:hotspots")).content.decode()
+    assert "热点11" in page and len(many.captured_queries) == len(one.captured_queries)
+    assert page.index("热点11") < page.index("热点10")  # the hottest first

@@ -76,3 +76,19 @@ def test_a_finding_needs_a_known_cause_and_a_supervisor(district, hotspot, clien
     client.force_login(district.people["chengang"])
     assert client.post(url, {"causes": ["other"]}).status_code == 403
     assert not Finding.objects.exists()
+
+
+def test_the_figures_of_a_category_or_an_area(district, hotspot, client):
+    client.force_login(district.people["liudu"])
+    url = reverse("governance:causes")
+    period = {"from": "2024-03-01", "to": "2024-03-31"}
+    east = client.get(url, {**period, "area": district.areas["east-lake"].pk})
+    assert east.status_code == 200 and east.context["figures"]["orders"] == 8
+    assert east.context["figures"]["redone"] == 2
+    west = client.get(url, {**period, "area": district.areas["west-city"].pk})
+    assert west.context["figures"]["orders"] == 0
+    other_month = client.get(url, {"from": "2024-05-01", "to": "2024-05-31"})
+    assert other_month.context["figures"]["orders"] == 0
+    assert client.get(url, {"area": "x"}).status_code == 400
+    client.force_login(district.people["liqiang"])
+    assert client.get(url).status_code == 403

@@ -227,7 +227,7 @@ def refresh(roots: Iterable[int], *, now: dt.datetime | None = None,
         members: dict[int, list[dict[str, Any]]] = {}
         for s in (OrderSignature.objects.filter(root_id_value__in=part)
                   .order_by("received_at", "order_id").values("order_id", "root_id_value", "received_at", "shingles",
-                                                               "caller")):
+                                                               "caller", "place", "area_id_value")):
             members.setdefault(s["root_id_value"], []).append(s)
         ids = [m["order_id"] for ms in members.values() for m in ms]
         orders: dict[int, dict[str, Any]] = {}
@@ -268,7 +268,8 @@ def _summary(root: int, ms: list[dict[str, Any]], orders: dict[int, dict[str, An
     score = h.score()
     addresses = Counter(r["address"] for r in rows if r["address"])
     areas = Counter(r["area_id"] for r in rows if r["area_id"])
-    place = OrderSignature.objects.filter(order_id=root).values_list("place", "area_id_value").first() or ("", 0)
+    first = next((m for m in ms if m["order_id"] == root), ms[0])  # the root: the group's first order
+    place = (first["place"], first["area_id_value"])
     announced_at = (old.announced_at if old is not None else None) or announced
     if announced_at is None and core.is_announced_burst(times):
         announced_at = now
@@ -279,5 +280,6 @@ def _summary(root: int, ms: list[dict[str, Any]], orders: dict[int, dict[str, An
         shape=core.shape_of(times), score=score, orders=len(ms), callers=h.callers, first_at=times[0],
         last_at=times[-1], categories=dict(Counter(r["category__name"] or "" for r in rows).most_common()),
         units=dict(Counter(r["lead_unit__name"] for r in rows if r["lead_unit__name"]).most_common()),
-        weekly=core.weekly(times), heat=h.parts, announced_at=announced_at, updated_at=now,
+        weekly=core.weekly(times), heat=h.parts, numbers=[r["number"] for r in rows], announced_at=announced_at,
+        updated_at=now,
     )

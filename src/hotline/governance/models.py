@@ -56,6 +56,7 @@ class Hotspot(models.Model):
     categories = models.JSONField(default=dict)  # category name -> orders
     units = models.JSONField(default=dict)  # unit name -> orders
     weekly = models.JSONField(default=list)  # orders per week from first_at
+    numbers = models.JSONField(default=list)  # the orders' numbers, in time order (the CLI prints them)
     heat = models.JSONField(default=dict)  # the score's parts
     announced_at = models.DateTimeField(_("突发通报时间"), null=True, blank=True)
     updated_at = models.DateTimeField()

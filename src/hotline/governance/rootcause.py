@@ -15,9 +15,11 @@ from itertools import combinations
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline.directory.models import Category
 from hotline.directory.roles import Role
 from hotline.errors import InvalidInput, NotAllowed, NotFound
 from hotline.orders.models import Callback, OrderReturn, Reply, WorkOrder
@@ -32,7 +34,31 @@ RECORDERS = frozenset({Role.SUPERVISOR.value, Role.ADMIN.value})
 
 
 def figures(root_order_id: int) -> dict[str, Any]:
-    """Why a hotspot's calls recur, from its orders:
+    """Why a hotspot's calls recur (figures_of its orders)."""
+    return figures_of(OrderSignature.objects.filter(root_id_value=root_order_id).values("order_id"))
+
+
+def orders_of(base: QuerySet[WorkOrder], *, category_id: int | None = None, area_id: int | None = None,
+              start: dt.datetime | None = None, end: dt.datetime | None = None) -> QuerySet[WorkOrder]:
+    """The orders of a category (with its sub-categories) and/or an area in a period, out of
+    `base` (the reader's visible orders)."""
+    qs = base
+    if category_id is not None:
+        path = Category.objects.filter(pk=category_id).values_list("path", flat=True).first()
+        if path is None:
+            return qs.none()
+        qs = qs.filter(Q(category_id=category_id) | Q(category__path__startswith=path + "/"))
+    if area_id is not None:
+        qs = qs.filter(area_id=area_id)
+    if start is not None:
+        qs = qs.filter(received_at__gte=start)
+    if end is not None:
+        qs = qs.filter(received_at__lt=end)
+    return qs
+
+
+def figures_of(ids: Any) -> dict[str, Any]:
+    """Why calls recur, from a set of orders (`ids`: a subquery or list of order ids):
 
     - recurrence: repeat callers (callers with two orders or more in it), orders that repeat an
       earlier call (`repeat_of`), orders redone (rejected for redo), reopened, and bounced between
@@ -43,7 +69,6 @@ def figures(root_order_id: int) -> dict[str, Any]:
     - unresolved: callbacks that said unresolved or unsatisfied;
     - units and rules of the responsibility list involved (lead units, co-units, the rules cited
       for dispatch and in returns)."""
-    ids = list(OrderSignature.objects.filter(root_id_value=root_order_id).values_list("order_id", flat=True))
     orders = list(WorkOrder.objects.filter(pk__in=ids).values(
         "id", "caller_phone", "repeat_of_id", "redo_count", "return_count", "dispatch_count", "state", "received_at",
         "closed_at", "lead_unit__name", "rule_id", "rule__category__name", "rule__lead_unit__name"))

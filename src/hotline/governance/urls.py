@@ -7,4 +7,5 @@ urlpatterns = [
     path("hotspots/", views.board, name="hotspots"),
     path("hotspots/<int:root>/", views.detail, name="hotspot"),
     path("hotspots/<int:root>/finding/", views.record_finding, name="finding"),
+    path("causes/", views.causes, name="causes"),
 ]

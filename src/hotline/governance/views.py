@@ -9,10 +9,14 @@ import datetime as dt
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from hotline import periods
+from hotline.directory.models import Area, Category
 from hotline.directory.roles import Role
+from hotline.errors import InvalidInput
+from hotline.orders.selectors import orders_visible_to
 from hotline.web.views.common import paginate, roles_required
 
 from . import rootcause, selectors
@@ -68,3 +72,27 @@ def record_finding(request: HttpRequest, root: int) -> HttpResponse:
     rootcause.record_finding(root, actor=request.user, causes=request.POST.getlist("causes"),
                              note=request.POST.get("note", ""))
     return redirect("governance:hotspot", root=root)
+
+
+@roles_required(*BOARD_ROLES)
+def causes(request: HttpRequest) -> HttpResponse:
+    """Root-cause figures of a category and/or an area in a period (default the last 90 days),
+    over the orders the reader may see."""
+    first, last, start, end = _bounds(request)
+    category_id = _id_param(request, "category")
+    area_id = _id_param(request, "area")
+    qs = rootcause.orders_of(orders_visible_to(request.user), category_id=category_id, area_id=area_id,  # type: ignore[arg-type]
+                             start=start, end=end)
+    return render(request, "governance/causes.html", {
+        "figures": rootcause.figures_of(qs.values("id")), "first": first, "last": last, "category_id": category_id,
+        "area_id": area_id, "categories": Category.objects.filter(active=True).order_by("path"),
+        "areas": Area.objects.order_by("name")})
+
+
+def _id_param(request: HttpRequest, name: str) -> int | None:
+    raw = (request.GET.get(name) or "").strip()
+    if not raw:
+        return None
+    if not raw.isdigit() or len(raw) > 12:
+        raise InvalidInput(_("参数%(name)s无效。") % {"name": name}, details={name: [_("请选择列表中的一项。")]})
+    return int(raw)

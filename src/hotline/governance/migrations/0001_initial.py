@@ -102,6 +102,7 @@ class Migration(migrations.Migration):
                 ('categories', models.JSONField(default=dict)),
                 ('units', models.JSONField(default=dict)),
                 ('weekly', models.JSONField(default=list)),
+                ('numbers', models.JSONField(default=list)),
                 ('heat', models.JSONField(default=dict)),
                 ('announced_at', models.DateTimeField(blank=True, null=True, verbose_name='突发通报时间')),
                 ('updated_at', models.DateTimeField()),

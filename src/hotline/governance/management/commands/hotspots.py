@@ -52,19 +52,22 @@ class Command(BaseCommand):
             build.build()
         else:
             build.catch_up(start=start, end=end)
-        qs = selectors.hotspots_between(start, end, shape=opts["shape"])
-        hotspots = list(qs[: opts["limit"]] if opts["limit"] else qs)
-        numbers = selectors.member_numbers([h.root_order_id for h in hotspots])
         out = self.stdout
+        rows = selectors.hotspot_rows(start, end, shape=opts["shape"], limit=opts["limit"])
         if opts["json"]:
-            for h in hotspots:
-                out.write(json.dumps(record(h, numbers[h.root_order_id]), ensure_ascii=False))
+            # One line per hotspot, composed from the stored JSON texts (no decoding and encoding
+            # again: a quarter of a city is tens of thousands of lines).
+            write = out.write
+            for r in rows:
+                write(json_line(r))
             return
         out.write(f"{'score':>7}  {'shape':10} {'orders':>6}  {'first':16}  {'last':16}  {'area':10} label")
-        for h in hotspots:
-            out.write(f"{h.score:7.2f}  {h.shape:10} {h.orders:6d}  {_local(h.first_at):16}  {_local(h.last_at):16}  "
-                      f"{(h.area.name if h.area else '-')[:10]:10} {h.label}")
-        out.write(f"{len(hotspots)} hotspots from {first} to {last}")
+        n = 0
+        for r in rows:
+            n += 1
+            out.write(f"{r['score']:7.2f}  {r['shape']:10} {r['orders']:6d}  {_local(r['first_at']):16}  "
+                      f"{_local(r['last_at']):16}  {(r['area'] or '-')[:10]:10} {r['label']}")
+        out.write(f"{n} hotspots from {first} to {last}")
 
     def _fail(self, message: str) -> None:
         sys.stderr.write(f"hotline hotspots: {message}\n")
@@ -75,10 +78,18 @@ def _local(at: dt.datetime) -> str:
     return timezone.localtime(at).strftime("%Y-%m-%d %H:%M")
 
 
-def record(h: Any, order_numbers: list[str]) -> dict[str, Any]:
-    return {
-        "label": h.label, "area": h.area.name if h.area else "", "address": h.address, "place": h.place,
-        "categories": h.categories, "units": h.units, "first_at": timezone.localtime(h.first_at).isoformat(),
-        "last_at": timezone.localtime(h.last_at).isoformat(), "orders": h.orders, "callers": h.callers,
-        "order_numbers": order_numbers, "shape": h.shape, "score": h.score, "heat": h.heat, "weekly": h.weekly,
-    }
+def _text(value: Any) -> str:
+    """A stored JSON value as JSON text (the database may hand back text or a decoded value)."""
+    return value if isinstance(value, str) else json.dumps(value, ensure_ascii=False)
+
+
+def json_line(r: dict[str, Any]) -> str:
+    """The JSON object of one hotspot (keys in a fixed order)."""
+    d = json.dumps
+    return (f'{{"label": {d(r["label"], ensure_ascii=False)}, "area": {d(r["area"] or "", ensure_ascii=False)}, '
+            f'"address": {d(r["address"], ensure_ascii=False)}, "place": {d(r["place"], ensure_ascii=False)}, '
+            f'"categories": {_text(r["categories"])}, "units": {_text(r["units"])}, '
+            f'"first_at": "{timezone.localtime(r["first_at"]).isoformat()}", '
+            f'"last_at": "{timezone.localtime(r["last_at"]).isoformat()}", "orders": {int(r["orders"])}, '
+            f'"callers": {int(r["callers"])}, "order_numbers": {_text(r["numbers"])}, "shape": {d(r["shape"])}, '
+            f'"score": {float(r["score"])}, "heat": {_text(r["heat"])}, "weekly": {_text(r["weekly"])}}}')
