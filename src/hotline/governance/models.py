@@ -123,3 +123,20 @@ class Finding(models.Model):
         verbose_name_plural = _("溯源结论")
         ordering = ["root_order_id", "seq"]
         constraints = [models.UniqueConstraint(fields=["root_order_id", "seq"], name="gov_finding_seq_unique")]
+
+
+class AreaBoundary(models.Model):
+    """One area's boundary on the district map (governance.geo): a GeoJSON Polygon or
+    MultiPolygon geometry, longitude/latitude. The whole set is replaced by each upload."""
+
+    area = models.OneToOneField(Area, verbose_name=_("区域"), on_delete=models.CASCADE, related_name="+")
+    geometry = models.JSONField()
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("区域边界")
+        verbose_name_plural = _("区域边界")
+        ordering = ["area__code"]
+
+    def __str__(self) -> str:
+        return str(self.area)

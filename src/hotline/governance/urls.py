@@ -9,3 +9,12 @@ urlpatterns = [
     path("hotspots/<int:root>/finding/", views.record_finding, name="finding"),
     path("causes/", views.causes, name="causes"),
 ]
+
+# The district map (governance.map_views)
+from . import map_views  # noqa: E402
+
+urlpatterns += [
+    path("map/", map_views.map_page, name="map"),
+    path("map/data/", map_views.map_data, name="map_data"),
+    path("map/boundaries/", map_views.boundaries, name="boundaries"),
+]

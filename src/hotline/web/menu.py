@@ -30,6 +30,7 @@ MAIN_MENU = [
     Entry("triage:review", _("甄别复核")),
     Entry("assessment:overview", _("考核评估")),
     Entry("governance:hotspots", _("热点")),
+    Entry("governance:map", _("区域地图")),
     Entry("outbox:failed", _("外发异常")),
     Entry("notify:mine", _("通知")),
 ]
