@@ -113,7 +113,7 @@ def demo(django_db_setup, django_db_blocker, tmp_path_factory):
         call_command("demo", orders=160, seed=3, taxonomy="", stdout=io.StringIO())
         # The machine's decisions too, so the daily review shows rows (flags, duplicates, routing).
         received = WorkOrder.objects.filter(state=State.RECEIVED, imported=False).order_by("id")
-        for oid in received.values_list("id", flat=True)[:15]:
+        for oid in received.values_list("id", flat=True)[:40]:
             pipeline.triage_order(oid)
         yield
         restore_seeded_database(pristine=True)
