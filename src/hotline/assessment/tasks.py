@@ -15,6 +15,7 @@ queue one run, not several."""
 from __future__ import annotations
 
 import datetime as dt
+from typing import Any
 
 from django.db import transaction
 from django.db.models import Q
@@ -75,27 +76,33 @@ def request_catch_up() -> bool:
     return True
 
 
-def next_nightly(now: dt.datetime | None = None) -> dt.datetime:
-    """The next NIGHTLY_AT, local time, after `now`."""
+def next_nightly(now: dt.datetime | None = None, *, at: dt.time = NIGHTLY_AT) -> dt.datetime:
+    """The next `at` (NIGHTLY_AT by default), local time, after `now`."""
     local = timezone.localtime(now or timezone.now())
-    at = local.replace(hour=NIGHTLY_AT.hour, minute=NIGHTLY_AT.minute, second=0, microsecond=0)
-    return at if at > local else at + dt.timedelta(days=1)
+    moment = local.replace(hour=at.hour, minute=at.minute, second=0, microsecond=0)
+    return moment if moment > local else moment + dt.timedelta(days=1)
+
+
+def queue_nightly(task_: Any, mark: Any, *, at: dt.time, now: dt.datetime | None = None, **kwargs: Any) -> bool:
+    """Queue `task_(nightly=True, **kwargs)` for the next `at` unless the build mark `mark` (a
+    model with a `key` and a `nightly_queued_for`) says one is queued and not lost. The claim is
+    a conditional UPDATE, so workers starting together queue one run. A backend that cannot run
+    tasks later (the immediate backend of a test or a demo) gets none. Whether it queued one."""
+    if not task_.get_backend().supports_defer:
+        return False
+    now = now or timezone.now()
+    moment = next_nightly(now, at=at)
+    mark.objects.get_or_create(key="default")
+    free = Q(nightly_queued_for__isnull=True) | Q(nightly_queued_for__lt=now - LOST_AFTER)
+    if not mark.objects.filter(free, key="default").update(nightly_queued_for=moment):
+        return False
+    transaction.on_commit(lambda: task_.using(run_after=moment).enqueue(nightly=True, **kwargs))
+    return True
 
 
 def schedule_nightly(now: dt.datetime | None = None) -> bool:
-    """Queue the next nightly refresh unless one is queued (and not lost). A backend that cannot
-    run tasks later (the immediate backend of a test or a demo) gets none. Returns whether it
-    queued one."""
-    if not refresh_stats.get_backend().supports_defer:
-        return False
-    now = now or timezone.now()
-    at = next_nightly(now)
-    StatsBuild.objects.get_or_create(key="default")
-    free = Q(nightly_queued_for__isnull=True) | Q(nightly_queued_for__lt=now - LOST_AFTER)
-    if not StatsBuild.objects.filter(free, key="default").update(nightly_queued_for=at):
-        return False
-    transaction.on_commit(lambda: refresh_stats.using(run_after=at).enqueue(days=3, nightly=True))
-    return True
+    """Queue the next nightly refresh unless one is queued (and not lost)."""
+    return queue_nightly(refresh_stats, StatsBuild, at=NIGHTLY_AT, now=now, days=3)
 
 
 def on_worker_start() -> dict[str, bool]:

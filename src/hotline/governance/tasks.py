@@ -7,16 +7,15 @@ from __future__ import annotations
 import datetime as dt
 from typing import Any
 
-from django.db import transaction
-from django.db.models import Q
 from django.utils import timezone
 from django_tasks import task
+
+from hotline.assessment.tasks import queue_nightly
 
 from . import build
 from .models import HotspotBuild
 
 NIGHTLY_AT = dt.time(1, 0)  # local time: after the assessment's 00:30 run
-LOST_AFTER = dt.timedelta(hours=6)
 
 
 @task()
@@ -30,25 +29,10 @@ def rebuild_hotspots(nightly: bool = False) -> dict[str, Any]:
     return {"orders": report.orders, "hotspots": report.hotspots, "seconds": report.seconds}
 
 
-def next_nightly(now: dt.datetime | None = None) -> dt.datetime:
-    local = timezone.localtime(now or timezone.now())
-    at = local.replace(hour=NIGHTLY_AT.hour, minute=NIGHTLY_AT.minute, second=0, microsecond=0)
-    return at if at > local else at + dt.timedelta(days=1)
-
-
 def schedule_nightly(now: dt.datetime | None = None) -> bool:
-    """Queue the next nightly build unless one is queued (and not lost). A backend that cannot
-    run tasks later (tests, the demo) gets none. Returns whether it queued one."""
-    if not rebuild_hotspots.get_backend().supports_defer:
-        return False
-    now = now or timezone.now()
-    at = next_nightly(now)
-    HotspotBuild.objects.get_or_create(key="default")
-    free = Q(nightly_queued_for__isnull=True) | Q(nightly_queued_for__lt=now - LOST_AFTER)
-    if not HotspotBuild.objects.filter(free, key="default").update(nightly_queued_for=at):
-        return False
-    transaction.on_commit(lambda: rebuild_hotspots.using(run_after=at).enqueue(nightly=True))
-    return True
+    """Queue the next nightly build unless one is queued (and not lost): the assessment's
+    mechanism (assessment.tasks.queue_nightly) on this app's build mark."""
+    return queue_nightly(rebuild_hotspots, HotspotBuild, at=NIGHTLY_AT, now=now)
 
 
 def on_worker_start() -> bool:
