@@ -14,7 +14,8 @@ What it does:
 - measures the staff pages (dispatch board, order list) alone for a baseline;
 - then runs an OPEN-loop load: requests are started on a fixed schedule whatever the server's
   speed (latency counts from the scheduled moment, so a slow server is not hidden by clients
-  that wait: no coordinated omission), for S seconds: V page views/s spread over the filing
+  that wait: no coordinated omission; a request that could not even be sent within 30 s of its
+  moment is counted as an error and dropped, so the run is bounded), for S seconds: V page views/s spread over the filing
   form, the disclosure index and month pages, a CSV, the tracking form and an order's public
   page; and U submissions/s (each: the form, then the POST with a photo for one in four);
 - meanwhile a signed-in dispatcher requests the staff pages once a second.
@@ -343,7 +344,17 @@ def run(args: argparse.Namespace, port: int, areas: list[str]) -> None:
     staff_during = {p: Tally() for p in ("/dispatch/", "/orders/")}
     counter = [0]
 
+    dropped = {"n": 0}
+
     def job(kind: str, fn, due: float) -> None:
+        # Bounded: a request whose client thread frees up more than TIMEOUT after its due moment
+        # is not sent at all; it counts as an error with TIMEOUT as its latency (the server could
+        # not keep up), so the run ends soon after its S seconds whatever the server's speed.
+        if time.perf_counter() - due > TIMEOUT:
+            with tallies[kind].lock:
+                dropped["n"] += 1
+            tallies[kind].add(TIMEOUT, False)
+            return
         try:
             ok = bool(fn(client()))
         except Exception:  # noqa: BLE001 - any failure is an error of the run, counted
@@ -402,7 +413,7 @@ def run(args: argparse.Namespace, port: int, areas: list[str]) -> None:
     from hotline.orders.models import TriageJob
 
     pending = TriageJob.objects.filter(done_at__isnull=True).count() if hasattr(TriageJob, "done_at") else None
-    print(json.dumps({"span_s": round(span, 1), "scheduled_late": late, "orders_made_by_submissions": made,
+    print(json.dumps({"span_s": round(span, 1), "scheduled_late": late, "not_sent_over_30s_late": dropped["n"], "orders_made_by_submissions": made,
                       "submissions_ok": len(tallies["submit"].times) - tallies["submit"].errors,
                       "triage_jobs_pending_5s_after": pending, "load_before": round(load0, 2),
                       "load_after": round(load1, 2)}, ensure_ascii=False))
