@@ -19,6 +19,8 @@ ALLOWED = {
     "periods": {"errors"},
     "csvfile": {"errors"},
     "exports": {"errors"},
+    # form widgets (Django only) for the staff pages and the public part
+    "widgets": set(),
     "directory": {"errors", "periods", "csvfile"},
     # the transactional outbox sits below orders (orders' actions write its rows)
     "outbox": {"errors", "directory"},
@@ -38,7 +40,7 @@ ALLOWED = {
                    "exports"},
     # the citizens' part: intake and callbacks through the actions, figures from the assessment
     "public": {"orders", "directory", "triage", "assessment", "notify", "audit", "errors", "periods", "csvfile",
-               "exports", "open311"},
+               "exports", "open311", "widgets"},
 }
 PAGE_MODULES = {"views", "map_views", "templatetags", "urls"}
 # Known edges being removed on other branches: remove each entry when its fix is merged.

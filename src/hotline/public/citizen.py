@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_http_methods
 
+from hotline.directory import snapshot
 from hotline.directory.models import Area, Category, User
 from hotline.directory.roles import Role
 from hotline.errors import DomainError, InvalidInput
@@ -28,6 +29,7 @@ from hotline.orders import actions, evidence
 from hotline.orders.models import CallbackChannel, Channel, Evidence, Satisfaction, WorkOrder
 from hotline.orders.states import Action, State
 from hotline.orders.validation import normalise_phone, phone_error, text_errors
+from hotline.widgets import QuickSelect
 
 from . import challenge, throttle
 from .config import config
@@ -73,13 +75,26 @@ def mask_phone(phone: str) -> str:
 # ---- filing -------------------------------------------------------------------------------------------
 
 
+def _place_and_category_choices() -> tuple[list[tuple[int, str]], list[tuple[int, str]]]:
+    """The areas and the active categories, read once per revision of the reference data (the
+    form is the public part's busiest page; the ~700 categories were two queries on every view)."""
+    memo = snapshot.current().memo
+    found = memo.get("public.file_choices")
+    if found is None:
+        found = (list(Area.objects.order_by("name").values_list("pk", "name")),
+                 list(Category.objects.filter(active=True).order_by("name").values_list("pk", "name")))
+        memo["public.file_choices"] = found
+    return found  # type: ignore[return-value]
+
+
 class FileForm(forms.Form):
     title = forms.CharField(label=gettext_lazy("标题"), max_length=200, required=False,
                             help_text=gettext_lazy("一句话说明问题，例如“东湖路路灯不亮”。"))
     description = forms.CharField(label=gettext_lazy("详细描述"), required=False, widget=forms.Textarea(attrs={"rows": 5}))
     category = forms.TypedChoiceField(label=gettext_lazy("诉求分类（可不选）"), required=False, coerce=int,
-                                      empty_value=None)
-    area = forms.TypedChoiceField(label=gettext_lazy("所在街道"), required=False, coerce=int, empty_value=None)
+                                      empty_value=None, widget=QuickSelect)
+    area = forms.TypedChoiceField(label=gettext_lazy("所在街道"), required=False, coerce=int, empty_value=None,
+                                   widget=QuickSelect)
     address = forms.CharField(label=gettext_lazy("详细地址"), max_length=200, required=False)
     name = forms.CharField(label=gettext_lazy("姓名"), max_length=50, required=False)
     phone = forms.CharField(label=gettext_lazy("联系电话"), max_length=30, required=False,
@@ -91,9 +106,9 @@ class FileForm(forms.Form):
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["area"].choices = [("", _("请选择"))] + list(Area.objects.order_by("name").values_list("pk", "name"))
-        self.fields["category"].choices = [("", _("不确定（由工作人员判断）"))] + list(
-            Category.objects.filter(active=True).order_by("name").values_list("pk", "name"))
+        areas, categories = _place_and_category_choices()
+        self.fields["area"].choices = [("", _("请选择")), *areas]
+        self.fields["category"].choices = [("", _("不确定（由工作人员判断）")), *categories]
         self.fields["name"].widget.attrs["autocomplete"] = "name"
         self.fields["address"].widget.attrs["autocomplete"] = "street-address"
 

@@ -15,6 +15,7 @@ from hotline.orders.actions import REDO_REASONS, SCREEN_REASONS
 from hotline.orders.evidence import limit_text
 from hotline.orders.models import Channel, Reply, ReturnKind, Satisfaction, Urgency
 from hotline.orders.validation import as_id, as_int
+from hotline.widgets import QuickSelect
 
 
 class WholeNumberField(forms.IntegerField):
@@ -61,7 +62,7 @@ class IntakeForm(forms.Form):
     title = forms.CharField(label=_("标题"), max_length=200)
     description = forms.CharField(label=_("诉求内容"), widget=forms.Textarea(attrs={"rows": 5}))
     category = forms.ModelChoiceField(label=_("诉求分类"), queryset=Category.objects.filter(active=True, level__gte=2),
-                                      required=False, empty_label=_("（由系统建议）"))
+                                      required=False, empty_label=_("（由系统建议）"), widget=QuickSelect)
     urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.GENERAL)
     idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=80)
 
@@ -73,7 +74,7 @@ class DispatchForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
     category = forms.ModelChoiceField(label=_("诉求分类（可更正）"), queryset=Category.objects.filter(active=True),
-                                      required=False, empty_label=_("不变"))
+                                      required=False, empty_label=_("不变"), widget=QuickSelect)
     note = forms.CharField(label=_("说明（不按权责清单派单时必填）"), required=False, max_length=1000)
 
 
