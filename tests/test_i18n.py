@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 from django.conf import settings
+from django.template import Context, Template
 from django.test import Client
 from django.utils import translation
 
@@ -56,3 +60,18 @@ def test_an_english_browser_still_gets_chinese_until_the_user_chooses(client, di
     client.force_login(district.people["chengang"])
     html = client.get("/dispatch/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9").content.decode()
     assert "派单工作台" in html
+
+
+def test_every_translate_literal_in_a_template_reads_in_english():
+    """A `{% translate "…" %}` literal is looked up with its `%` doubled (Django's rule), so a
+    catalogue entry written with a single `%` is never found and the English page shows Chinese."""
+    src = Path(__file__).resolve().parents[1] / "src" / "hotline"
+    literal = re.compile(r'{%\s*(?:translate|trans)\s+"([^"]*[\u4e00-\u9fff][^"]*)"(?:\s+context\s+"[^"]*")?\s*%}')
+    untranslated = []
+    with translation.override("en"):
+        for path in sorted(src.rglob("*.html")):
+            for tag in literal.finditer(path.read_text(encoding="utf-8")):
+                rendered = Template("{% load i18n %}" + tag.group(0)).render(Context())
+                if re.search(r"[\u4e00-\u9fff]", rendered):
+                    untranslated.append(f"{path.relative_to(src)}: {tag.group(1)}")
+    assert not untranslated, untranslated
