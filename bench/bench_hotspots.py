@@ -130,14 +130,23 @@ def quality_generated() -> None:
         d = core.Doc(r.id, r.received_at.timestamp(), areas[r.area], place,
                      core.topic_shingles(r.title, r.description, place, r.address), core.caller_hash(r.caller))
         root[r.id] = builder.add(d)[0]
-    secs = time.perf_counter() - t0
     groups: dict[int, list] = defaultdict(list)
     for r in q.rows:
         groups[root[r.id]].append(r)
+    blocks = {rt: core.Doc(0, 0, areas[ms[0].area], core.place_key(ms[0].address, f"{ms[0].title} {ms[0].description}"),
+                           frozenset()).block for rt, ms in groups.items()}
+    merged = core.seasonal_merges(
+        core.GroupFacts(rt, blocks[rt], sorted(m.received_at for m in ms), Counter(m.category for m in ms))
+        for rt, ms in groups.items())
+    for rt, into in merged.items():
+        groups[into].extend(groups.pop(rt))
+    for ms in groups.values():
+        ms.sort(key=lambda m: (m.received_at, m.id))
+    secs = time.perf_counter() - t0
     ranked = _summaries(groups, lambda m: m.received_at, lambda m: core.caller_hash(m.caller), lambda m: m.urgency)
     rank_of = {rt: k + 1 for k, (_s, rt, _m) in enumerate(ranked)}
     print(f"\n(b) generated quarter: {len(q.rows)} orders ({sum(1 for r in q.rows if r.event)} in 4 events), "
-          f"{len(ranked)} hotspots, grouped in {secs:.2f} s")
+          f"{len(ranked)} hotspots, grouped in {secs:.2f} s ({len(merged)} seasonal groups merged into others)")
     print(f"    {'event':11} {'orders':>6} {'rank':>5} {'top10':>5} {'recall':>6} {'precision':>9} {'shape':10}")
     for ev, shape in q.events.items():
         total = sum(1 for r in q.rows if r.event == ev)

@@ -220,3 +220,31 @@ def test_the_board_asks_as_many_queries_for_many_hotspots_as_for_one(district, c
         page = client.get(reverse("governance:hotspots")).content.decode()
     assert "热点11" in page and len(many.captured_queries) == len(one.captured_queries)
     assert page.index("热点11") < page.index("热点10")  # the hottest first
+
+
+HEAT_A = ["龙泉花园暖气不热", "龙泉花园家里暖气不热", "龙泉花园暖气一直不热"]
+HEAT_B = ["龙泉花园室内温度只有十几度", "龙泉花园屋里温度只有十几度", "龙泉花园室内只有十几度"]
+
+
+def test_the_nightly_build_merges_one_estates_heating_worded_two_ways_over_two_winters(district):
+    """龙泉花园连续两个冬季供暖期都有居民来电，一部分说“暖气不热”，一部分说“室内温度只有十几度”：
+    夜间重建把两组合为一个季节性热点；之后的新来电归入该热点。"""
+    nov = dt.datetime(2024, 11, 16, 1, tzinfo=dt.UTC)
+    ids = []
+    for year in (0, 1):
+        for k in range(3):
+            at = nov + dt.timedelta(days=365 * year + 2 * k)
+            ids.append(_create(district, HEAT_A[k], at, address="龙泉花园", phone=f"1361000{year}{k:03d}",
+                               category="室温不达标"))
+            ids.append(_create(district, HEAT_B[k], at + dt.timedelta(hours=5), address="龙泉花园",
+                               phone=f"1362000{year}{k:03d}", category="室温不达标"))
+    _drain()
+    assert len({g for g in _partition() if len(g) >= 3}) == 2  # the join cannot tell they are one matter
+    build.build()
+    assert frozenset(ids) in _partition()
+    (hotspot,) = Hotspot.objects.all()
+    assert hotspot.shape == "seasonal" and hotspot.orders == 12 and hotspot.root_order_id == ids[0]
+    new = _create(district, "龙泉花园室内温度只有十几度", nov + dt.timedelta(days=366 * 2, hours=3), address="龙泉花园",
+                  phone="13630000001", category="室温不达标")
+    _drain()
+    assert OrderSignature.objects.get(order_id=new).root_id_value == ids[0]

@@ -100,3 +100,52 @@ def test_the_score_grows_with_callers_and_severity():
     many = core.heat(times, list(range(1, 11))).score()
     urgent = core.heat(times, list(range(1, 11)), urgencies=["emergency"] * 10).score()
     assert one_caller < many < urgent
+
+
+def _winters(first: dt.datetime, n: int) -> list[dt.datetime]:
+    """n calls from `first`, and n more a year later, a day apart."""
+    return sorted([first + dt.timedelta(days=k) for k in range(n)]
+                  + [first + dt.timedelta(days=365 + k) for k in range(n)])
+
+
+def test_seasonal_groups_of_one_estate_worded_apart_are_one_matter():
+    """龙泉花园每年11月15日开始供暖后，居民分别以“暖气不热”“室内温度只有十几度”“供热不足”反映，
+    文字不相同，但同一小区、同一季节、分类相近，应合并为一个季节性热点。"""
+    nov = dt.datetime(2024, 11, 16, 9, tzinfo=dt.UTC)
+    estate = (1, "龙泉花园")
+    groups = [
+        core.GroupFacts(10, estate, _winters(nov, 4), {"供暖": 5, "物业管理": 3}),
+        core.GroupFacts(11, estate, _winters(nov + dt.timedelta(days=9), 3), {"供热": 1, "供暖": 4, "物业管理": 1}),
+        core.GroupFacts(12, estate, _winters(nov + dt.timedelta(days=20), 3), {"供暖": 3, "供热": 3}),
+        # the same estate in summer: another season, another matter
+        core.GroupFacts(13, estate, _winters(dt.datetime(2024, 6, 20, tzinfo=dt.UTC), 4), {"供暖": 8}),
+        # the same estate and season, other categories: the lifts, not the heating
+        core.GroupFacts(14, estate, _winters(nov, 4), {"电梯": 6, "特种设备": 2}),
+        # the heating of another estate, and of the area with no place named
+        core.GroupFacts(15, (1, "阳光小区"), _winters(nov, 4), {"供暖": 8}),
+        core.GroupFacts(16, (1, ""), _winters(nov, 4), {"供暖": 8}),
+        # one winter only: not (yet) a season
+        core.GroupFacts(17, estate, sorted(nov + dt.timedelta(days=k) for k in range(6)), {"供暖": 6}),
+    ]
+    assert core.seasonal_merges(groups) == {11: 10, 12: 10}
+
+
+def test_the_merged_set_keeps_the_root_of_its_earliest_group():
+    nov = dt.datetime(2024, 11, 16, 9, tzinfo=dt.UTC)
+    late = core.GroupFacts(5, (2, "龙泉花园"), _winters(nov + dt.timedelta(days=10), 3), {"供暖": 3})
+    early = core.GroupFacts(90, (2, "龙泉花园"), _winters(nov, 3), {"供暖": 3})
+    assert core.seasonal_merges([late, early]) == {5: 90}
+
+
+def test_mix_overlap_reads_the_smaller_mix():
+    assert core.mix_overlap({"供暖": 9, "供热": 5}, {"供暖": 2}) == 1.0
+    assert core.mix_overlap({"供暖": 1}, {"电梯": 4}) == 0.0
+    assert core.mix_overlap({}, {"电梯": 4}) == 0.0
+    assert core.mix_overlap({"供暖": 2, "电梯": 2}, {"供暖": 10}) == 0.5
+
+
+def test_who_is_affected_says_nothing_of_what():
+    """“老人孩子都受影响”是投诉的套话：电梯困人与餐馆噪音不因此相似。"""
+    lift = core.topic_shingles("电梯困人", "老人孩子都受影响。", "龙泉花园")
+    noise = core.topic_shingles("餐馆排风噪音", "老人孩子都受影响。", "龙泉花园")
+    assert not lift & noise

@@ -92,6 +92,7 @@ def build(*, now: dt.datetime | None = None, batch: int = 5000) -> BuildReport:
     announced = dict(Hotspot.objects.exclude(announced_at=None).values_list("root_order_id", "announced_at"))
     builder = core.Builder()
     sizes: Counter[int] = Counter()
+    span: dict[int, tuple[float, float]] = {}  # root -> (first, last) POSIX seconds
     n = 0
     with transaction.atomic():
         Hotspot.objects.all().delete()
@@ -101,15 +102,49 @@ def build(*, now: dt.datetime | None = None, batch: int = 5000) -> BuildReport:
             doc = doc_of(row)
             root, parent, score = builder.add(doc)
             sizes[root] += 1
+            span[root] = (span[root][0] if root in span else doc.at, doc.at)
             pending.append(_signature(doc, root, parent, score))
             n += 1
             if len(pending) >= batch:
                 OrderSignature.objects.bulk_create(pending)
                 pending = []
         OrderSignature.objects.bulk_create(pending)
+        # only a group that spans a quiet spell can have returned with the season
+        long = [r for r, c in sizes.items() if c >= core.MIN_ORDERS and span[r][1] - span[r][0] >= core.SEASON_GAP_DAYS * 86400]
+        for root, into in merge_seasons(long).items():
+            sizes[into] += sizes.pop(root)
         roots = sorted(r for r, c in sizes.items() if c >= core.MIN_ORDERS)
         made = refresh(roots, now=now, announced=announced)
     return BuildReport(orders=n, groups=len(sizes), hotspots=made, seconds=round(time.perf_counter() - start, 3))
+
+
+def merge_seasons(roots: Sequence[int]) -> dict[int, int]:
+    """The grouping's second pass (core.seasonal_merges) over these groups, read back from their
+    signatures; the signatures of a merged group move to the root it joins. Returns root -> root
+    joined. The incremental join does not merge (one order cannot make a season): the nightly
+    build does. A finding recorded on a merged group's hotspot stays on its own root."""
+    facts: list[core.GroupFacts] = []
+    for part in _chunks(sorted(roots), 200):
+        members: dict[int, list[dict[str, Any]]] = {}
+        for s in (OrderSignature.objects.filter(root_id_value__in=part).order_by("received_at", "order_id")
+                  .values("order_id", "root_id_value", "received_at", "area_id_value", "place")):
+            members.setdefault(s["root_id_value"], []).append(s)
+        ids = [m["order_id"] for ms in members.values() for m in ms]
+        category: dict[int, int | None] = {}
+        for chunk in _chunks(ids):
+            category.update(WorkOrder.objects.filter(pk__in=chunk).values_list("id", "category_id"))
+        for root, ms in members.items():
+            first = next((m for m in ms if m["order_id"] == root), ms[0])
+            mix = Counter(category[m["order_id"]] for m in ms if category.get(m["order_id"]) is not None)
+            facts.append(core.GroupFacts(root, (first["area_id_value"], first["place"]),
+                                         [m["received_at"] for m in ms], mix))
+    merges = core.seasonal_merges(facts)
+    into: dict[int, list[int]] = {}
+    for root, target in merges.items():
+        into.setdefault(target, []).append(root)
+    for target, froms in into.items():
+        OrderSignature.objects.filter(root_id_value__in=froms).update(root_id_value=target)
+    return merges
 
 
 # ---- the incremental join -----------------------------------------------------------------------------

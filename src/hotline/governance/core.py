@@ -11,8 +11,10 @@ MAX_CANDIDATES of them, the latest). If the best similarity reaches the threshol
 that order's group; otherwise it looks at the groups of the same block that were active a year
 earlier (SEASON_DAYS) and have at least MIN_ORDERS orders (a returning seasonal matter), and
 joins the best of them above the threshold; otherwise it starts a group of its own. Every order
-has at most one parent, so a group never merges with another: the incremental join (one order
-as it arrives) and the full build (all orders in time order) give the same groups.
+has at most one parent, so the incremental join (one order as it arrives) and the full build
+(all orders in time order) give the same groups. The nightly build then takes one second pass
+(seasonal_merges): seasonal groups of one place, season and category mix, that callers worded
+in ways sharing no characters, become one; new orders then join the merged group.
 
 Similarity is the Jaccard index of character unigrams and bigrams (topic_grams, on the text as
 triage.similarity.clean leaves it) of the title and the description, with the place's own name removed from the text: the block already says where,
@@ -28,8 +30,9 @@ import re
 import unicodedata
 import zlib
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from hotline.triage.similarity import clean, jaccard
 
@@ -50,6 +53,8 @@ PERSISTENT_ACTIVE_DAYS = 5  # ... with orders on this many different days
 RISING_WEEKS = 4
 SEASON_GAP_DAYS = 180  # episodes of a group are separated by a quiet spell this long
 SEASON_WINDOW = 45  # ... and a seasonal group's episodes fall within this many days of the calendar year
+
+SEASON_MERGE_OVERLAP = 0.5  # seasonal groups of one place whose category mixes overlap this much are one matter
 
 SHAPES = ("burst", "persistent", "rising", "seasonal")
 
@@ -116,7 +121,9 @@ def _place_of(s: str) -> str:
 # The formulas of a complaint, shared by every matter: they would make all of them look alike.
 _FORMULAS = re.compile(r"来电人?反映|市民反映|反映|投诉|举报|关于|的问题|问题|情况|地点|您好|你好|我是住在|住在|我是|居民|"
                        r"一带|附近|旁边|周边|东门|西门|南门|北门|请尽快处理|尽快处理|请尽快|尽快解决|希望有关部门|有关部门|"
-                       r"麻烦派人来看看|麻烦|谢谢|感谢|之前反映过没人管|已经好几天了|好几天了|意见很大|影响|"
+                       r"麻烦派人来看看|麻烦|谢谢|感谢|之前反映过没人管|已经好几天了|好几天了|意见很大|"
+                       # who is affected says nothing of what: "老人孩子都受影响", "老人小孩受到影响"
+                       r"(?:家里)?(?:老人|老年人)(?:和|跟)?(?:孩子|小孩)?都?(?:受到|受)?影响|影响|"
                        r"交叉口|十字路口|路口|[东西南北]{2}角|[东西南北]侧|号楼|单元|与|和")
 
 
@@ -358,6 +365,71 @@ def is_seasonal(times: Sequence[dt.datetime]) -> bool:
         return False
     doy = [e[0].timetuple().tm_yday for e in eps]
     return all(min(abs(d - doy[0]), 365 - abs(d - doy[0])) <= SEASON_WINDOW for d in doy[1:])
+
+
+def _season_day(times: Sequence[dt.datetime]) -> int:
+    """The day of the year the group's first season began."""
+    return _episodes(times)[0][0].timetuple().tm_yday
+
+
+def mix_overlap(a: Mapping[Any, int], b: Mapping[Any, int]) -> float:
+    """How much of the smaller of two count mixes the other shares: Σ min / the smaller Σ (1: one
+    mix holds the other, 0: nothing in common). Agents file one matter under neighbouring
+    categories (供暖, 供热, 物业管理), and a smaller group is a part of the matter, not its copy."""
+    small = min(sum(a.values()), sum(b.values()))
+    return sum(min(n, b.get(k, 0)) for k, n in a.items()) / small if small else 0.0
+
+
+@dataclass(frozen=True)
+class GroupFacts:
+    """What the seasonal merge reads of a finished group."""
+
+    root: int
+    block: tuple[int, str]
+    times: Sequence[dt.datetime]  # sorted
+    categories: Mapping[Any, int]  # category -> orders
+
+
+def _top(parent: dict[int, int], r: int) -> int:
+    while parent[r] != r:
+        r = parent[r]
+    return r
+
+
+def seasonal_merges(groups: Iterable[GroupFacts]) -> dict[int, int]:
+    """The second pass of the grouping, for what the text cannot link: a seasonal matter that
+    callers word in ways sharing no characters ("暖气不热", "室内温度只有十几度", "供热不足，屋里
+    很冷") forms several groups at one place, each returning every winter. Groups of one named
+    place (the same block; a place key, not only the area) that are all seasonal, whose seasons
+    begin within SEASON_WINDOW days of each other in the calendar, and whose category mixes
+    overlap by SEASON_MERGE_OVERLAP or more (mix_overlap) are one matter. Returns root ->
+    the root it joins (the root of the set's earliest group); roots that stay are not in it."""
+    by_block: dict[tuple[int, str], list[GroupFacts]] = {}
+    for g in groups:
+        if g.block[1] and len(g.times) >= MIN_ORDERS and is_seasonal(g.times):
+            by_block.setdefault(g.block, []).append(g)
+    out: dict[int, int] = {}
+    for gs in by_block.values():
+        if len(gs) < 2:
+            continue
+        gs.sort(key=lambda g: (g.times[0], g.root))
+        rank = {g.root: k for k, g in enumerate(gs)}
+        top = {g.root: g.root for g in gs}
+        days = {g.root: _season_day(g.times) for g in gs}
+        for i, a in enumerate(gs):
+            for b in gs[i + 1 :]:
+                gap = abs(days[a.root] - days[b.root])
+                if (min(gap, 365 - gap) <= SEASON_WINDOW
+                        and mix_overlap(a.categories, b.categories) >= SEASON_MERGE_OVERLAP):
+                    ra, rb = _top(top, a.root), _top(top, b.root)
+                    if ra != rb:
+                        first, later = sorted((ra, rb), key=rank.__getitem__)
+                        top[later] = first
+        for g in gs:
+            r = _top(top, g.root)
+            if r != g.root:
+                out[g.root] = r
+    return out
 
 
 def is_rising(times: Sequence[dt.datetime]) -> bool:
