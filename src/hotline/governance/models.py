@@ -140,3 +140,126 @@ class AreaBoundary(models.Model):
 
     def __str__(self) -> str:
         return str(self.area)
+
+
+# ---- governance tasks (专项治理): written only by governance/task_actions.py -------------------------
+
+TASK_STATE_CHOICES = [("draft", _("拟定中")), ("active", _("治理中")), ("evaluating", _("待评估")),
+                      ("closed", _("已结项")), ("cancelled", _("已撤销"))]
+COMPARISON_CHOICES = [("areas", _("同类诉求在其他区域")), ("last_year", _("去年同期"))]
+TASK_ACTION_LABELS = {"create": _("立项"), "add_measure": _("增加措施"), "start": _("启动治理"), "report": _("报告进展"),
+                      "complete_measure": _("措施完成"), "link": _("关联工单"), "proactive": _("主动派发工单"),
+                      "submit": _("申请结项评估"), "resume": _("退回继续治理"), "assess": _("评估结项"),
+                      "cancel": _("撤销"), "annotate": _("备注")}
+VERDICT_CHOICES = [("met", _("达到目标")), ("partly", _("部分达到")), ("not_met", _("未达到目标"))]
+
+
+class GovernanceTask(models.Model):
+    """A governance task (专项治理 / 每月一题): one problem, one lead unit, measures with owners and
+    deadlines, the orders it is about, and a target that the effect measurement is judged by. Its
+    states are governance/taskflow.py's table; every change writes one TaskEvent (its trace)."""
+
+    number = models.CharField(_("任务编号"), max_length=20, unique=True)
+    title = models.CharField(_("治理任务"), max_length=200)
+    problem = models.TextField(_("问题描述"))
+    state = models.CharField(_("状态"), max_length=12, choices=TASK_STATE_CHOICES, default="draft", db_index=True)
+    lead_unit = models.ForeignKey("directory.Unit", verbose_name=_("牵头单位"), on_delete=models.PROTECT,
+                                  related_name="led_tasks")
+    co_units = models.ManyToManyField("directory.Unit", verbose_name=_("配合单位"), blank=True, related_name="co_tasks")
+    categories = models.ManyToManyField("directory.Category", verbose_name=_("诉求分类"), related_name="+")
+    areas = models.ManyToManyField(Area, verbose_name=_("区域"), blank=True, related_name="+")  # none: the district
+    hotspot_roots = models.JSONField(default=list)  # the hotspots it came from (their first orders)
+    target_reduction = models.PositiveSmallIntegerField(_("目标降幅（%）"), default=50)
+    target_weeks = models.PositiveSmallIntegerField(_("评估周期（周）"), default=13)
+    comparison = models.CharField(_("对照"), max_length=10, choices=COMPARISON_CHOICES, default="areas")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(_("立项时间"))
+    started_at = models.DateTimeField(_("启动时间"), null=True, blank=True)
+    due_on = models.DateField(_("完成期限"), null=True, blank=True)
+    submitted_at = models.DateTimeField(_("申请结项时间"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("结项时间"), null=True, blank=True)
+    verdict = models.CharField(_("评估结论"), max_length=10, choices=VERDICT_CHOICES, blank=True)
+    event_seq = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+    updated_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("治理任务")
+        verbose_name_plural = _("治理任务")
+        ordering = ["-created_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"{self.number} {self.title}"
+
+
+class TaskMeasure(models.Model):
+    """One measure of a task: what is to be done, by which unit, by when."""
+
+    task = models.ForeignKey(GovernanceTask, on_delete=models.CASCADE, related_name="measures")
+    seq = models.PositiveSmallIntegerField()
+    text = models.CharField(_("措施"), max_length=500)
+    owner = models.ForeignKey("directory.Unit", verbose_name=_("责任单位"), on_delete=models.PROTECT, related_name="+")
+    due_on = models.DateField(_("完成时限"))
+    done_at = models.DateTimeField(_("完成时间"), null=True, blank=True)
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("治理措施")
+        verbose_name_plural = _("治理措施")
+        ordering = ["task", "seq"]
+        constraints = [models.UniqueConstraint(fields=["task", "seq"], name="gov_measure_seq_unique")]
+
+    def __str__(self) -> str:
+        return self.text
+
+
+class TaskProgress(models.Model):
+    """A unit's progress report on one of its measures, with its evidence (checked by content)."""
+
+    measure = models.ForeignKey(TaskMeasure, on_delete=models.CASCADE, related_name="progress")
+    text = models.TextField(_("进展情况"))
+    file = models.FileField(_("佐证材料"), upload_to="governance/%Y/%m/", blank=True)
+    file_name = models.CharField(max_length=200, blank=True)
+    file_type = models.CharField(max_length=100, blank=True)
+    file_sha256 = models.CharField(max_length=64, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("措施进展")
+        verbose_name_plural = _("措施进展")
+        ordering = ["measure", "at", "id"]
+
+
+class TaskOrder(models.Model):
+    """A work order the task is about (from its hotspots, or linked by a supervisor), or one it
+    produced (a proactive order: proactive=True)."""
+
+    task = models.ForeignKey(GovernanceTask, on_delete=models.CASCADE, related_name="links")
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="+")
+    proactive = models.BooleanField(default=False)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["task", "order"], name="gov_task_order_unique")]
+
+
+class TaskEvent(models.Model):
+    """The task's trace: append-only, hash-chained per task (orders.trace.event_hash over the task's
+    number), so a changed, inserted or removed event is detectable."""
+
+    task = models.ForeignKey(GovernanceTask, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=24)
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.PROTECT, related_name="+")
+    actor_role = models.CharField(max_length=20)
+    actor_unit = models.ForeignKey("directory.Unit", null=True, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField()
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        ordering = ["task", "seq"]
+        constraints = [models.UniqueConstraint(fields=["task", "seq"], name="gov_task_event_seq_unique")]

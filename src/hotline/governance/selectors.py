@@ -8,13 +8,14 @@ from collections.abc import Iterator
 from typing import Any
 
 from django.db import connection
-from django.db.models import QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from hotline.directory.models import Area
 from hotline.orders.models import WorkOrder
 
-from .models import Hotspot, OrderSignature
+from .models import GovernanceTask, Hotspot, OrderSignature
+from .taskflow import TASK_READERS, UNIT_READERS
 
 BANNER_HOURS = 24  # a burst stays on the dispatch board this long after its latest call
 
@@ -83,3 +84,16 @@ def members(root_order_id: int) -> QuerySet[WorkOrder]:
     ids = OrderSignature.objects.filter(root_id_value=root_order_id).values("order_id")
     return (WorkOrder.objects.filter(pk__in=ids).select_related("area", "category", "lead_unit")
             .order_by("received_at", "id"))
+
+
+def tasks_visible_to(user: Any) -> QuerySet[Any]:
+    """The governance tasks a user may read: the centre's roles every task; a unit the tasks it
+    leads, co-handles or owns a measure of; nobody else any (the one rule for task pages)."""
+    qs = GovernanceTask.objects.select_related("lead_unit")
+    role = getattr(user, "role", None)
+    if role in TASK_READERS:
+        return qs
+    if role in UNIT_READERS and user.unit_id:
+        return qs.filter(Q(lead_unit_id=user.unit_id) | Q(co_units=user.unit_id)
+                         | Q(measures__owner_id=user.unit_id)).distinct()
+    return qs.none()

@@ -18,3 +18,15 @@ urlpatterns += [
     path("map/data/", map_views.map_data, name="map_data"),
     path("map/boundaries/", map_views.boundaries, name="boundaries"),
 ]
+
+# Governance tasks (governance.task_views)
+from . import task_views  # noqa: E402
+
+urlpatterns += [
+    path("tasks/", task_views.task_list, name="tasks"),
+    path("tasks/new/", task_views.task_new, name="task_new"),
+    path("tasks/<int:pk>/", task_views.task_detail, name="task"),
+    path("tasks/<int:pk>/files/<int:progress>/", task_views.task_file, name="task_file"),
+    path("tasks/<int:pk>/<slug:verb>/", task_views.task_action, name="task_action"),
+    path("monthly/", task_views.monthly_list, name="monthly"),
+]

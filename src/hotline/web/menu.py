@@ -31,6 +31,7 @@ MAIN_MENU = [
     Entry("assessment:overview", _("考核评估")),
     Entry("governance:hotspots", _("热点")),
     Entry("governance:map", _("区域地图")),
+    Entry("governance:tasks", _("专项治理")),
     Entry("outbox:failed", _("外发异常")),
     Entry("notify:mine", _("通知")),
 ]
