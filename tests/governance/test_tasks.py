@@ -316,3 +316,22 @@ def test_the_interval_narrows_with_more_calls():
 def test_next_state_refuses_what_is_not_in_the_table():
     assert next_task_state(TaskState.CLOSED, TaskAction.START) is None
     assert next_task_state(TaskState.DRAFT, TaskAction.START) is TaskState.ACTIVE
+
+
+def test_the_monthly_report_shows_each_task_with_its_effect(district):
+    _world(district, treated=(60, 20), control=(90, 90))
+    p = district.people
+    with clock.at(T0):
+        task = task_actions.create_task(
+            actor=p["liudu"], title="东湖街道餐饮油烟扰民专项治理", problem="东湖街道多家饭店油烟扰民，反复投诉。",
+            lead_unit_id=district.units["street-a"].pk, category_ids=[district.categories["餐饮油烟噪声"].pk],
+            area_ids=[district.areas["east-lake"].pk], target_reduction=50, target_weeks=12)
+        task_actions.add_measure(task.pk, actor=p["liudu"], text="为沿街饭店加装油烟净化设备",
+                                 owner_id=district.units["street-a"].pk, due_on=clock.localdate() + dt.timedelta(days=10))
+        task_actions.start(task.pk, actor=p["liudu"])
+    body = _client(district, "liudu").get(reverse("assessment:report"), {"month": "2026-05"}).content.decode()
+    assert task.number in body and "计入成效" in body and "不计入成效" not in body
+    row = body[body.index(task.number):]
+    assert "0/1" in row[:600] and ">1<" in row[:600]  # the measure was due in March and is not done
+    # the month before the task existed does not list it
+    assert task.number not in _client(district, "liudu").get(reverse("assessment:report"), {"month": "2026-01"}).content.decode()

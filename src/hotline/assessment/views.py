@@ -18,6 +18,7 @@ from django.views.decorators.http import require_POST
 
 from hotline import exports, periods
 from hotline.directory.models import Unit
+from hotline.governance import monthly
 from hotline.web.views.common import roles_required
 
 from . import gaming, indicators, rules, stats
@@ -309,4 +310,12 @@ def report_page(request: HttpRequest) -> HttpResponse:
     return render(request, "assessment/report.html", _ctx(
         request, first, last, data=data, groups_of_units=groups_of_units, columns=SHORT_COLUMNS,
         group_columns=GROUP_COLUMNS, gaps=indicators.gaps(first, last), suspects=suspects,
-        diagnostics=indicators.diagnostics(first, last)["district"], month=f"{first:%Y-%m}"))
+        diagnostics=indicators.diagnostics(first, last)["district"], month=f"{first:%Y-%m}",
+        tasks=governance_tasks(first, last)))
+
+
+def governance_tasks(first: dt.date, last: dt.date) -> list[Any]:
+    """The governance tasks open in the month, with their effect at its end (the report's last section)."""
+    tz = timezone.get_current_timezone()
+    start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
+    return monthly.tasks_during(start, start + dt.timedelta(days=(last - first).days + 1))

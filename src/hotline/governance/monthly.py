@@ -39,6 +39,23 @@ def _bounds(first: dt.date, last: dt.date) -> tuple[dt.datetime, dt.datetime]:
             dt.datetime.combine(last + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
 
 
+def tasks_during(start: dt.datetime, end: dt.datetime, *, now: dt.datetime | None = None) -> list[GovernanceTask]:
+    """The tasks that were open at some time in [start, end), each with its measures done, total
+    and overdue at the end of the period, and its effect measured at that moment."""
+    tasks = list(GovernanceTask.objects.select_related("lead_unit").prefetch_related("measures")
+                 .filter(created_at__lt=end).exclude(closed_at__lt=start).order_by("number"))
+    moment = min(now or timezone.now(), end)
+    day = timezone.localtime(moment).date()
+    for task in tasks:
+        measures = list(task.measures.all())
+        task.measures_done = sum(1 for m in measures if m.done_at is not None and m.done_at < end)
+        task.measures_total = len(measures)
+        task.measures_overdue = sum(1 for m in measures if (m.done_at is None or m.done_at >= end) and m.due_on < day)
+        task.effect = effect.of_task(task, now=moment) if task.started_at and task.started_at < moment else None
+        task.is_open = task.state in OPEN_TASK_STATES
+    return tasks
+
+
 def build(first: dt.date, *, now: dt.datetime | None = None) -> MonthlyList:
     """The list for the month that begins on `first`."""
     first, last = periods.month_bounds(first)
@@ -62,15 +79,6 @@ def build(first: dt.date, *, now: dt.datetime | None = None) -> MonthlyList:
     categories = [{"name": name, "orders": n, "previous": prev_counts.get(name, 0),
                    "change": (n / prev_counts[name] - 1) if prev_counts.get(name) else None}
                   for name, n in sorted(now_counts.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_CATEGORIES]]
-    tasks = list(GovernanceTask.objects.select_related("lead_unit").prefetch_related("measures")
-                 .filter(created_at__lt=start).exclude(closed_at__lt=prev_start).order_by("number"))
-    moment = min(now or timezone.now(), end)
-    for task in tasks:
-        measures = list(task.measures.all())
-        task.measures_done = sum(1 for m in measures if m.done_at is not None)
-        task.measures_total = len(measures)
-        task.measures_overdue = sum(1 for m in measures if m.done_at is None and m.due_on < first)
-        task.effect = effect.of_task(task, now=moment) if task.started_at else None
-        task.is_open = task.state in OPEN_TASK_STATES
+    tasks = tasks_during(prev_start, start, now=now)
     total = WorkOrder.objects.filter(received_at__gte=start, received_at__lt=end).count()
     return MonthlyList(first, last, hotspots, categories, tasks, total)
