@@ -76,7 +76,7 @@ def clocks_from(start: dt.datetime, urgency: str, calendar: WorkCalendar, rule: 
     reply_due, limit, source = calendar.add(start, tier), tier, "urgency"
     if rule is not None:
         by_rule = calendar.add(start, rule.limit)
-        if urgency not in URGENT_TIERS or by_rule < reply_due:
+        if urgency not in URGENT_TIERS or by_rule <= reply_due:
             reply_due, limit, source = by_rule, rule.limit, "rule"
     return Clocks(
         sign_due=min(calendar.add(start, clock_limit(urgency, "sign")), reply_due),
