@@ -94,6 +94,22 @@ class CalendarYearAdmin(CalendarWarningMixin, admin.ModelAdmin):
     list_display = ["year", "source", "entered_at"]
 
 
+MAX_ID = 2**63 - 1
+
+
+class RowChoiceField(forms.ModelChoiceField):
+    """A choice of one row by id that refuses, as a field error, what no id column can hold
+    (SQLite cannot even compare a 30-digit number: a 500 rather than a message)."""
+
+    def to_python(self, value: object) -> object:
+        if value in self.empty_values:
+            return None
+        text = str(getattr(value, "pk", value)).strip()
+        if not text.isdigit() or not text.isascii() or int(text) > MAX_ID:
+            raise forms.ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(text)
+
+
 class DeadlineRuleForm(forms.ModelForm):
     """The administrator's form for a deadline rule. A new rule for a category (or profile) that
     already has an open-ended rule started earlier is its next version: with "终止现行版本"
@@ -109,6 +125,7 @@ class DeadlineRuleForm(forms.ModelForm):
         fields = ["category", "profile", "kind", "reply_amount", "reply_unit", "default_urgency", "approved_by",
                   "approved_on", "basis", "effective_from", "effective_to", "replace_current"]
         widgets = {"basis": forms.Textarea(attrs={"rows": 3})}
+        field_classes = {"category": RowChoiceField, "profile": RowChoiceField}
 
     def clean(self) -> dict:
         data = super().clean()
@@ -127,7 +144,6 @@ class DeadlineRuleAdmin(CalendarWarningMixin, admin.ModelAdmin):
                     "effective_to", "version", "used"]
     list_filter = ["kind", "reply_unit", "default_urgency", "profile"]
     search_fields = ["category__path", "profile__name", "basis", "approved_by"]
-    autocomplete_fields = ["category"]
     date_hierarchy = "effective_from"
     fieldsets = (
         (_("适用范围"), {"fields": ("category", "profile")}),

@@ -495,6 +495,8 @@ class DeadlineRule(models.Model):
                 % {"d": timezone.localdate(used), "rule": old.label})
         if errors:
             raise ValidationError(errors)
+        if self.effective_from is None:  # refused as a field already (a date that is no date)
+            return
         self._check_used()
         clash = self.overlapping(ignoring=old).first()
         if clash is not None:
