@@ -122,3 +122,20 @@ def test_a_taxonomy_file_named_but_missing_is_reported_with_what_to_do(db, tmp_p
     call_command("demo", "--orders", "0", "--taxonomy", str(tmp_path / "mine.csv"), stdout=out)
     said = out.getvalue()
     assert "mine.csv" in said and "--taxonomy" in said
+
+
+def test_the_demo_ships_deadline_rules_and_its_orders_keep_the_version_they_were_dispatched_under(demo_output):
+    from hotline.directory.models import DeadlineRule
+
+    wages = list(DeadlineRule.objects.filter(category__path="劳动和社会保障/工资福利").order_by("version"))
+    assert [(r.reply_amount, r.kind, r.version) for r in wages] == [(10, "limit", 1), (15, "standing", 2)]
+    assert wages[0].effective_to == wages[1].effective_from and wages[1].effective_to is None
+    assert wages[1].approved_by and wages[1].approved_on and wages[1].basis
+    assert DeadlineRule.objects.filter(category__path="城乡建设/房屋质量", reply_amount=15).exists()
+    assert set(DeadlineRule.objects.filter(reply_unit="hours").values_list("category__path", flat=True)) == {
+        "城乡建设/供暖", "公共服务/供水"}
+    # scenario 4's wage arrears order was dispatched under the standing 15 working days
+    wage_order = WorkOrder.objects.get(title__contains="湖畔雅苑装修队拖欠")
+    assert wage_order.deadline_rule == wages[1]
+    # heating and water orders dispatched in the demo carry their 24-hour rule
+    assert WorkOrder.objects.filter(deadline_rule__reply_unit="hours").exists()

@@ -17,6 +17,7 @@ from hotline.demo.district import District, build_district
 from hotline.directory.models import (
     Area,
     Category,
+    DeadlineRule,
     ProcedureProfile,
     ResponsibilityRule,
     StaffPhone,
@@ -25,7 +26,7 @@ from hotline.directory.models import (
 )
 
 # Children before parents; foreign keys are checked at commit, so self-references are fine.
-_DIRECTORY = [StaffPhone, ResponsibilityRule.co_units.through, ResponsibilityRule, User.groups.through,
+_DIRECTORY = [StaffPhone, DeadlineRule, ResponsibilityRule.co_units.through, ResponsibilityRule, User.groups.through,
               User.user_permissions.through, User, Category, ProcedureProfile, Area, Unit]
 
 

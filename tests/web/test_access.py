@@ -16,6 +16,7 @@ WORKSPACES = {
     "/review/": {"zhoushen", "liudu"},
     "/callback/": {"sunhui", "liudu"},
     "/overview/": {"liudu", "admin", "chengang"},
+    "/deadlines/": {"wangfang", "chengang", "liqiang", "zhaomin", "zhoushen", "sunhui", "liudu", "admin", "lizhang"},
 }
 EVERYONE = ["wangfang", "chengang", "liqiang", "zhaomin", "zhoushen", "sunhui", "liudu", "admin", "lizhang"]
 

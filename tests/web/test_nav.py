@@ -66,6 +66,7 @@ SHOWN = {
     "/assessment/gaps/": {"liudu", "admin", "chengang", "zhoushen"},
     "/assessment/report/": {"liudu", "admin", "chengang", "zhoushen"},
     "/assessment/gaming/": {"liudu", "admin", "chengang", "zhoushen", "liqiang", "lizhang"},
+    "/deadlines/": {"wangfang", "chengang", "zhoushen", "sunhui", "liudu", "admin", "liqiang", "lizhang"},
 }
 
 

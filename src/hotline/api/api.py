@@ -166,6 +166,7 @@ class OrderOut(Schema):
     received_at: dt.datetime
     sign_due: dt.datetime | None
     reply_due: dt.datetime | None
+    deadline_rule: int | None = None  # the deadline rule that set reply_due (None: the urgency's default)
     replied_at: dt.datetime | None
     closed_at: dt.datetime | None
     redo_count: int
@@ -198,6 +199,7 @@ def _out(request: HttpRequest, order: WorkOrder, *, with_actions: bool = True) -
         "area": order.area.name if order.area else None, "category": order.category.path if order.category else None,
         "urgency": order.urgency, "lead_unit": order.lead_unit.name if order.lead_unit else None,
         "received_at": order.received_at, "sign_due": order.sign_due, "reply_due": order.reply_due,
+        "deadline_rule": order.deadline_rule_id,
         "replied_at": order.replied_at, "closed_at": order.closed_at, "redo_count": order.redo_count,
         "return_count": order.return_count,
         "allowed_actions": [a.value for a in allowed_actions(order, request.user)] if with_actions else [],  # type: ignore[arg-type]

@@ -46,7 +46,8 @@ COLUMNS = [
     ("closed_at", "办结时间", False), ("callback_valid", "有效回访", False), ("callback_phone", "回访号码", False),
     ("contacted", "是否联系", False), ("resolved", "是否解决", False), ("satisfaction", "满意度", False),
 ]
-# Optional extra column: urgency/紧急程度 (emergency/utility/general/complex or 紧急/水电气热/一般/复杂).
+# Optional extra column: urgency/紧急程度 (emergency/utility/general/complex or 紧急/水电气热/一般/复杂);
+# left empty, the category's default urgency on the order's dispatch date (its deadline rule), else general.
 ALIASES = {zh: en for en, zh, _req in COLUMNS} | {en: en for en, _zh, _req in COLUMNS} | {
     "urgency": "urgency", "紧急程度": "urgency"}
 REQUIRED = [en for en, _zh, req in COLUMNS if req]
@@ -238,7 +239,7 @@ def _record(row: dict[str, str], directory: Directory) -> actions.HistoryRecord:
         channel=CHANNELS.get(channel, Channel.PHONE), caller_name=(row.get("caller_name") or "").strip(),
         caller_phone=(row.get("caller_phone") or "").strip(), area=directory.area(row.get("area") or ""),
         address=(row.get("address") or "").strip(), category=directory.category(row.get("category") or ""),
-        urgency=URGENCY.get(urgency, Urgency.GENERAL), dispatched_at=parse_time(row.get("dispatched_at") or ""),
+        urgency=URGENCY.get(urgency, Urgency.GENERAL) if urgency else "", dispatched_at=parse_time(row.get("dispatched_at") or ""),
         signed_at=parse_time(row.get("signed_at") or ""), first_contact_at=parse_time(row.get("first_contact_at") or ""),
         replied_at=parse_time(row.get("replied_at") or ""), reply=(row.get("reply") or "").strip(),
         redo_count=parse_int(row.get("redo_count") or ""), return_count=parse_int(row.get("return_count") or ""),

@@ -12,12 +12,15 @@ from django.contrib.auth.hashers import make_password
 from hotline.directory.models import (
     Area,
     Category,
+    DeadlineKind,
+    DeadlineRule,
     ProcedureProfile,
     ResponsibilityRule,
     ReviewMode,
     StaffPhone,
     Unit,
     UnitKind,
+    Urgency,
     User,
 )
 from hotline.directory.roles import Role
@@ -214,3 +217,53 @@ def load_district() -> District | None:
         key = rule.category.name if rule.area_id is None else f"{rule.category.name}@{rule.area.code}"
         d.rules.setdefault(key, rule)
     return d
+
+
+# The demo's deadline rules (答复时限规则), by kind of problem: (category path or "profile:CODE",
+# kind, amount, unit, default urgency, approved by, basis, days ago it took effect); a second
+# line for one target is its next version. Wage arrears
+# had 10 working days until the centre approved a standing 15 about four months ago: the orders
+# dispatched before keep the old limit, the page of rules shows both versions.
+HOUSING_QUALITY = ("城乡建设", "房屋质量", "新建住宅质量问题")
+CENTRE_MEETING = "C区12345热线中心主任办公会"
+DEADLINE_RULES = [
+    ("劳动和社会保障/工资福利", DeadlineKind.LIMIT, 10, "workdays", Urgency.COMPLEX, "",
+     "区人力社保局服务承诺：欠薪投诉10个工作日内答复。", 1500),
+    ("劳动和社会保障/工资福利", DeadlineKind.STANDING, 15, "workdays", Urgency.COMPLEX, CENTRE_MEETING,
+     "欠薪诉求须核实用工关系、约谈施工方、协调劳动保障监察，5个工作日内无法办结；经中心主任办公会研究，"
+     "欠薪类诉求答复时限统一为15个工作日。", 120),
+    ("城乡建设/房屋质量", DeadlineKind.STANDING, 15, "workdays", Urgency.COMPLEX, CENTRE_MEETING,
+     "房屋质量问题须组织开发商、施工方和监理单位现场查勘，涉及检测鉴定，按复杂诉求15个工作日答复。", 300),
+    ("城乡建设/供暖", DeadlineKind.LIMIT, 24, "hours", Urgency.UTILITY, "",
+     "供热服务承诺：供暖期内不热、停暖问题24小时内答复。", 1500),
+    ("公共服务/供水", DeadlineKind.LIMIT, 24, "hours", Urgency.UTILITY, "",
+     "供水服务承诺：停水、水压不足问题24小时内答复。", 1500),
+    ("profile:consult", DeadlineKind.LIMIT, 5, "workdays", Urgency.GENERAL, "",
+     "政策咨询类诉求以解释说明为主，5个工作日内答复。", 1500),
+]
+
+
+def build_deadline_rules(d: District, *, today: dt.date) -> list[DeadlineRule]:
+    """The demo's deadline rules (none when the database has some already): each version from
+    its own day, a later version replacing the one before it."""
+    if DeadlineRule.objects.exists():
+        return []
+    top = _category(HOUSING_QUALITY[0], None)
+    mid = _category(HOUSING_QUALITY[1], top, profile=d.profiles["site"])
+    d.categories[HOUSING_QUALITY[2]] = _category(HOUSING_QUALITY[2], mid)
+    made: list[DeadlineRule] = []
+    current: dict[str, DeadlineRule] = {}
+    for target, kind, amount, unit, urgency, approver, basis, since in DEADLINE_RULES:
+        start = today - dt.timedelta(days=since)
+        rule = DeadlineRule(kind=kind, reply_amount=amount, reply_unit=unit, default_urgency=urgency,
+                            approved_by=approver, approved_on=start - dt.timedelta(days=10) if approver else None,
+                            basis=basis, effective_from=start)
+        if target.startswith("profile:"):
+            rule.profile = d.profiles[target.removeprefix("profile:")]
+        else:
+            rule.category = Category.objects.get(path=target)
+        rule.replacing = current.get(target)
+        rule.save()
+        current[target] = rule
+        made.append(rule)
+    return made

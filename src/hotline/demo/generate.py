@@ -20,7 +20,7 @@ from hotline.orders.models import WorkOrder
 from hotline.orders.states import State
 
 from . import scenarios
-from .district import District
+from .district import District, build_deadline_rules
 from .flow import Demo
 
 # Everyday orders: the state each ends in, with its share.
@@ -80,9 +80,11 @@ def populate(district: District, *, orders: int = 800, seed: int = 2023) -> Demo
     """Play the nine scenarios, then add everyday orders until there are `orders` in all, then
     build the assessment's aggregates of every past day.
 
-    Before: the district's directory exists. After: the orders are in every state of the loop,
+    Before: the district's directory exists. After: the demo's deadline rules exist (unless some
+    did already); the orders are in every state of the loop,
     each one's trace written by the actions as the persona who would act, at its own moment."""
     demo = Demo(district, random.Random(seed))
+    build_deadline_rules(district, today=timezone.localdate(demo.now))
     with demo.playing() as trip:
         demo.trip = trip
         summary = DemoSummary(scenarios=scenarios.play_all(demo))

@@ -22,11 +22,13 @@ class DirectoryConfig(AppConfig):
             CalendarDay,
             CalendarYear,
             Category,
+            DeadlineRule,
             ProcedureProfile,
             ResponsibilityRule,
             Unit,
         )
 
-        for model in (Area, CalendarDay, CalendarYear, Category, ProcedureProfile, ResponsibilityRule, Unit):
+        for model in (Area, CalendarDay, CalendarYear, Category, DeadlineRule, ProcedureProfile, ResponsibilityRule,
+                      Unit):
             post_save.connect(_changed, sender=model, dispatch_uid=f"directory-revision-save-{model.__name__}")
             post_delete.connect(_changed, sender=model, dispatch_uid=f"directory-revision-delete-{model.__name__}")

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.core.exceptions import ValidationError
 from django.db import models, transaction
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .roles import ROLE_LABELS, UNIT_ROLES, Role
@@ -300,6 +302,264 @@ class ResponsibilityRule(models.Model):
                 Category.objects.select_for_update().filter(pk=self.category_id).exists()
             self.clean()
             super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+
+class Urgency(models.TextChoices):
+    """The urgency tiers chosen at intake, each with its clocks (settings.HOTLINE_CLOCKS). Here,
+    below the orders, because a deadline rule names a category's default tier; orders.models
+    re-exports it as the order's field choices."""
+
+    EMERGENCY = "emergency", _("紧急（2小时）")
+    UTILITY = "utility", _("水电气热（24小时）")
+    GENERAL = "general", _("一般（7个工作日）")
+    COMPLEX = "complex", _("复杂（15个工作日）")
+
+
+# The tiers whose clocks run in hours, day and night: an emergency keeps its own limit when a
+# deadline rule would give it longer (orders.deadlines, docs/deadlines.md).
+URGENT_TIERS = frozenset({Urgency.EMERGENCY.value, Urgency.UTILITY.value})
+
+
+class LimitUnit(models.TextChoices):
+    WORKDAYS = "workdays", _("个工作日")
+    HOURS = "hours", _("小时（昼夜连续计算）")
+
+
+class DeadlineKind(models.TextChoices):
+    LIMIT = "limit", _("答复时限规定")
+    STANDING = "standing", _("中心批准的长期延长时限")
+
+
+# Sane bounds for a reply limit: an administrator's typo (150 working days, 0 hours) must not
+# become the clock of every order of a category.
+MAX_LIMIT = {LimitUnit.WORKDAYS.value: 60, LimitUnit.HOURS.value: 168}
+MAX_BASIS_CHARS = 2000
+
+
+class DeadlineRule(models.Model):
+    """The reply limit for a kind of problem (答复时限规则): for a category (and every
+    sub-category that has no rule of its own) or for a procedure profile (every category whose
+    profile it is, unless a category rule applies), in force from `effective_from` until
+    `effective_to` (exclusive; open-ended when empty). It may also name the category's default
+    urgency at intake. A standing longer limit (长期延长时限) is one the centre approved for a class
+    of matters (wage arrears cannot be settled in 5 working days): who approved it, when, and on
+    what basis are then required.
+
+    Invariants: exactly one of category and profile; no two rules for the same category (or
+    profile) are in force on the same day; a rule that an order's clock was set by is never
+    edited in place (only closed with an end date after its last use): a change is a new
+    version. Orders keep the rule they were dispatched under (WorkOrder.deadline_rule)."""
+
+    category = models.ForeignKey(
+        Category, verbose_name=_("诉求分类"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="deadline_rules", help_text=_("本分类及其下级分类（下级分类有自己的规则时除外）。"),
+    )
+    profile = models.ForeignKey(
+        ProcedureProfile, verbose_name=_("办理流程"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="deadline_rules", help_text=_("采用该办理流程的所有分类（分类自己有规则时除外）。分类和办理流程只能选一个。"),
+    )
+    kind = models.CharField(_("规则类型"), max_length=10, choices=DeadlineKind.choices, default=DeadlineKind.LIMIT)
+    reply_amount = models.PositiveIntegerField(_("答复时限"))
+    reply_unit = models.CharField(_("时限单位"), max_length=10, choices=LimitUnit.choices, default=LimitUnit.WORKDAYS)
+    default_urgency = models.CharField(
+        _("受理时默认紧急程度"), max_length=10, choices=Urgency.choices, blank=True,
+        help_text=_("受理该类诉求时预先选中的紧急程度；留空则不预选。"),
+    )
+    approved_by = models.CharField(_("批准单位或人员"), max_length=100, blank=True)
+    approved_on = models.DateField(_("批准日期"), null=True, blank=True)
+    basis = models.TextField(_("依据"), blank=True, help_text=_("文件、会议纪要或中心的决定。长期延长时限必填。"))
+    effective_from = models.DateField(_("生效日期"))
+    effective_to = models.DateField(_("失效日期"), null=True, blank=True, help_text=_("留空表示长期有效。"))
+    version = models.PositiveIntegerField(_("版本"), default=1)
+    created_at = models.DateTimeField(_("录入时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("答复时限规则")
+        verbose_name_plural = _("答复时限规则")
+        ordering = ["category__path", "profile__name", "-effective_from"]
+        indexes = [models.Index(fields=["category", "effective_from"]), models.Index(fields=["profile", "effective_from"])]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(category__isnull=False, profile__isnull=True) | Q(category__isnull=True, profile__isnull=False),
+                name="deadlinerule_one_target"),
+            models.CheckConstraint(condition=Q(reply_amount__gte=1), name="deadlinerule_positive_limit"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.label} {self.target_label} · {self.limit_label}"
+
+    @property
+    def label(self) -> str:
+        return str(_("时限规则#%(n)s") % {"n": self.pk})
+
+    @property
+    def target_label(self) -> str:
+        if self.category_id is not None:
+            return self.category.path
+        if self.profile_id is not None:
+            return str(_("办理流程：%(p)s") % {"p": self.profile.name})
+        return ""
+
+    @property
+    def limit(self) -> tuple[float, str]:
+        """The reply limit as the clocks take it: (amount, "workdays" | "hours")."""
+        return float(self.reply_amount), self.reply_unit
+
+    @property
+    def limit_label(self) -> str:
+        return limit_label(self.reply_amount, self.reply_unit)
+
+    @property
+    def standing(self) -> bool:
+        return self.kind == DeadlineKind.STANDING
+
+    def in_force(self, on: dt.date) -> bool:
+        return self.effective_from <= on and (self.effective_to is None or on < self.effective_to)
+
+    def overlapping(self, *, ignoring: DeadlineRule | None = None) -> models.QuerySet[DeadlineRule]:
+        qs = DeadlineRule.objects.filter(category_id=self.category_id, profile_id=self.profile_id)
+        if self.pk:
+            qs = qs.exclude(pk=self.pk)
+        if ignoring is not None and ignoring.pk:
+            qs = qs.exclude(pk=ignoring.pk)
+        if self.effective_to is not None:
+            qs = qs.filter(effective_from__lt=self.effective_to)
+        return qs.filter(Q(effective_to__isnull=True) | Q(effective_to__gt=self.effective_from))
+
+    def predecessor(self) -> DeadlineRule | None:
+        """The open-ended version in force for the same target that this one would follow:
+        started before it. Saving this one with `replacing=` it ends that version the day this
+        one starts."""
+        qs = DeadlineRule.objects.filter(category_id=self.category_id, profile_id=self.profile_id,
+                                         effective_to__isnull=True, effective_from__lt=self.effective_from)
+        if self.pk:
+            qs = qs.exclude(pk=self.pk)
+        return qs.order_by("-effective_from").first()
+
+    def last_use(self) -> dt.datetime | None:
+        """When an order's reply clock was last set by this rule (its latest dispatch)."""
+        if not self.pk:
+            return None
+        return self.dispatched_orders.aggregate(m=models.Max("dispatched_at"))["m"]
+
+    # The version this one follows (new_version, the admin's form): ended the day this one starts.
+    replacing: DeadlineRule | None = None
+
+    SUBSTANCE = ("category_id", "profile_id", "kind", "reply_amount", "reply_unit", "default_urgency",
+                 "approved_by", "approved_on", "basis", "effective_from")
+
+    def clean(self) -> None:
+        errors: dict[str, list[str]] = {}
+        if (self.category_id is None) == (self.profile_id is None):
+            errors.setdefault("category", []).append(_("请在“诉求分类”和“办理流程”中选且只选一个。"))
+        if self.reply_unit not in MAX_LIMIT:
+            errors.setdefault("reply_unit", []).append(_("未知的时限单位。"))
+        elif self.reply_amount is not None and not 1 <= self.reply_amount <= MAX_LIMIT[self.reply_unit]:
+            errors.setdefault("reply_amount", []).append(
+                _("答复时限须在1到%(n)d%(unit)s之间。") % {"n": MAX_LIMIT[self.reply_unit],
+                                                        "unit": LimitUnit(self.reply_unit).label})
+        if self.default_urgency and self.default_urgency not in Urgency.values:
+            errors.setdefault("default_urgency", []).append(_("未知的紧急程度。"))
+        earliest = settings.HOTLINE_EARLIEST_DATE
+        for name in ("effective_from", "effective_to", "approved_on"):
+            value = getattr(self, name)
+            if value is not None and not earliest <= value <= dt.date(2100, 12, 31):
+                errors.setdefault(name, []).append(_("日期超出范围（%(a)s至2100-12-31）。") % {"a": earliest})
+        if self.effective_from and self.effective_to is not None and self.effective_to <= self.effective_from:
+            errors.setdefault("effective_to", []).append(_("失效日期必须晚于生效日期。"))
+        for name in ("approved_by", "basis"):
+            text = getattr(self, name) or ""
+            if any(ord(ch) < 32 and ch not in "\n\r\t" for ch in text):
+                errors.setdefault(name, []).append(_("内容含有无法保存的控制字符。"))
+        if len(self.basis or "") > MAX_BASIS_CHARS:
+            errors.setdefault("basis", []).append(_("依据不能超过%(n)d字。") % {"n": MAX_BASIS_CHARS})
+        if self.kind == DeadlineKind.STANDING:
+            if not (self.approved_by or "").strip():
+                errors.setdefault("approved_by", []).append(_("长期延长时限须写明批准单位或人员。"))
+            if self.approved_on is None:
+                errors.setdefault("approved_on", []).append(_("长期延长时限须写明批准日期。"))
+            if len((self.basis or "").strip()) < 5:
+                errors.setdefault("basis", []).append(_("长期延长时限须写明依据（至少5个字）。"))
+        if self.approved_on is not None and self.effective_from and self.approved_on > self.effective_from:
+            errors.setdefault("approved_on", []).append(_("批准日期不能晚于生效日期。"))
+        old = self.replacing
+        if old is not None and (old.category_id, old.profile_id) != (self.category_id, self.profile_id):
+            errors.setdefault("category", []).append(_("新版本须与被替代的版本针对同一分类或办理流程。"))
+        elif old is not None and self.effective_from and self.effective_from <= old.effective_from:
+            errors.setdefault("effective_from", []).append(
+                _("新版本的生效日期须晚于现行版本的生效日期（%(d)s）。") % {"d": old.effective_from})
+        elif old is not None and self.effective_from and (used := old.last_use()) is not None \
+                and self.effective_from <= timezone.localdate(used):
+            errors.setdefault("effective_from", []).append(
+                _("已有工单在%(d)s按现行版本（%(rule)s）计时，新版本的生效日期须晚于该日。")
+                % {"d": timezone.localdate(used), "rule": old.label})
+        if errors:
+            raise ValidationError(errors)
+        if self.effective_from is None:  # refused as a field already (a date that is no date)
+            return
+        self._check_used()
+        clash = self.overlapping(ignoring=old).first()
+        if clash is not None:
+            raise ValidationError(
+                _("与%(rule)s（%(from)s起）的生效期重叠：同一分类或办理流程在同一时间只能有一条时限规则。"
+                  "如要修改时限，请新增一个版本并终止现行版本。")
+                % {"rule": clash.label, "from": clash.effective_from})
+
+    def _check_used(self) -> None:
+        """A rule orders were dispatched under keeps its substance; it may only be closed, and
+        not before its last use (the orders' history would contradict it)."""
+        if not self.pk:
+            return
+        before = DeadlineRule.objects.filter(pk=self.pk).values(*self.SUBSTANCE, "effective_to").first()
+        used = self.last_use()
+        if before is None or used is None:
+            return
+        changed = [name for name in self.SUBSTANCE if before[name] != getattr(self, name)]
+        if changed:
+            raise ValidationError(
+                _("已有工单按%(rule)s计算答复时限，不能直接修改；请新增一个版本（新的生效日期），现行版本将在新版本生效时终止。")
+                % {"rule": self.label})
+        if self.effective_to is not None and self.effective_to <= timezone.localdate(used):
+            raise ValidationError({"effective_to": [
+                _("已有工单在%(d)s按本规则计时，失效日期须晚于该日。") % {"d": timezone.localdate(used)}]})
+
+    def save(self, *args: object, **kwargs: object) -> None:
+        # Validation first, whoever saves (admin, demo, script). The target's row is locked so two
+        # administrators saving rules for one category check and insert one after the other.
+        # `replacing` (set by new_version or the admin's form) is the version this one follows:
+        # it is ended the day this one starts, in the same transaction.
+        with transaction.atomic():
+            if self.category_id is not None:
+                Category.objects.select_for_update().filter(pk=self.category_id).exists()
+            elif self.profile_id is not None:
+                ProcedureProfile.objects.select_for_update().filter(pk=self.profile_id).exists()
+            old = self.replacing
+            if old is not None:
+                self.version = max(self.version, old.version + 1)
+            self.clean()
+            if old is not None:
+                old.effective_to = self.effective_from
+                old.save()
+                self.replacing = None
+            super().save(*args, **kwargs)  # type: ignore[arg-type]
+
+    def new_version(self, *, effective_from: dt.date, **changes: object) -> DeadlineRule:
+        """A new version of this rule from `effective_from` (the fields not given are kept);
+        this one ends that day. Saved; raises ValidationError as save() does."""
+        fields = {name: getattr(self, name) for name in self.SUBSTANCE if name != "effective_from"}
+        fields.update(changes)
+        rule = DeadlineRule(**fields, effective_from=effective_from)
+        rule.replacing = self
+        rule.save()
+        return rule
+
+
+def limit_label(amount: float | int, unit: str) -> str:
+    """"15个工作日", "24小时": a limit as people read it."""
+    n = int(amount) if float(amount).is_integer() else amount
+    if unit == LimitUnit.HOURS:
+        return str(_("%(n)s小时") % {"n": n})
+    return str(_("%(n)s个工作日") % {"n": n})
 
 
 class CalendarDay(models.Model):

@@ -1,7 +1,7 @@
 """The reference data the actions read on every step, held in memory per process.
 
-A dispatch needs the category's ancestors, the area's ancestors, the responsibility list and
-the working-day calendar; a reply needs the category's procedure profile. Reading them from the
+A dispatch needs the category's ancestors, the area's ancestors, the responsibility list, the
+deadline rules and the working-day calendar; a reply needs the category's procedure profile. Reading them from the
 database each time cost a dispatch eight queries. `current()` instead reads one single-row token
 (`DirectoryRevision`) and returns the copy built from that token, rebuilding it when the token
 has changed. Every save or delete of the data behind it, through the ORM (admin, loaders,
@@ -28,6 +28,7 @@ from .models import (
     CalendarDay,
     CalendarYear,
     Category,
+    DeadlineRule,
     DirectoryRevision,
     ProcedureProfile,
     ResponsibilityRule,
@@ -45,6 +46,8 @@ class Snapshot:
     profiles: dict[int, ProcedureProfile] = field(default_factory=dict)
     # (category id, area id or None) -> the rules for that pair, any dates, newest first
     rules: dict[tuple[int, int | None], list[ResponsibilityRule]] = field(default_factory=dict)
+    # ("category" | "profile", id) -> the deadline rules for that target, any dates, newest first
+    deadline_rules: dict[tuple[str, int], list[DeadlineRule]] = field(default_factory=dict)
     calendar_overrides: dict[dt.date, bool] = field(default_factory=dict)
     calendar_years: frozenset[int] = frozenset()
     memo: dict[str, object] = field(default_factory=dict)  # what other modules derive from this copy
@@ -76,6 +79,23 @@ class Snapshot:
                 for rule in self.rules.get((cat, place), ()):
                     if rule.effective_from <= on and (rule.effective_to is None or on < rule.effective_to):
                         return rule
+        return None
+
+    def deadline_rule_for(self, category_id: int | None, on: dt.date) -> DeadlineRule | None:
+        """The deadline rule in force on `on` for an order of this category: the category's own,
+        else the nearest ancestor's (a rule applies to the sub-categories that have none in
+        force), else the rule of the category's procedure profile."""
+        if category_id is None or not self.deadline_rules:
+            return None
+        for cat in self.category_lineage(category_id):
+            for rule in self.deadline_rules.get(("category", cat), ()):
+                if rule.in_force(on):
+                    return rule
+        profile = self.profile(category_id)
+        if profile is not None:
+            for rule in self.deadline_rules.get(("profile", profile.pk), ()):
+                if rule.in_force(on):
+                    return rule
         return None
 
     def covers(self, rule: ResponsibilityRule, category_id: int | None, area_id: int | None) -> bool:
@@ -131,6 +151,15 @@ def load(token: str | None, using: str = "default") -> Snapshot:
         rule.category = categories[rule.category_id]
         rule.area = areas.get(rule.area_id) if rule.area_id is not None else None
         rules.setdefault((rule.category_id, rule.area_id), []).append(rule)
+    deadline_rules: dict[tuple[str, int], list[DeadlineRule]] = {}
+    for drule in DeadlineRule.objects.using(using).order_by("-effective_from"):
+        # labels (the category's path, the profile's name) from the copy, with no query
+        if drule.category_id is not None:
+            drule.category = categories[drule.category_id]
+            deadline_rules.setdefault(("category", drule.category_id), []).append(drule)
+        elif drule.profile_id is not None:
+            drule.profile = profiles[drule.profile_id]
+            deadline_rules.setdefault(("profile", drule.profile_id), []).append(drule)
     return Snapshot(
         token=token,
         categories=categories,
@@ -138,6 +167,7 @@ def load(token: str | None, using: str = "default") -> Snapshot:
         area_parent={k: a.parent_id for k, a in areas.items()},
         profiles=profiles,
         rules=rules,
+        deadline_rules=deadline_rules,
         calendar_overrides=dict(CalendarDay.objects.using(using).values_list("date", "is_workday")),
         calendar_years=frozenset(CalendarYear.objects.using(using).values_list("year", flat=True)),
     )

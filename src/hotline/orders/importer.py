@@ -26,6 +26,7 @@ from hotline import csvfile
 from hotline.directory.models import Area, Category, User
 from hotline.errors import InvalidInput
 
+from . import deadlines
 from .actions import Intake, do_create_many
 from .models import Channel, Urgency
 
@@ -250,6 +251,10 @@ def to_intake(values: dict[str, str], lookups: Lookups, now: dt.datetime) -> Int
         problems.append(_("编号过长（%(len)d个字符），不能超过%(n)d个字符。") % {"len": len(values["number"]), "n": MAX_NUMBER})
     if problems:
         raise ValueError("；".join(p.rstrip("。") for p in problems) + "。")
+    if not values.get("urgency") and category_id is not None:
+        # no urgency in the file: the category's default, as intake pre-selects it
+        on = timezone.localdate(received_at or now)
+        urgency = deadlines.default_urgency(category_id, on) or urgency
     return Intake(
         title=values.get("title", ""), description=values.get("description", ""),
         caller_name=values.get("caller_name", ""), caller_phone=values.get("caller_phone", ""), channel=channel,

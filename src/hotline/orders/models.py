@@ -12,7 +12,7 @@ from django.db.models import DEFERRED
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
-from hotline.directory.models import Area, Category, ResponsibilityRule, Unit
+from hotline.directory.models import Area, Category, DeadlineRule, ResponsibilityRule, Unit, Urgency
 
 from .states import Action, State
 
@@ -86,11 +86,8 @@ class Channel(models.TextChoices):
     OPEN311 = "open311", _("Open311接口")
 
 
-class Urgency(models.TextChoices):
-    EMERGENCY = "emergency", _("紧急（2小时）")
-    UTILITY = "utility", _("水电气热（24小时）")
-    GENERAL = "general", _("一般（7个工作日）")
-    COMPLEX = "complex", _("复杂（15个工作日）")
+# Urgency (the tiers chosen at intake) lives with the reference data, below the orders (a
+# deadline rule names a category's default tier); it is imported from here as before.
 
 
 class WorkOrder(models.Model):
@@ -122,6 +119,11 @@ class WorkOrder(models.Model):
     rule = models.ForeignKey(
         ResponsibilityRule, verbose_name=_("派单依据"), null=True, blank=True, on_delete=models.SET_NULL,
         related_name="+",
+    )
+    deadline_rule = models.ForeignKey(
+        DeadlineRule, verbose_name=_("答复时限依据"), null=True, blank=True, on_delete=models.PROTECT,
+        related_name="dispatched_orders",
+        help_text=_("派单（认领、改派、提级）时设定答复时限的时限规则；为空表示按紧急程度的默认时限。"),
     )
     main_order = models.ForeignKey(
         "self", verbose_name=_("主工单"), null=True, blank=True, on_delete=models.PROTECT, related_name="merged_orders"

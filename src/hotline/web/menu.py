@@ -27,6 +27,7 @@ MAIN_MENU = [
     Entry("web:callback", _("回访")),
     Entry("web:orders", _("工单查询")),
     Entry("web:overview", _("总览")),
+    Entry("web:deadlines", _("答复时限")),
     Entry("triage:review", _("甄别复核")),
     Entry("assessment:overview", _("考核评估")),
     Entry("governance:hotspots", _("热点")),

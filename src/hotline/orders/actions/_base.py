@@ -15,6 +15,7 @@ from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, connection, models, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline import outbox
@@ -182,12 +183,25 @@ def _later(old: dt.datetime | None, new: dt.datetime) -> dt.datetime:
     return new if old is None or new > old else old
 
 
-def _start_clocks(order: WorkOrder, now: dt.datetime, copy: snapshot.Snapshot, *, reply: bool = True) -> None:
-    clocks = deadlines.clocks_from(now, order.urgency, _calendar(copy))
+def _start_clocks(order: WorkOrder, now: dt.datetime, copy: snapshot.Snapshot, *, reply: bool = True
+                  ) -> dict[str, Any]:
+    """Start the sign-for and contact clocks, and (`reply`) the reply clock, under the deadline
+    rule in force today for the order's category (orders.deadlines: its precedence over the
+    urgency tier). The order keeps the rule that set its reply clock (deadline_rule), so a later
+    change of the rules never moves it. Returns what the step's event records of the reply
+    clock (nothing when it keeps running from before)."""
+    rule = copy.deadline_rule_for(order.category_id, timezone.localdate(now)) if reply else None
+    clocks = deadlines.clocks_from(now, order.urgency, _calendar(copy), rule)
     order.sign_due = _later(order.sign_due, clocks.sign_due)
     order.contact_due = _later(order.contact_due, clocks.contact_due)
-    if reply:
-        order.reply_due = _later(order.reply_due, clocks.reply_due)
+    if not reply:
+        return {}
+    if order.reply_due is None or clocks.reply_due > order.reply_due:
+        order.reply_due = clocks.reply_due
+        order.deadline_rule = clocks.set_by
+        return clocks.event_data()
+    # the clock already runs later (a re-dispatch on a shorter limit): it stays, and so does its rule
+    return {**clocks.event_data(), "reply_kept": True}
 
 
 def _assign(order: WorkOrder, lead: Unit, co_units: Sequence[Unit], now: dt.datetime) -> None:

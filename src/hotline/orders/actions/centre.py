@@ -83,10 +83,10 @@ def do_dispatch(
                 )
         _assign(order, lead, co, now)
         order.rule = rule if basis == "rule" else None
-        _start_clocks(order, now, copy)
+        deadline = _start_clocks(order, now, copy)
         _finish(order, actor, A.DISPATCH, target, now, unit=lead.pk, co_units=[u.pk for u in co],
                 rule=rule.pk if rule else None, basis=basis, note=(note or "").strip(), confidence=confidence,
-                category=order.category_id)
+                category=order.category_id, **deadline)
         _set_co_units(order, co)
     return order
 
@@ -103,8 +103,8 @@ def do_claim(order_id: int, *, actor: User, note: str = "") -> WorkOrder:
         now = clock.now()
         unit = _unit(actor.unit_id)
         _assign(order, unit, [], now)
-        _start_clocks(order, now, snapshot.current())
-        _finish(order, actor, A.CLAIM, target, now, unit=unit.pk, note=(note or "").strip())
+        deadline = _start_clocks(order, now, snapshot.current())
+        _finish(order, actor, A.CLAIM, target, now, unit=unit.pk, note=(note or "").strip(), **deadline)
     return order
 
 
@@ -278,9 +278,9 @@ def do_accept_return(
         _assign(order, lead, co, now)
         copy = snapshot.current()
         order.rule = _basis(order, lead, copy)
-        _start_clocks(order, now, copy)
+        deadline = _start_clocks(order, now, copy)
         _finish(order, actor, A.ACCEPT_RETURN, target, now, unit=lead.pk, previous_unit=previous,
-                co_units=[u.pk for u in co], note=note)
+                co_units=[u.pk for u in co], note=note, **deadline)
         _set_co_units(order, co)
     return order
 
@@ -324,8 +324,8 @@ def do_joint(order_id: int, *, actor: User, lead_unit_id: int, co_unit_ids: Sequ
         _assign(order, lead, co, now)
         copy = snapshot.current()
         order.rule = _basis(order, lead, copy)
-        _start_clocks(order, now, copy)
-        _finish(order, actor, A.JOINT, target, now, unit=lead.pk, co_units=[u.pk for u in co], note=note)
+        deadline = _start_clocks(order, now, copy)
+        _finish(order, actor, A.JOINT, target, now, unit=lead.pk, co_units=[u.pk for u in co], note=note, **deadline)
         _set_co_units(order, co)
     return order
 
@@ -348,7 +348,7 @@ def do_escalate(order_id: int, *, actor: User, unit_id: int, note: str) -> WorkO
         _assign(order, unit, [], now)
         copy = snapshot.current()
         order.rule = _basis(order, unit, copy)
-        _start_clocks(order, now, copy)
-        _finish(order, actor, A.ESCALATE, target, now, unit=unit.pk, previous_unit=previous, note=note)
+        deadline = _start_clocks(order, now, copy)
+        _finish(order, actor, A.ESCALATE, target, now, unit=unit.pk, previous_unit=previous, note=note, **deadline)
         _set_co_units(order, [])
     return order

@@ -11,6 +11,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline.directory import snapshot
 from hotline.directory.models import Area, Category, Unit, User
 from hotline.directory.roles import Role
 from hotline.errors import NotAllowed
@@ -58,7 +59,7 @@ class HistoryRecord:
     area: Area | None = None
     address: str = ""
     category: Category | None = None
-    urgency: str = Urgency.GENERAL
+    urgency: str = ""  # empty: the category's default urgency at its dispatch date, else general
     dispatched_at: dt.datetime | None = None
     signed_at: dt.datetime | None = None
     first_contact_at: dt.datetime | None = None
@@ -91,19 +92,19 @@ def do_import_history(rows: Sequence[HistoryRecord], *, actor: User) -> HistoryR
     in the events' data; redo rounds are spread evenly between sign-for and the final reply."""
     if _role(actor) is not Role.ADMIN:
         raise NotAllowed(_("只有系统管理员可以导入历史工单。"))
-    cal = deadlines.load_calendar()
+    copy = snapshot.current()
     # Two imports of one file at once: the one whose insert collides with numbers the other
     # committed meanwhile counts again, and now skips them.
     for attempt in range(ATTEMPTS):
         try:
-            return _import_batch(rows, actor, cal)
+            return _import_batch(rows, actor, copy)
         except IntegrityError:
             if attempt == ATTEMPTS - 1:
                 raise
     raise AssertionError("unreachable")
 
 
-def _import_batch(rows: Sequence[HistoryRecord], actor: User, cal: Any) -> HistoryResult:
+def _import_batch(rows: Sequence[HistoryRecord], actor: User, copy: snapshot.Snapshot) -> HistoryResult:
     numbers = [r.number for r in rows]
     with transaction.atomic(durable=True):
         existing = set(WorkOrder.objects.filter(number__in=numbers).values_list("number", flat=True))
@@ -115,7 +116,7 @@ def _import_batch(rows: Sequence[HistoryRecord], actor: User, cal: Any) -> Histo
         if not todo:
             return HistoryResult(created=[], skipped=sorted(existing))
         now = timezone.now()
-        plans = [_history_plan(r, actor, cal, now) for r in todo]
+        plans = [_history_plan(r, actor, copy, now) for r in todo]
         WorkOrder.objects.bulk_create([p[0] for p in plans], batch_size=500)
         replies: list[Reply] = []
         for order, _events, reps, *_rest in plans:
@@ -142,8 +143,10 @@ def _import_batch(rows: Sequence[HistoryRecord], actor: User, cal: Any) -> Histo
     return HistoryResult(created=[p[0].number for p in plans], skipped=sorted(existing & set(numbers)))
 
 
-def _history_plan(r: HistoryRecord, actor: User, cal: deadlines.WorkCalendar, now: dt.datetime) -> tuple:
-    """The order, its events and its rows for one record (nothing saved)."""
+def _history_plan(r: HistoryRecord, actor: User, copy: snapshot.Snapshot, now: dt.datetime) -> tuple:
+    """The order, its events and its rows for one record (nothing saved). Its clocks are those
+    of its own dispatch date: the deadline rule in force for its category that day."""
+    cal = deadlines.calendar_of(copy)
     t0 = r.received_at
     # Times never run backwards in the trace, whatever the old system recorded.
     t_dispatch = max(r.dispatched_at or t0, t0)
@@ -151,16 +154,19 @@ def _history_plan(r: HistoryRecord, actor: User, cal: deadlines.WorkCalendar, no
     t_contact = max(r.first_contact_at, t_sign) if r.first_contact_at else None
     t_reply = max(r.replied_at or t_sign, t_contact or t_sign)
     t_close = max(r.closed_at or t_reply, t_reply)
+    rule = copy.deadline_rule_for(r.category.pk if r.category else None, timezone.localdate(t_dispatch))
+    urgency = r.urgency or (rule.default_urgency if rule is not None and rule.default_urgency else Urgency.GENERAL)
     order = WorkOrder(
         number=r.number, channel=r.channel, caller_name=r.caller_name[:50], caller_phone=normalise_phone(r.caller_phone),
         address=r.address[:200], area=r.area, title=r.title[:200] or r.number, description=r.description or r.title,
-        category=r.category, urgency=r.urgency, state=State.CLOSED, lead_unit=r.unit, received_at=t0,
+        category=r.category, urgency=urgency, state=State.CLOSED, lead_unit=r.unit, received_at=t0,
         dispatched_at=t_dispatch, signed_at=t_sign, first_contact_at=t_contact, replied_at=t_reply, closed_at=t_close,
         redo_count=r.redo_count, return_count=r.return_count, dispatch_count=1, created_by=actor, imported=True,
         idempotency_key=f"history:{r.number}"[:80], updated_at=now,
     )
-    clocks = deadlines.clocks_from(t_dispatch, r.urgency, cal)
+    clocks = deadlines.clocks_from(t_dispatch, urgency, cal, rule)
     order.sign_due, order.contact_due, order.reply_due = clocks.sign_due, clocks.contact_due, clocks.reply_due
+    order.deadline_rule = clocks.set_by
     events: list[Event] = []
     unit_id = r.unit.pk
 
@@ -170,7 +176,7 @@ def _history_plan(r: HistoryRecord, actor: User, cal: deadlines.WorkCalendar, no
         events.append(event)
 
     ev(A.CREATE, "", State.RECEIVED, t0, **_intake_data(order))
-    ev(A.DISPATCH, State.RECEIVED, State.DISPATCHED, t_dispatch, unit=unit_id, basis="history")
+    ev(A.DISPATCH, State.RECEIVED, State.DISPATCHED, t_dispatch, unit=unit_id, basis="history", **clocks.event_data())
     returns = []
     for i in range(r.return_count):
         ev(A.RETURN, State.DISPATCHED, State.RETURNED, t_dispatch, True, unit=unit_id, kind=ReturnKind.NOT_REMIT,

@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
+from hotline.directory.models import limit_label
 from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
@@ -58,11 +59,32 @@ def _timeline(order: WorkOrder) -> list[dict[str, Any]]:
             if ev.data.get("confidence") is not None:
                 basis += _("，置信度 %(c).2f") % {"c": float(ev.data["confidence"])}
             lines.insert(0, basis)
+        if ev.data.get("reply_limit"):
+            lines.append(_deadline_line(ev.data))
         if ev.data.get("late"):
             lines.append(str(_("超时")))
         out.append({"event": ev, "label": label, "to_label": STATE_LABELS[State(ev.to_state)] if moved else "",
                     "lines": lines})
     return out
+
+
+def _deadline_line(data: dict[str, Any]) -> str:
+    """What a dispatch's event says of the reply clock it started, in the reader's language."""
+    try:
+        amount, unit = data["reply_limit"]
+        limit = limit_label(amount, unit)
+    except (TypeError, ValueError):
+        return ""
+    rule = data.get("deadline_rule")
+    if data.get("limit_source") == "rule" and rule:
+        text = _("答复时限%(limit)s（按时限规则#%(n)s）") % {"limit": limit, "n": rule}
+    elif rule:
+        text = _("答复时限%(limit)s（按紧急程度：早于时限规则#%(n)s到期）") % {"limit": limit, "n": rule}
+    else:
+        text = _("答复时限%(limit)s（按紧急程度）") % {"limit": limit}
+    if data.get("reply_kept"):
+        text += _("；原答复时限更晚，保持不变")
+    return str(text)
 
 
 def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, Any] | None = None) -> dict[str, Any]:

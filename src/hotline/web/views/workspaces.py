@@ -19,6 +19,7 @@ from hotline.directory.responsibility import RuleBook
 from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
+from hotline.orders import deadlines
 from hotline.orders.models import Callback, Event, ExtensionRequest, OrderReturn, Reply, Review, WorkOrder
 from hotline.orders.selectors import caller_history, due_soon, orders_visible_to, overdue, with_overdue
 from hotline.orders.states import State
@@ -145,9 +146,13 @@ def intake_suggest(request: HttpRequest) -> HttpResponse:
     history = list(caller_history(phone)[:8]) if len(phone) >= 5 else []
     # The unit comes only from the suggestion (routed by the form's category when the agent chose
     # one): one source, so the panel never names a unit for another category than the form's.
+    # The category's deadline rule: its reply limit, and the urgency the form pre-selects for it
+    # (fill.js sets it once per category chosen; the agent may still change it).
+    rule = deadlines.rule_in_force(category.pk) if category is not None else None
     return render(request, "web/_intake_suggest.html", {
         "suggestion": suggestion, "category": category, "history": history,
         "offer": suggestion.get("category_id") if category is None else None,
+        "deadline_rule": rule,
     })
 
 

@@ -9,3 +9,20 @@ document.addEventListener("click", function (event) {
   field.value = button.getAttribute("data-fill-value");
   field.dispatchEvent(new Event("change", { bubbles: true }));
 });
+
+// A preset that the server's suggestion carries (the category's default urgency at intake):
+// an element with data-preset-field, data-preset-value and data-preset-for (what it is for, the
+// category). It is applied once for each new category, so the agent's own choice for the same
+// category is never overwritten by the next refresh of the suggestions.
+document.addEventListener("htmx:afterSwap", function (event) {
+  var presets = event.target.querySelectorAll ? event.target.querySelectorAll("[data-preset-field]") : [];
+  presets.forEach(function (preset) {
+    var field = document.getElementById(preset.getAttribute("data-preset-field"));
+    var forWhat = preset.getAttribute("data-preset-for");
+    if (!field || field.getAttribute("data-preset-for") === forWhat) return;
+    field.setAttribute("data-preset-for", forWhat);
+    if (field.value === preset.getAttribute("data-preset-value")) return;
+    field.value = preset.getAttribute("data-preset-value");
+    field.dispatchEvent(new Event("change", { bubbles: true }));
+  });
+});
