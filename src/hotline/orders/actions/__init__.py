@@ -40,6 +40,15 @@ from .centre import (
 )
 from .history import HistoryRecord, HistoryResult, do_import_history
 from .intake import BatchResult, CleanIntake, Intake, do_create, do_create_many, validate_intake
+from .unreasonable import (
+    UNREASONABLE_REASONS,
+    do_contest_mark,
+    do_keep_mark,
+    do_lift_mark,
+    do_reject_unreasonable,
+    do_report_unreasonable,
+    do_uphold_unreasonable,
+)
 from .unit import (
     REDO_REASONS,
     do_annotate,
@@ -69,6 +78,7 @@ __all__ = [
     "REDO_REASONS",
     "Replayed",
     "SCREEN_REASONS",
+    "UNREASONABLE_REASONS",
     "WorkOrder",
     "check_key",
     "do_accept_return",
@@ -105,6 +115,12 @@ __all__ = [
     "do_urge",
     "do_view_evidence",
     "do_view_phone",
+    "do_contest_mark",
+    "do_keep_mark",
+    "do_lift_mark",
+    "do_reject_unreasonable",
+    "do_report_unreasonable",
+    "do_uphold_unreasonable",
     "idempotent",
     "key_reused",
     "one_transaction",
