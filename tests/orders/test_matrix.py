@@ -19,8 +19,8 @@ from tests.conftest import make_order
 from tests.orders.loop import (
     CALLS,
     NEEDS_REPORT,
-    UNREASONABLE_ACTIONS,
     STAYS,
+    UNREASONABLE_ACTIONS,
     Ctx,
     bring_to,
     intended_allowed,

@@ -40,15 +40,6 @@ from .centre import (
 )
 from .history import HistoryRecord, HistoryResult, do_import_history
 from .intake import BatchResult, CleanIntake, Intake, do_create, do_create_many, validate_intake
-from .unreasonable import (
-    UNREASONABLE_REASONS,
-    do_contest_mark,
-    do_keep_mark,
-    do_lift_mark,
-    do_reject_unreasonable,
-    do_report_unreasonable,
-    do_uphold_unreasonable,
-)
 from .unit import (
     REDO_REASONS,
     do_annotate,
@@ -66,6 +57,15 @@ from .unit import (
     do_urge,
     do_view_evidence,
     do_view_phone,
+)
+from .unreasonable import (
+    UNREASONABLE_REASONS,
+    do_contest_mark,
+    do_keep_mark,
+    do_lift_mark,
+    do_reject_unreasonable,
+    do_report_unreasonable,
+    do_uphold_unreasonable,
 )
 
 __all__ = [

@@ -72,7 +72,7 @@ def do_report_unreasonable(order_id: int, *, actor: User, reason: str, explanati
                                                    explanation=explanation, by=actor, at=now)
         if files:
             report.evidence.set(files)
-        _finish(order, actor, A.REPORT_UNREASONABLE, target, now, report=report.pk, reason=reason,
+        _finish(order, actor, A.REPORT_UNREASONABLE, target, now, report=report.pk, kind=reason,
                 explanation=explanation, evidence=sorted(ids), unit=order.lead_unit_id)
     return report
 
@@ -98,7 +98,7 @@ def _decide_report(order_id: int, actor: User, action: A, note: str) -> Unreason
         else:
             report.status = UnreasonableReport.Status.REJECTED
         report.save()
-        _finish(order, actor, action, target, now, report=report.pk, reason=report.reason, unit=report.unit_id,
+        _finish(order, actor, action, target, now, report=report.pk, kind=report.reason, unit=report.unit_id,
                 note=note, mark=mark.pk if mark else None, expires_at=mark.expires_at if mark else None)
     return report
 
