@@ -296,6 +296,7 @@ def test_an_upheld_order_leaves_the_units_rates_but_stays_in_the_published_stati
     before = _row(unit, today, today)
     assert (before["valid_callbacks"], before["resolution_rate"], before["excluded_unreasonable"]) == (2, 0.5, 0)
     received = indicators.overview(today, today)["district"]["received"]
+    published_before = disclosure.compute_month(today.replace(day=1))
 
     actions.do_uphold_unreasonable(oid, actor=p["liudu"], note="经核实，已三次充分答复，属重复诉求")
     after = _row(unit, today, today)
@@ -309,8 +310,9 @@ def test_an_upheld_order_leaves_the_units_rates_but_stays_in_the_published_stati
     # the public statistics: still an order received; the unit's rates are the assessment's own
     published = disclosure.compute_month(today.replace(day=1))
     first = today.replace(day=1)
+    assert published["district"]["received"] == published_before["district"]["received"] >= 2
     assert published["district"]["received"] == indicators.overview(first, today)["district"]["received"]
-    assert published["district"]["received"] >= 2
+    assert published["district"]["valid_callbacks"] == published_before["district"]["valid_callbacks"] - 1
 
 
 def test_an_uphold_after_the_day_was_built_restates_that_day(district):
@@ -332,3 +334,29 @@ def test_an_uphold_after_the_day_was_built_restates_that_day(district):
     row = _row(unit, day, day)
     assert (row["valid_callbacks"], row["excluded_unreasonable"]) == (0, 1)
     assert stats.split(day, day)[0] == (day, day)  # read from the stored day, not live
+
+
+def test_the_history_import_brings_upheld_unreasonable_requests_out_of_the_units_rates(district):
+    from hotline.assessment.history import import_rows
+    from tests.assessment.conftest import hist
+
+    summary = import_rows([
+        hist("H1", "东湖街道办事处", "2023-07-03"),
+        hist("H2", "东湖街道办事处", "2023-07-04", resolved=False, satisfaction="不满意", unreasonable="重复诉求",
+             caller_phone=PHONE),
+        hist("H3", "东湖街道办事处", "2023-07-05", unreasonable="怪诉求"),
+    ])
+    assert summary.created == 2 and len(summary.errors) == 1 and "不合理诉求" in summary.errors[0][1]
+    order = WorkOrder.objects.get(number="H2")
+    assert order.unreasonable and order.state == State.CLOSED
+    report = UnreasonableReport.objects.get(order=order)
+    assert (report.status, report.reason, report.unit.name) == ("upheld", "repeated", "东湖街道办事处")
+    assert CallerMark.objects.get(order=order).expires_at == add_months(order.closed_at, 12)
+    assert list(trace.verify_all()) == []
+    first, last = dt.date(2023, 7, 1), dt.date(2023, 7, 31)
+    row = _row(d_unit := district.units["street-a"].pk, first, last)
+    assert (row["valid_callbacks"], row["resolution_rate"], row["excluded_unreasonable"]) == (1, 1.0, 1)
+    summary_row = next(r for r in indicators.unreasonable(first, last)["units"] if r["unit_id"] == d_unit)
+    assert (summary_row["reported"], summary_row["upheld"]) == (1, 1)
+    stats.rebuild(first, last)
+    assert _row(d_unit, first, last)["excluded_unreasonable"] == 1

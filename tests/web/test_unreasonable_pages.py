@@ -131,3 +131,22 @@ def test_scenario_a_caller_who_calls_again_after_a_full_answer_is_marked_at_the_
     other = agent.post("/intake/suggest/", {"caller_phone": "13700001111", "title": "路灯",
                                             "description": "路灯不亮"}).content.decode()
     assert "该号码有不合理诉求标记" not in other
+
+
+def test_the_monthly_report_and_the_units_page_say_what_was_excluded_in_both_languages(district, client, settings):
+    d, p = district, district.people
+    oid = bring_to(d, State.IN_PROGRESS, caller_phone=PHONE)
+    actions.do_report_unreasonable(oid, actor=p["liqiang"], reason="repeated", explanation=UNREASONABLE_TEXT)
+    actions.do_uphold_unreasonable(oid, actor=p["liudu"], note="已三次充分答复，予以认定")
+    month = f"{timezone.localdate():%Y-%m}"
+    c = _as(client, d, "liudu")
+    report = c.get(f"/assessment/report/?month={month}").content.decode()
+    assert "七、不合理诉求" in report and "本月承办单位上报不合理诉求1件；热线中心认定1件" in report
+    unit = d.units["street-a"]
+    page = c.get(f"/assessment/unit/{unit.pk}/").content.decode()
+    assert "本期上报不合理诉求1件，热线中心认定1件" in page
+    c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
+    english = c.get(f"/assessment/report/?month={month}").content.decode()
+    assert "7. Unreasonable requests" in english and "the centre upheld 1 and rejected 0" in english
+    queue = c.get("/unreasonable/?tab=all").content.decode()
+    assert "Review of unreasonable requests" in queue and "Repeated after a full answer" in queue

@@ -185,7 +185,8 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     return render(request, "assessment/unit.html", _ctx(
         request, first, last, unit=unit, row=row, columns=UNIT_COLUMNS, lost=lost, lost_label=LOST_KINDS.get(lost, ""),
         lost_rows=lost_rows, lost_columns=LOST_COLUMNS, lost_kinds=LOST_KINDS, lost_counts=lost_counts,
-        trend=trend, fired=fired, suspect=gaming.suspect(fired)))
+        trend=trend, fired=fired, suspect=gaming.suspect(fired),
+        unreasonable=next((r for r in indicators.unreasonable(first, last)["units"] if r["unit_id"] == unit.pk), {})))
 
 
 def _evidence_text(evidence: dict[str, Any]) -> str:
