@@ -28,7 +28,8 @@ ALLOWED = {
     # the shared security log; its admin reuses the orders' read-only admin
     "audit": {"directory", "orders", "errors", "periods"},
     "triage": {"orders", "directory", "audit", "errors", "periods", "csvfile", "exports"},
-    "assessment": {"orders", "directory", "audit", "errors", "periods", "csvfile", "exports"},
+    # the assessment hears of upheld unreasonable requests through the outbox (assessment.restate)
+    "assessment": {"orders", "directory", "audit", "outbox", "errors", "periods", "csvfile", "exports"},
     # the city platform link: orders in through the actions, updates out through the outbox
     "citylink": {"orders", "directory", "outbox", "errors"},
     # GeoReport v2 beside the JSON API: its keys authenticate a post (api.keys)

@@ -295,6 +295,9 @@ HOTLINE_EARLIEST_DATE = dt.date.fromisoformat(os.environ.get("HOTLINE_EARLIEST_D
 HOTLINE_CLOCK_SKEW_MINUTES = envint("HOTLINE_CLOCK_SKEW_MINUTES", "5")
 # Longest extension a unit may ask for at once (working days).
 HOTLINE_MAX_EXTENSION_DAYS = envint("HOTLINE_MAX_EXTENSION_DAYS", "30")
+# An upheld unreasonable request marks the caller's record for this many months (then the mark
+# expires by itself; docs/unreasonable.md).
+HOTLINE_CALLER_MARK_MONTHS = envint("HOTLINE_CALLER_MARK_MONTHS", "12")
 # Triage: orders classified and routed above this confidence are dispatched without a human.
 HOTLINE_AUTO_DISPATCH_CONFIDENCE = envfloat("HOTLINE_AUTO_DISPATCH_CONFIDENCE", "0.9")
 # The worker: how often each `db_worker` writes its heartbeat, after how long without one its

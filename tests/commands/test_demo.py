@@ -28,14 +28,14 @@ from tests.conftest import make_order
 @pytest.fixture
 def demo_output(db) -> str:
     out = StringIO()
-    call_command("demo", "--orders", "120", "--seed", "7", "--taxonomy", "", stdout=out)
+    call_command("demo", "--orders", "130", "--seed", "7", "--taxonomy", "", stdout=out)
     return out.getvalue()
 
 
 def test_it_builds_orders_in_every_state_with_an_intact_trace(demo_output):
     states = set(WorkOrder.objects.values_list("state", flat=True))
     assert states == {s.value for s in State}
-    assert WorkOrder.objects.count() == 120
+    assert WorkOrder.objects.count() == 130
     received = list(WorkOrder.objects.values_list("received_at", flat=True))
     assert max(received) - min(received) > dt.timedelta(days=45)
     assert list(verify_all()) == []
@@ -84,6 +84,22 @@ def test_it_plays_all_nine_scenarios(demo_output):
     # 9. a cluster of restaurant fumes complaints on one commercial street
     fumes = WorkOrder.objects.filter(category__name="餐饮油烟噪声", address__contains=scenarios.FUMES_STREET)
     assert fumes.count() >= 20
+
+
+def test_it_plays_the_unreasonable_requests_of_issue_14(demo_output):
+    from hotline.orders.models import CallerMark, UnreasonableReport
+    from hotline.orders.selectors import active_marks
+
+    calls = list(WorkOrder.objects.filter(caller_phone=scenarios.LIFT_CALLER[1]).order_by("received_at"))
+    assert [o.state for o in calls] == ["closed", "closed", "closed", "received"]
+    assert calls[2].unreasonable and not calls[1].unreasonable
+    mark = CallerMark.objects.get(order=calls[2])
+    assert list(active_marks(scenarios.LIFT_CALLER[1])) == [mark]  # today's call shows it
+    assert sorted(UnreasonableReport.objects.values_list("status", flat=True)) == ["pending", "rejected", "upheld"]
+    upheld = Event.objects.get(order=calls[2], action="uphold_unreasonable")
+    reported = Event.objects.get(order=calls[2], action="report_unreasonable")
+    assert reported.at < upheld.at < calls[2].closed_at  # each step at its own time
+    assert list(verify_all()) == []
 
 
 def test_it_only_prints_the_logins_when_orders_exist_with_if_empty(district):

@@ -73,6 +73,13 @@ STAYS: dict[Action, frozenset[State]] = {
     A.VIEW_PHONE: frozenset({S.DISPATCHED, S.IN_PROGRESS, S.REPLIED}),
     # evidence is part of the record: viewable in every state, closed or not
     A.VIEW_EVIDENCE: ALL,
+    # a unit reports an unreasonable request while it holds the order (the same states in which
+    # it may look at the caller's number); the report, and the caller's mark that comes of it, are
+    # decided whatever the order went on to, once a unit has had it
+    A.REPORT_UNREASONABLE: frozenset({S.DISPATCHED, S.IN_PROGRESS, S.REPLIED}),
+    **{a: frozenset({S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK, S.CLOSED,
+                     S.RETURNED_TO_CITY})
+       for a in (A.UPHOLD_UNREASONABLE, A.REJECT_UNREASONABLE, A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK)},
 }
 
 
@@ -87,12 +94,12 @@ def intended_target(state: State, action: Action) -> State | None:
 UNIT_RIGHTS = {
     A.CLAIM: "unit", A.SIGN: "lead", A.RETURN: "lead", A.REQUEST_EXTENSION: "lead", A.REPLY: "lead",
     A.CONTACT: "involved", A.PROGRESS: "involved", A.ANNOTATE: "involved", A.ATTACH: "involved",
-    A.VIEW_PHONE: "involved", A.VIEW_EVIDENCE: "unit",
+    A.VIEW_PHONE: "involved", A.VIEW_EVIDENCE: "unit", A.REPORT_UNREASONABLE: "lead",
 }
 # District roles act on every order; some only in some states.
 DISTRICT_RIGHTS: dict[Role, dict[Action, frozenset[State] | None]] = {
     R.AGENT: {a: None for a in (A.ANSWER, A.SCREEN_OUT, A.MERGE, A.UNMERGE, A.URGE, A.ANNOTATE, A.ATTACH,
-                                A.VIEW_EVIDENCE)},
+                                A.VIEW_EVIDENCE, A.CONTEST_MARK)},
     R.DISPATCHER: {a: None for a in (
         A.DISPATCH, A.ANSWER, A.SCREEN_OUT, A.RESTORE, A.MERGE, A.UNMERGE, A.ACCEPT_RETURN, A.REJECT_RETURN, A.JOINT,
         A.ESCALATE, A.RETURN_TO_CITY, A.APPROVE_EXTENSION, A.DENY_EXTENSION, A.URGE, A.ANNOTATE, A.ATTACH,
@@ -103,7 +110,10 @@ DISTRICT_RIGHTS: dict[Role, dict[Action, frozenset[State] | None]] = {
     R.CALLBACK: {A.CALLBACK: None, A.CALLBACK_ATTEMPT: None, A.ANNOTATE: None, A.VIEW_EVIDENCE: None,
                  A.REOPEN: frozenset({S.AWAITING_CALLBACK})},
     R.SUPERVISOR: {A.SUPERVISE: None, A.URGE: None, A.RESTORE: None, A.UNMERGE: None, A.APPROVE_EXTENSION: None,
-                   A.DENY_EXTENSION: None, A.ANNOTATE: None, A.VIEW_EVIDENCE: None, A.REOPEN: frozenset({S.CLOSED})},
+                   A.DENY_EXTENSION: None, A.ANNOTATE: None, A.VIEW_EVIDENCE: None, A.REOPEN: frozenset({S.CLOSED}),
+                   # the centre's decisions on unreasonable requests and on the callers' contests
+                   A.UPHOLD_UNREASONABLE: None, A.REJECT_UNREASONABLE: None, A.LIFT_MARK: None,
+                   A.KEEP_MARK: None},
     R.ADMIN: {A.ANNOTATE: None, A.VIEW_EVIDENCE: None},
     # triage never closes or screens out by itself; a reply not drawn for sampled review is
     # passed by do_reply itself, so the system never approves through do_approve
@@ -151,10 +161,21 @@ def photo(name: str = "site.jpg", data: bytes = PHOTO) -> ContentFile:
     return ContentFile(data, name=name)
 
 
-def bring_to(d: District, state: State, **order_kw: Any) -> int:
+UNREASONABLE_TEXT = "来电人就同一事项第五次来电，此前已三次书面答复并现场说明，诉求超出政策规定。"
+
+
+def bring_to(d: District, state: State, *, report: bool = False, **order_kw: Any) -> int:
     """A new order (a road collapse in 东湖街道, led by 东湖街道办事处 under the responsibility
-    list) walked through the loop by the personas until it is in `state`."""
+    list) walked through the loop by the personas until it is in `state`. With `report`, 李强
+    reports it as unreasonable as soon as it is dispatched (the report stays pending on the way)."""
     p = d.people
+    if report and state is S.RETURNED_TO_CITY:
+        oid = make_order(d, **{"channel": "transfer", **order_kw})
+        actions.do_dispatch(oid, actor=p["chengang"], unit_id=d.units["street-a"].pk)
+        actions.do_report_unreasonable(oid, actor=p["liqiang"], reason="repeated", explanation=UNREASONABLE_TEXT)
+        actions.do_return(oid, actor=p["liqiang"], kind="not_remit", reason="该事项属于市级部门职责，请退回市级平台。")
+        actions.do_return_to_city(oid, actor=p["chengang"], reason="属于市级部门职责，退回市级平台重新派单")
+        return oid
     if state is S.MERGED:
         main = bring_to(d, S.AWAITING_CALLBACK)
         oid = make_order(d, **order_kw)
@@ -174,6 +195,8 @@ def bring_to(d: District, state: State, **order_kw: Any) -> int:
         actions.do_screen_out(oid, actor=p["chengang"], reason="litigation", advice="请通过人民法院起诉解决。")
         return oid
     actions.do_dispatch(oid, actor=p["chengang"], unit_id=d.units["street-a"].pk)
+    if report:
+        actions.do_report_unreasonable(oid, actor=p["liqiang"], reason="repeated", explanation=UNREASONABLE_TEXT)
     if state is S.DISPATCHED:
         return oid
     if state is S.RETURNED:
@@ -256,7 +279,18 @@ CALLS: dict[Action, Callable[[int, User, Ctx], Any]] = {
     A.ATTACH: lambda o, u, c: actions.do_attach(o, actor=u, file=photo("photo.jpg")),
     A.VIEW_PHONE: lambda o, u, c: actions.do_view_phone(o, actor=u),
     A.VIEW_EVIDENCE: lambda o, u, c: actions.do_view_evidence(o, actor=u, evidence_id=c.evidence_of(o)),
+    A.REPORT_UNREASONABLE: lambda o, u, c: actions.do_report_unreasonable(
+        o, actor=u, reason="repeated", explanation=UNREASONABLE_TEXT),
+    A.UPHOLD_UNREASONABLE: lambda o, u, c: actions.do_uphold_unreasonable(o, actor=u, note="经核实，已充分答复，属重复诉求"),
+    A.REJECT_UNREASONABLE: lambda o, u, c: actions.do_reject_unreasonable(o, actor=u, note="诉求有新情况，应继续办理"),
+    A.CONTEST_MARK: lambda o, u, c: actions.do_contest_mark(o, actor=u, reason="来电人称此次反映的是新问题"),
+    A.LIFT_MARK: lambda o, u, c: actions.do_lift_mark(o, actor=u, note="核实来电人反映属实，撤销标记"),
+    A.KEEP_MARK: lambda o, u, c: actions.do_keep_mark(o, actor=u, note="异议理由不成立，维持标记"),
 }
+
+# Actions that need a report made earlier (bring_to(report=True)), and what else before them.
+NEEDS_REPORT = frozenset({A.UPHOLD_UNREASONABLE, A.REJECT_UNREASONABLE, A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK})
+UNREASONABLE_ACTIONS = NEEDS_REPORT | {A.REPORT_UNREASONABLE}
 
 
 def prepare(d: District, oid: int, state: State, action: Action | None = None) -> None:
@@ -266,6 +300,11 @@ def prepare(d: District, oid: int, state: State, action: Action | None = None) -
     one)."""
     if action in (None, A.VIEW_EVIDENCE) and state in (S.RECEIVED, S.DISPATCHED, S.RETURNED):
         actions.do_attach(oid, actor=d.people["chengang"], file=photo("caller.jpg"))
+    if action in (A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK):
+        # the report (made by bring_to(report=True)) upheld, and for a decision a contest recorded
+        actions.do_uphold_unreasonable(oid, actor=d.people["liudu"], note="经核实，已充分答复，属重复诉求")
+        if action is not A.CONTEST_MARK:
+            actions.do_contest_mark(oid, actor=d.people["wangfang"], reason="来电人称此次反映的是新问题")
     if state is not S.IN_PROGRESS:
         return
     if action in (None, A.APPROVE_EXTENSION, A.DENY_EXTENSION):
@@ -275,7 +314,8 @@ def prepare(d: District, oid: int, state: State, action: Action | None = None) -
         actions.do_attach(oid, actor=d.people["liqiang"], file=photo())
 
 
-SIDE_TABLES = ("notes", "replies", "reviews", "returns", "callbacks", "extensions", "evidence", "events")
+SIDE_TABLES = ("notes", "replies", "reviews", "returns", "callbacks", "extensions", "evidence", "events",
+               "unreasonable_reports", "caller_marks", "mark_contests")
 
 
 def snapshot(oid: int) -> tuple[dict[str, Any], list[int], tuple[int, ...]]:

@@ -18,7 +18,9 @@ from hotline.orders.states import Action, State
 from tests.conftest import make_order
 from tests.orders.loop import (
     CALLS,
+    NEEDS_REPORT,
     STAYS,
+    UNREASONABLE_ACTIONS,
     Ctx,
     bring_to,
     intended_allowed,
@@ -100,7 +102,8 @@ FROM_CITY = {"channel": "transfer"}
 
 # Allowed actions that leave the state as it is can share one order per state; the extension
 # actions cannot (each needs, or uses up, a pending request).
-REUSABLE = set(STAYS) - {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION}
+# Nor can the unreasonable-request actions (each needs, or makes, the one open report or contest).
+REUSABLE = set(STAYS) - {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION} - UNREASONABLE_ACTIONS
 
 
 def _check_allowed(d, ctx, state, action, name) -> list[str]:
@@ -110,7 +113,7 @@ def _check_allowed(d, ctx, state, action, name) -> list[str]:
             prepare(d, ctx.extra["stay"], state)
         oid = ctx.extra["stay"]
     else:
-        oid = bring_to(d, state, **FROM_CITY)
+        oid = bring_to(d, state, report=action in NEEDS_REPORT, **FROM_CITY)
         prepare(d, oid, state, action)
     before = WorkOrder.objects.get(pk=oid)
     main_before = WorkOrder.objects.get(pk=ctx.main_order_id).event_seq

@@ -114,6 +114,14 @@ def _machine(d):
             """What a valid reply or extension decision needs first (a site photo, a pending
             request), done by the lead unit's person; it may be refused like any action."""
             member = next((p[n] for n in ACTORS if p[n].unit_id == order.lead_unit_id and order.lead_unit_id), None)
+            try:  # a decision on an unreasonable request needs a report (or a contest) first
+                if action in (Action.UPHOLD_UNREASONABLE, Action.REJECT_UNREASONABLE) and member is not None:
+                    actions.do_report_unreasonable(order.pk, actor=member, reason="repeated",
+                                                   explanation="已多次充分答复，来电人仍就同一事项反复来电")
+                elif action in (Action.LIFT_MARK, Action.KEEP_MARK):
+                    actions.do_contest_mark(order.pk, actor=p["wangfang"], reason="来电人认为诉求合理")
+            except DomainError:
+                pass
             if member is None or state is not State.IN_PROGRESS:
                 return
             try:
@@ -141,6 +149,16 @@ def _machine(d):
                     assert order.lead_unit_id not in {u.pk for u in order.co_units.all()}
                 # the event chain verifies
                 assert trace.verify_order(order, events[order.pk]) == []
+                # unreasonable requests: at most one open report; the order is marked unreasonable
+                # exactly when a report of it was upheld, and an upheld report with a number marks it once
+                reports = list(order.unreasonable_reports.all())
+                assert sum(r.status == "pending" for r in reports) <= 1
+                upheld = [r for r in reports if r.status == "upheld"]
+                assert order.unreasonable == bool(upheld) and len(upheld) <= 1
+                assert order.caller_marks.count() == (len(upheld) if order.caller_phone else 0)
+                for mark in order.caller_marks.all():
+                    assert mark.contests.filter(outcome="pending").count() <= 1
+                    assert mark.expires_at > mark.created_at
 
         def teardown(self):
             assert list(trace.verify_all()) == []

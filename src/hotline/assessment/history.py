@@ -30,7 +30,7 @@ from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions
 from hotline.orders.importer import check_bounds
-from hotline.orders.models import Channel, Satisfaction, Urgency
+from hotline.orders.models import Channel, Satisfaction, UnreasonableReason, Urgency
 from hotline.orders.validation import as_int, phone_error
 
 from . import stats, tasks
@@ -46,10 +46,12 @@ COLUMNS = [
     ("closed_at", "办结时间", False), ("callback_valid", "有效回访", False), ("callback_phone", "回访号码", False),
     ("contacted", "是否联系", False), ("resolved", "是否解决", False), ("satisfaction", "满意度", False),
 ]
-# Optional extra column: urgency/紧急程度 (emergency/utility/general/complex or 紧急/水电气热/一般/复杂);
+# Optional extra columns: urgency/紧急程度 (emergency/utility/general/complex or 紧急/水电气热/一般/复杂);
 # left empty, the category's default urgency on the order's dispatch date (its deadline rule), else general.
+# unreasonable/不合理诉求: the old system upheld the order as an unreasonable request (a reason code or
+# its Chinese label, UNREASONABLE below; empty: not).
 ALIASES = {zh: en for en, zh, _req in COLUMNS} | {en: en for en, _zh, _req in COLUMNS} | {
-    "urgency": "urgency", "紧急程度": "urgency"}
+    "urgency": "urgency", "紧急程度": "urgency", "unreasonable": "unreasonable", "不合理诉求": "unreasonable"}
 REQUIRED = [en for en, _zh, req in COLUMNS if req]
 TRUE = {"是", "true", "1", "yes", "y", "t", "已联系", "已解决"}
 FALSE = {"否", "false", "0", "no", "n", "f", "未联系", "未解决"}
@@ -59,6 +61,10 @@ SATISFACTION = {"满意": Satisfaction.SATISFIED, "基本满意": Satisfaction.B
 CHANNELS = {label: value for value, label in Channel.choices} | {v: v for v in Channel.values}
 URGENCY = {"紧急": Urgency.EMERGENCY, "水电气热": Urgency.UTILITY, "一般": Urgency.GENERAL, "复杂": Urgency.COMPLEX} | {
     v: v for v in Urgency.values}
+UNREASONABLE = {v: v for v in UnreasonableReason.values} | {
+    "恶意诉求": UnreasonableReason.MALICIOUS, "重复诉求": UnreasonableReason.REPEATED,
+    "个人私利": UnreasonableReason.PRIVATE_INTEREST, "法定途径": UnreasonableReason.LEGAL_CHANNEL,
+    "超出公共职责": UnreasonableReason.NO_PUBLIC_DUTY}
 BATCH = 500
 MAX_NAME = 100  # Unit.name, Area.name, Category.name
 
@@ -233,6 +239,9 @@ def _record(row: dict[str, str], directory: Directory) -> actions.HistoryRecord:
     if valid is None:
         valid = resolved is not None and bool(satisfaction)
     description = (row.get("description") or "").strip()
+    unreasonable = (row.get("unreasonable") or "").strip()
+    if unreasonable and unreasonable not in UNREASONABLE:
+        raise ValueError(_("不合理诉求应为恶意诉求、重复诉求、个人私利、法定途径或超出公共职责：%(v)s") % {"v": unreasonable})
     return actions.HistoryRecord(
         number=number, received_at=received, title=(row.get("title") or "").strip() or description[:30],
         description=description, unit=directory.unit(row["unit"]),
@@ -246,6 +255,7 @@ def _record(row: dict[str, str], directory: Directory) -> actions.HistoryRecord:
         closed_at=parse_time(row.get("closed_at") or ""), callback_valid=valid,
         callback_phone=(row.get("callback_phone") or "").strip(), contacted=parse_bool(row.get("contacted") or ""),
         resolved=resolved, satisfaction=SATISFACTION.get(satisfaction, ""),
+        unreasonable=UNREASONABLE.get(unreasonable, ""),
     )
 
 

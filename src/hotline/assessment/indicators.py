@@ -17,7 +17,14 @@ from hotline.directory.calendar import load_calendar
 from hotline.directory.models import Area, Category, Unit, UnitKind, User
 from hotline.directory.roles import UNIT_ROLES
 from hotline.orders import selectors
-from hotline.orders.models import Callback, OrderReturn, ReturnKind, Satisfaction, WorkOrder
+from hotline.orders.models import (
+    Callback,
+    OrderReturn,
+    ReturnKind,
+    Satisfaction,
+    UnreasonableReport,
+    WorkOrder,
+)
 
 from . import stats
 from . import warnings as warning_rules
@@ -253,6 +260,40 @@ def gaps(first: dt.date, last: dt.date) -> dict[str, Any]:
                                          for (c, a), n in sorted(summary.items(), key=lambda kv: -kv[1])]}
 
 
+# ---- unreasonable requests ---------------------------------------------------------------------------
+
+
+def unreasonable(first: dt.date, last: dt.date, *, totals: dict[int, dict[str, int]] | None = None) -> dict[str, Any]:
+    """Per unit: the unreasonable requests it reported in the period, those the centre decided in
+    the period (upheld: the orders taken out of its rates; rejected), those still pending, and
+    the valid callbacks its rates left out for upheld orders (the counter behind the rates). No
+    hidden effect on the figures: this is what the report and the overview say was excluded."""
+    lo, hi = stats.day_bounds(first, last)
+    totals = totals if totals is not None else stats.unit_totals(first, last)
+    rows: dict[int, dict[str, Any]] = {}
+    names = {u.pk: u.name for u in handling_units()}
+
+    def row(unit_id: int) -> dict[str, Any]:
+        return rows.setdefault(unit_id, {"unit_id": unit_id, "unit": names.get(unit_id, str(unit_id)), "reported": 0,
+                                         "upheld": 0, "rejected": 0, "pending": 0, "excluded_callbacks": 0})
+
+    for unit_id, n in (UnreasonableReport.objects.filter(at__gte=lo, at__lt=hi).values_list("unit")
+                       .annotate(n=Count("pk")).values_list("unit", "n")):
+        row(unit_id)["reported"] = n
+    for unit_id, status, n in (UnreasonableReport.objects.filter(decided_at__gte=lo, decided_at__lt=hi)
+                               .values_list("unit", "status").annotate(n=Count("pk")).values_list("unit", "status", "n")):
+        row(unit_id)[status] = n
+    for unit_id, n in (UnreasonableReport.objects.filter(status=UnreasonableReport.Status.PENDING, at__lt=hi)
+                       .values_list("unit").annotate(n=Count("pk")).values_list("unit", "n")):
+        row(unit_id)["pending"] = n
+    for unit_id, c in totals.items():
+        if c.get("excluded_unreasonable"):
+            row(unit_id)["excluded_callbacks"] = c["excluded_unreasonable"]
+    out = sorted(rows.values(), key=lambda r: (-r["upheld"], -r["reported"], r["unit"]))
+    district = {k: sum(r[k] for r in out) for k in ("reported", "upheld", "rejected", "pending", "excluded_callbacks")}
+    return {"units": out, "district": district}
+
+
 # ---- diagnostics: the study's "negative energy", measured ---------------------------------------------
 
 
@@ -317,6 +358,7 @@ def lost_points(unit_id: int, first: dt.date, last: dt.date, *, kind: str) -> li
     qs = Callback.objects.filter(unit_id=unit_id, at__gte=lo, at__lt=hi, valid=True, reached=True)
     if not Unit.objects.filter(pk=unit_id, kind=UnitKind.AUTHORITY).exists():
         qs = qs.filter(order__outside_authority=False)
+    qs = qs.filter(order__unreasonable=False)  # upheld unreasonable requests cost the unit nothing
     if kind == "response":
         qs = qs.filter(contacted=False)
     elif kind == "resolution":

@@ -20,9 +20,10 @@ COUNTERS = [
     "no_authority_replies", "first_replies", "contact_due", "contact_on_time", "reviews", "redos",
     "returns", "returns_upheld", "returns_rejected", "returns_joint", "pingpong_orders", "pingpong_returns",
     "arbitrated", "arbitration_seconds", "extensions", "extensions_approved",
-    # callbacks (fairly attributed: orders confirmed beyond the unit's authority are excluded)
+    # callbacks (fairly attributed: orders confirmed beyond the unit's authority, and orders upheld
+    # as unreasonable requests, are excluded; excluded_unreasonable counts the latter)
     "callbacks", "valid", "contacted", "resolved", "satisfied", "basic", "unresolved_satisfied", "other_phone",
-    "excluded_valid", "excluded_resolved",
+    "excluded_valid", "excluded_resolved", "excluded_unreasonable",
     "closed", "close_seconds", "evidence", "notes",
 ]
 
@@ -68,6 +69,7 @@ class UnitDayStats(models.Model):
     other_phone = models.PositiveIntegerField(default=0)
     excluded_valid = models.PositiveIntegerField(default=0)
     excluded_resolved = models.PositiveIntegerField(default=0)
+    excluded_unreasonable = models.PositiveIntegerField(default=0)
     closed = models.PositiveIntegerField(default=0)
     close_seconds = models.BigIntegerField(default=0)
     evidence = models.PositiveIntegerField(default=0)

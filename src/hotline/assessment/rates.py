@@ -172,6 +172,7 @@ def figures(counters: dict[str, int], cfg: dict[str, Any] | None = None) -> dict
         "days_to_close": r4(ratio(c["close_seconds"] / 86400, c["closed"])),
         "closed": c["closed"],
         "excluded_valid": c["excluded_valid"],
+        "excluded_unreasonable": c["excluded_unreasonable"],
         "unresolved_satisfied": c["unresolved_satisfied"],
         "other_phone": c["other_phone"],
         "no_authority_replies": c["no_authority_replies"],

@@ -38,6 +38,7 @@ UNIT_COLUMNS = [
     ("reply_on_time", _l("按时答复率")), ("extension_rate", _l("延期率")), ("replies_late", _l("超时答复")),
     ("overdue_now", _l("当前超时")), ("hours_to_dispatch", _l("受理至派单（小时）")),
     ("days_to_close", _l("受理至办结（天）")), ("excluded_valid", _l("超权限不计入")),
+    ("excluded_unreasonable", _l("认定不合理诉求不计入")),
 ]
 SHORT_COLUMNS = [UNIT_COLUMNS[i] for i in (0, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 20, 21, 22)]
 GROUP_COLUMNS = [("group_label", _l("单位类型")), ("orders", _l("派单数")), ("valid_callbacks", _l("有效回访")),
@@ -62,6 +63,9 @@ DIAG_COLUMNS = [
     ("returns", _l("退单")), ("return_rate", _l("退单率")), ("returns_rejected", _l("退单被驳回")),
     ("pingpong_orders", _l("多次退单工单")), ("arbitration_hours", _l("平均裁定耗时（小时）")),
 ]
+UNREASONABLE_COLUMNS = [("unit", _l("单位")), ("reported", _l("上报不合理诉求")), ("upheld", _l("认定（不计入考核）")),
+                        ("rejected", _l("不予认定")), ("pending", _l("待审核")),
+                        ("excluded_callbacks", _l("不计入的有效回访"))]
 GAP_COLUMNS = [("number", _l("工单编号")), ("title", _l("标题")), ("category", _l("诉求类别")),
                ("returned_by", _l("退回单位")), ("authority", _l("有权处理的单位")), ("state", _l("状态"))]
 RULE_COLUMNS = [("rule", _l("权责清单条目")), ("category", _l("诉求类别")), ("area", _l("区域")),
@@ -182,7 +186,8 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     return render(request, "assessment/unit.html", _ctx(
         request, first, last, unit=unit, row=row, columns=UNIT_COLUMNS, lost=lost, lost_label=LOST_KINDS.get(lost, ""),
         lost_rows=lost_rows, lost_columns=LOST_COLUMNS, lost_kinds=LOST_KINDS, lost_counts=lost_counts,
-        trend=trend, fired=fired, suspect=gaming.suspect(fired)))
+        trend=trend, fired=fired, suspect=gaming.suspect(fired),
+        unreasonable=next((r for r in indicators.unreasonable(first, last)["units"] if r["unit_id"] == unit.pk), {})))
 
 
 def _evidence_text(evidence: dict[str, Any]) -> str:
@@ -311,11 +316,12 @@ def report_page(request: HttpRequest) -> HttpResponse:
         request, first, last, data=data, groups_of_units=groups_of_units, columns=SHORT_COLUMNS,
         group_columns=GROUP_COLUMNS, gaps=indicators.gaps(first, last), suspects=suspects,
         diagnostics=indicators.diagnostics(first, last)["district"], month=f"{first:%Y-%m}",
-        tasks=governance_tasks(first, last)))
+        tasks=governance_tasks(first, last), unreasonable=indicators.unreasonable(first, last),
+        unreasonable_columns=UNREASONABLE_COLUMNS))
 
 
 def governance_tasks(first: dt.date, last: dt.date) -> list[Any]:
-    """The governance tasks open in the month, with their effect at its end (the report's last section)."""
+    """The governance tasks open in the month, with their effect at its end (the report's section 7)."""
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
     return monthly.tasks_during(start, start + dt.timedelta(days=(last - first).days + 1))

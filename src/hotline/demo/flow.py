@@ -52,6 +52,9 @@ DELAYS: dict[str, tuple[float, float, str]] = {
     "urge": (24, 72, CENTRE), "claim": (0.5, 6, UNIT), "sign": (0.3, 6, UNIT), "contact": (0.3, 8, UNIT),
     "progress": (12, 72, UNIT), "attach": (0, 0.5, UNIT), "return": (1, 16, UNIT),
     "request_extension": (24, 72, UNIT), "reply": (4, 48, UNIT),
+    "report_unreasonable": (1, 24, UNIT), "uphold_unreasonable": (24, 72, CENTRE),
+    "reject_unreasonable": (24, 72, CENTRE), "contest_mark": (24, 240, CENTRE), "lift_mark": (24, 72, CENTRE),
+    "keep_mark": (24, 72, CENTRE),
 }
 DEFAULT_DELAY = (0.5, 8, CENTRE)
 CENTRE_HOURS = (dt.time(8, 0), dt.time(21, 0))

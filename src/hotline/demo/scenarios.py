@@ -1,4 +1,5 @@
-"""The nine cases of SCENARIOS.md, played through the actions so the demo shows each one.
+"""The nine cases of SCENARIOS.md (and the unreasonable requests of issue 14), played through the
+actions so the demo shows each one.
 
 Each function returns the ids of the orders it made; `play_all` returns them by scenario number.
 Text is written here for the demo (names and places are the demo district's own)."""
@@ -20,6 +21,7 @@ POTHOLE_ADDRESS = f"{POTHOLE_ROAD}育才中学门口"
 DOG_CALLER = ("孟女士", "13511112222")
 FUMES_STREET = "文昌街美食街"
 GAMING_UNIT = "street-c"
+LIFT_CALLER = ("钱先生", "13588880001")
 GAMING_PHONES = [("13966660001", "韩雪家属"), ("13966660002", "韩雪亲友"), ("13966660003", "南苑街道职工家属")]
 
 
@@ -259,9 +261,55 @@ def fumes_cluster(demo: Demo) -> list[int]:
     return ids
 
 
+def unreasonable_requests(demo: Demo) -> list[int]:
+    """10. (issue 14) A caller asks again and again for a neighbour's lawful lift to be removed. After
+    two full answers the housing committee reports the third call as repeated after a full answer;
+    the centre upholds it, so the caller's number is marked, and today's call (still with the agent)
+    shows the mark at intake. Another report is rejected, and one waits in the supervisors' queue."""
+    ids = []
+    title, description = "要求拆除邻居加装的电梯", "来电人反映东湖小区5号楼邻居加装的电梯影响其采光，要求立即拆除。"
+    for days in (80, 50):
+        oid = demo.create(leaf="物业服务纠纷", area="east-lake", received_at=demo.days_ago(days, hour=9),
+                          caller=LIFT_CALLER, title=title, description=description, address="东湖小区5号楼")
+        demo.walk(oid, State.CLOSED, resolved=False, satisfaction="unsatisfied")
+        ids.append(oid)
+    oid = demo.create(leaf="物业服务纠纷", area="east-lake", received_at=demo.days_ago(30, hour=9),
+                      caller=LIFT_CALLER, title=title, description=description, address="东湖小区5号楼")
+    demo.dispatch(oid)
+    demo.act.do_report_unreasonable(
+        oid, actor=demo.handler_of(oid), reason="repeated",
+        explanation="加装电梯已取得规划许可并经业主表决通过，住建委两次上门出示审批文件并书面答复，"
+                    "来电人仍就同一事项反复来电要求拆除。")
+    demo.act.do_uphold_unreasonable(oid, actor=demo.supervisor, note="经核实已两次充分答复，属已充分答复后仍重复诉求，予以认定。")
+    demo.walk_from_dispatched(oid, resolved=False, satisfaction="unsatisfied")
+    ids.append(oid)
+    # today's call from the same number: the agent sees the mark and takes the call as any other
+    ids.append(demo.create(leaf="物业服务纠纷", area="east-lake", received_at=demo.days_ago(0.1), caller=LIFT_CALLER,
+                           title=title, description=description, address="东湖小区5号楼"))
+    # a report the centre rejects (the request is the unit's to settle), and one still waiting
+    oid = demo.create(leaf="预付卡退费", area="west-city", received_at=demo.days_ago(20, hour=14),
+                      caller=("冯女士", "13622221111"), title="健身房闭店不退预付卡余额",
+                      description="来电人在西城路健身房办理年卡，健身房突然闭店，剩余八千元不予退还。")
+    demo.dispatch(oid)
+    demo.act.do_report_unreasonable(oid, actor=demo.handler_of(oid), reason="legal_channel",
+                                    explanation="属于消费者与经营者之间的合同纠纷，应通过诉讼或仲裁解决。")
+    demo.act.do_reject_unreasonable(oid, actor=demo.supervisor,
+                                    note="预付卡退费属于市场监管部门的消费维权职责，不属于不合理诉求，请继续办理。")
+    demo.walk_from_dispatched(oid, resolved=True, satisfaction="satisfied")
+    ids.append(oid)
+    oid = demo.create(leaf="物业服务纠纷", area="east-lake", received_at=demo.days_ago(3, hour=10),
+                      caller=("卫先生", "13733334444"), title="要求物业赔偿其车辆被划损失",
+                      description="来电人停在小区内的私家车被人划伤，要求物业公司全额赔偿并公开道歉，否则每天来电。")
+    demo.walk(oid, State.IN_PROGRESS)
+    demo.act.do_report_unreasonable(oid, actor=demo.handler_of(oid), reason="private_interest",
+                                    explanation="车辆划损属于个人财产纠纷，已告知来电人报警或起诉，来电人扬言每天来电。")
+    ids.append(oid)
+    return ids
+
+
 SCENARIOS = {
     1: one_line_reply, 2: airport_noise, 3: heating_ping_pong, 4: wage_extension, 5: friendly_callers,
-    6: court_matter, 7: potholes, 8: daily_dog, 9: fumes_cluster,
+    6: court_matter, 7: potholes, 8: daily_dog, 9: fumes_cluster, 10: unreasonable_requests,
 }
 
 

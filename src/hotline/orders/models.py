@@ -6,6 +6,8 @@ trace (留痕): append-only, hash-chained per order, with the order holding its 
 
 from __future__ import annotations
 
+import datetime as dt
+
 from django.conf import settings
 from django.db import models
 from django.db.models import DEFERRED
@@ -63,6 +65,12 @@ ACTION_LABELS = {
     Action.ATTACH: _("上传材料"),
     Action.VIEW_PHONE: _("查看完整号码"),
     Action.VIEW_EVIDENCE: _("查看证据材料"),
+    Action.REPORT_UNREASONABLE: _("上报不合理诉求"),
+    Action.UPHOLD_UNREASONABLE: _("认定不合理诉求"),
+    Action.REJECT_UNREASONABLE: _("不予认定不合理诉求"),
+    Action.CONTEST_MARK: _("记录来电人异议"),
+    Action.LIFT_MARK: _("异议成立，撤销标记"),
+    Action.KEEP_MARK: _("异议不成立，维持标记"),
 }
 
 
@@ -154,6 +162,10 @@ class WorkOrder(models.Model):
         help_text=_("已确认承办单位无权处理（退单被采纳或提级），不计入该单位的解决率和满意率。"),
     )
     screen_reason = models.CharField(_("不予受理原因"), max_length=40, blank=True)
+    unreasonable = models.BooleanField(
+        _("认定为不合理诉求"), default=False,
+        help_text=_("热线中心认定了承办单位上报的不合理诉求：不计入单位的响应率、解决率和满意率，仍计入受理量。"),
+    )
 
     idempotency_key = models.CharField(max_length=80, null=True, blank=True, unique=True)
     created_by = models.ForeignKey(
@@ -518,3 +530,103 @@ class TriageJob(models.Model):
         verbose_name = _("待甄别工单")
         verbose_name_plural = _("待甄别工单")
         indexes = [models.Index(fields=["done_at", "queued_at"])]
+
+
+class UnreasonableReason(models.TextChoices):
+    """Why a unit reports a request as unreasonable (上报不合理诉求的理由)."""
+
+    MALICIOUS = "malicious", _("恶意诉求（无理纠缠、辱骂、虚假反映）")
+    REPEATED = "repeated", _("已充分答复后仍重复诉求")
+    PRIVATE_INTEREST = "private_interest", _("为个人不正当利益的诉求")
+    LEGAL_CHANNEL = "legal_channel", _("应通过诉讼、仲裁等法定途径解决")
+    NO_PUBLIC_DUTY = "no_public_duty", _("超出任何公共职责范围")
+
+
+class UnreasonableReport(models.Model):
+    """A lead unit's report that an order is an unreasonable request, and the centre's decision.
+
+    Written only by the actions (do_report_unreasonable, do_uphold_unreasonable,
+    do_reject_unreasonable). Invariant: at most one pending report per order (a partial unique
+    constraint); an upheld report sets WorkOrder.unreasonable and has exactly one CallerMark
+    where the order has a caller's number."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待审核")
+        UPHELD = "upheld", _("已认定")
+        REJECTED = "rejected", _("不予认定")
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="unreasonable_reports")
+    unit = models.ForeignKey(Unit, verbose_name=_("上报单位"), on_delete=models.PROTECT, related_name="+")
+    reason = models.CharField(_("理由类型"), max_length=20, choices=UnreasonableReason.choices)
+    explanation = models.TextField(_("情况说明"))
+    evidence = models.ManyToManyField(Evidence, verbose_name=_("佐证材料"), blank=True, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("上报时间"))
+    status = models.CharField(_("审核结果"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("审核时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审核意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("不合理诉求上报")
+        verbose_name_plural = _("不合理诉求上报")
+        constraints = [models.UniqueConstraint(fields=["order"], condition=models.Q(status="pending"),
+                                               name="unreasonable_one_pending_per_order")]
+        indexes = [models.Index(fields=["status", "at"]), models.Index(fields=["unit", "at"])]
+
+
+class CallerMark(models.Model):
+    """A mark on a caller's record (来电人标记): an upheld unreasonable request from this number.
+
+    Shown to agents at intake and to dispatchers, never a block: the call is still taken. It is
+    active until `expires_at` (HOTLINE_CALLER_MARK_MONTHS after the decision) unless a supervisor
+    lifts it on the caller's contest. `phone` is the order's number as intake stores it
+    (validation.normalise_phone), the key every repeat-caller match uses."""
+
+    phone = models.CharField(_("来电号码"), max_length=20)
+    order = models.ForeignKey(WorkOrder, verbose_name=_("来源工单"), on_delete=models.CASCADE,
+                              related_name="caller_marks")
+    report = models.OneToOneField(UnreasonableReport, on_delete=models.CASCADE, related_name="mark")
+    reason = models.CharField(_("理由类型"), max_length=20, choices=UnreasonableReason.choices)
+    created_at = models.DateTimeField(_("标记时间"))
+    expires_at = models.DateTimeField(_("到期时间"), db_index=True)
+    lifted_at = models.DateTimeField(_("撤销时间"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("来电人标记")
+        verbose_name_plural = _("来电人标记")
+        indexes = [models.Index(fields=["phone", "expires_at"])]
+
+    def is_active(self, now: dt.datetime) -> bool:
+        """Whether the mark is shown now: not lifted, not expired."""
+        return self.lifted_at is None and self.expires_at > now
+
+
+class MarkContest(models.Model):
+    """A caller's contest of a mark (异议), recorded by an agent, and a supervisor's decision:
+    lift the mark or keep it. Invariant: at most one pending contest per mark."""
+
+    class Outcome(models.TextChoices):
+        PENDING = "pending", _("待处理")
+        LIFTED = "lifted", _("异议成立，已撤销标记")
+        KEPT = "kept", _("异议不成立，维持标记")
+
+    mark = models.ForeignKey(CallerMark, on_delete=models.CASCADE, related_name="contests")
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="mark_contests")
+    reason = models.TextField(_("异议理由"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("提出时间"))
+    outcome = models.CharField(_("处理结果"), max_length=10, choices=Outcome.choices, default=Outcome.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("处理时间"), null=True, blank=True)
+    decision_note = models.TextField(_("处理意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("标记异议")
+        verbose_name_plural = _("标记异议")
+        constraints = [models.UniqueConstraint(fields=["mark"], condition=models.Q(outcome="pending"),
+                                               name="markcontest_one_pending_per_mark")]

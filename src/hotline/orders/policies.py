@@ -41,11 +41,15 @@ _UNIT_RIGHTS: dict[Action, Scope] = {
     # Every order a unit sees (it leads or co-handles it, or it waits in the unit's area to be
     # claimed): do_view_evidence narrows it to those, as do_claim narrows claiming.
     A.VIEW_EVIDENCE: _UNIT,
+    # only the unit that leads the order reports it as unreasonable (a co-unit tells the lead unit)
+    A.REPORT_UNREASONABLE: _LEAD,
 }
 
 RIGHTS: dict[Role, dict[Action, Scope]] = {
     R.AGENT: {
         A.CREATE: _ANY,
+        # the caller contests a mark on their record by calling the hotline: the agent records it
+        A.CONTEST_MARK: _ANY,
         A.ANSWER: _ANY,
         A.SCREEN_OUT: _ANY,
         A.MERGE: _ANY,
@@ -100,6 +104,13 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         A.DENY_EXTENSION: _ANY,
         A.ANNOTATE: _ANY,
         A.VIEW_EVIDENCE: _ANY,
+        # Unreasonable requests are the supervisors' to decide, not the dispatchers': the decision
+        # takes the order out of a unit's assessment and marks a citizen's record, and a dispatcher
+        # already arbitrates the same units' returns (docs/unreasonable.md).
+        A.UPHOLD_UNREASONABLE: _ANY,
+        A.REJECT_UNREASONABLE: _ANY,
+        A.LIFT_MARK: _ANY,
+        A.KEEP_MARK: _ANY,
     },
     R.ADMIN: {
         A.ANNOTATE: _ANY,

@@ -56,6 +56,7 @@ RedoReason = _codes(do.REDO_REASONS)
 ReturnKindCode = _codes(ReturnKind.values)
 SatisfactionCode = _codes(Satisfaction.values)
 ResultCode = _codes(ReplyRow.Result.values)
+UnreasonableCode = _codes(do.UNREASONABLE_REASONS)
 
 # The names the pages' forms (and the API before the typed bodies) used for ids.
 LEGACY_NAMES = {"unit": "unit_id", "co_units": "co_unit_ids", "category": "category_id",
@@ -190,6 +191,12 @@ class SuperviseIn(ActionInput):
     on: bool = True
 
 
+class ReportUnreasonableIn(ActionInput):
+    reason: UnreasonableCode
+    explanation: Text(4000, min_length=10)
+    evidence_ids: Annotated[list[Id], Field(max_length=20)] = []
+
+
 class AttachIn(ActionInput):
     """Not a JSON body: the API takes the file as multipart (POST .../evidence)."""
 
@@ -267,6 +274,19 @@ _SPECS = [
     ActionSpec(A.SUPERVISE, gettext_lazy("督办"), SuperviseIn,
                lambda o, u, i: do.do_supervise(o, actor=u, text=i.text, on=i.on)),
     ActionSpec(A.ANNOTATE, gettext_lazy("备注"), TextIn, lambda o, u, i: do.do_annotate(o, actor=u, text=i.text)),
+    ActionSpec(A.REPORT_UNREASONABLE, gettext_lazy("上报不合理诉求"), ReportUnreasonableIn,
+               lambda o, u, i: do.do_report_unreasonable(o, actor=u, reason=i.reason, explanation=i.explanation,
+                                                         evidence_ids=i.evidence_ids)),
+    ActionSpec(A.UPHOLD_UNREASONABLE, gettext_lazy("认定不合理诉求"), NoteIn,
+               lambda o, u, i: do.do_uphold_unreasonable(o, actor=u, note=i.note), "danger"),
+    ActionSpec(A.REJECT_UNREASONABLE, gettext_lazy("不予认定不合理诉求"), NoteIn,
+               lambda o, u, i: do.do_reject_unreasonable(o, actor=u, note=i.note)),
+    ActionSpec(A.CONTEST_MARK, gettext_lazy("记录来电人异议"), ReasonIn,
+               lambda o, u, i: do.do_contest_mark(o, actor=u, reason=i.reason)),
+    ActionSpec(A.LIFT_MARK, gettext_lazy("异议成立，撤销标记"), NoteIn,
+               lambda o, u, i: do.do_lift_mark(o, actor=u, note=i.note)),
+    ActionSpec(A.KEEP_MARK, gettext_lazy("异议不成立，维持标记"), NoteIn,
+               lambda o, u, i: do.do_keep_mark(o, actor=u, note=i.note)),
     # The upload stays a file (a temporary file on disk past a few hundred KB): never read whole.
     ActionSpec(A.ATTACH, gettext_lazy("上传材料"), AttachIn, lambda o, u, i: do.do_attach(o, actor=u, file=i.file),
                multipart=True),

@@ -12,9 +12,9 @@ from django.utils import timezone
 from hotline.directory.models import User
 from hotline.directory.roles import UNIT_ROLES, Role
 
-from .models import WorkOrder
+from .models import CallerMark, WorkOrder
 from .states import FINAL_STATES, OPEN_STATES, UNIT_CLOCK_STATES, State
-from .validation import as_id
+from .validation import as_id, normalise_phone
 
 
 def orders_visible_to(user: User) -> QuerySet[WorkOrder]:
@@ -98,3 +98,15 @@ def caller_history(phone: str, *, exclude_id: int | None = None, days: int = 365
     since = timezone.now() - dt.timedelta(days=days)
     qs = WorkOrder.objects.filter(caller_phone=phone, received_at__gte=since).order_by("-received_at")
     return qs.exclude(pk=exclude_id) if exclude_id else qs
+
+
+def active_marks(phone: str, now: dt.datetime | None = None) -> QuerySet[CallerMark]:
+    """The marks on a caller's record shown now (not lifted, not expired), newest first: what the
+    agent sees at intake. The number is matched as intake stores it (normalise_phone), like the
+    caller's history and the repeat-caller check. A mark expires by itself: no job clears it."""
+    phone = normalise_phone(phone or "")[:20]
+    if not phone:
+        return CallerMark.objects.none()
+    now = now or timezone.now()
+    return (CallerMark.objects.filter(phone=phone, lifted_at__isnull=True, expires_at__gt=now)
+            .select_related("order").order_by("-created_at"))

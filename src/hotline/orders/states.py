@@ -55,6 +55,14 @@ class Action(StrEnum):
     ATTACH = "attach"  # 上传材料
     VIEW_PHONE = "view_phone"  # 查看来电人完整号码 (masked for units; each look is traced)
     VIEW_EVIDENCE = "view_evidence"  # 查看证据材料 (traced where the procedure says so)
+    # Unreasonable requests (上报不合理诉求): the lead unit reports, the centre decides; an upheld
+    # report marks the caller's record, which the caller may contest (the centre decides that too).
+    REPORT_UNREASONABLE = "report_unreasonable"  # 上报不合理诉求
+    UPHOLD_UNREASONABLE = "uphold_unreasonable"  # 认定不合理诉求
+    REJECT_UNREASONABLE = "reject_unreasonable"  # 不予认定（驳回上报）
+    CONTEST_MARK = "contest_mark"  # 来电人对标记提出异议 (recorded by an agent)
+    LIFT_MARK = "lift_mark"  # 异议成立，撤销标记
+    KEEP_MARK = "keep_mark"  # 异议不成立，维持标记
 
 
 S, A = State, Action
@@ -74,6 +82,14 @@ def is_open(state: str) -> bool:
 LED_STATES = frozenset({S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK})
 # States in which a unit is on the clock to act (sign, contact, reply).
 UNIT_CLOCK_STATES = frozenset({S.DISPATCHED, S.IN_PROGRESS})
+# States in which the lead unit holds the order and may report it as unreasonable (the same in
+# which it may look at the caller's number): it has it to sign, handle or has replied to it.
+UNIT_HOLDS_STATES = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.REPLIED})
+# States an order can be in once a unit has reported it: the report is decided, and the caller's
+# mark contested and decided, whatever the order went on to (a report does not stop the loop).
+REPORTED_STATES = frozenset(
+    {S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK, S.CLOSED, S.RETURNED_TO_CITY}
+)
 
 TRANSITIONS: dict[tuple[State, Action], State] = {
     # received: the district centre (or triage) decides what happens to the request
@@ -154,6 +170,10 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.SCREENED_OUT, A.VIEW_EVIDENCE): S.SCREENED_OUT,
     (S.MERGED, A.VIEW_EVIDENCE): S.MERGED,
     (S.RETURNED_TO_CITY, A.VIEW_EVIDENCE): S.RETURNED_TO_CITY,
+    # unreasonable requests: none of these moves the order (the unit still answers the caller)
+    **{(s, A.REPORT_UNREASONABLE): s for s in sorted(UNIT_HOLDS_STATES)},
+    **{(s, a): s for s in sorted(REPORTED_STATES)
+       for a in (A.UPHOLD_UNREASONABLE, A.REJECT_UNREASONABLE, A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK)},
 }
 
 ALL_STATES = tuple(State)

@@ -22,7 +22,8 @@ from hotline.triage.pipeline import suggest_route
 
 from . import forms as f
 
-__all__ = ["FORMS", "REGISTRY", "allowed_actions", "apply_domain_error", "form_input", "perform", "run_action"]
+__all__ = ["FORMS", "REGISTRY", "allowed_actions", "apply_domain_error", "form_for", "form_input", "perform",
+           "run_action"]
 
 A = Action
 # The page's form of each action of the registry (widgets, choices, help texts); its cleaned
@@ -37,9 +38,19 @@ FORMS: dict[Action, type[forms.Form]] = {
     A.DENY_EXTENSION: f.NoteForm, A.REPLY: f.ReplyForm, A.APPROVE: f.ApproveForm, A.REDO: f.RedoForm,
     A.CALLBACK: f.CallbackForm, A.CALLBACK_ATTEMPT: f.AttemptForm, A.REOPEN: f.ReasonForm, A.URGE: f.TextForm,
     A.SUPERVISE: f.SuperviseForm, A.ANNOTATE: f.TextForm, A.ATTACH: f.AttachForm,
+    A.REPORT_UNREASONABLE: f.ReportUnreasonableForm, A.UPHOLD_UNREASONABLE: f.NoteForm,
+    A.REJECT_UNREASONABLE: f.NoteForm, A.CONTEST_MARK: f.ReasonForm, A.LIFT_MARK: f.NoteForm,
+    A.KEEP_MARK: f.NoteForm,
 }
 # What a layer above the orders does after an action (orders cannot call triage).
 FOLLOW_UPS = {A.UNMERGE: suggest_route}
+
+
+def form_for(action: Action, order: Any, *args: Any, **kwargs: Any) -> forms.Form:
+    """The action's form for this order (a form whose choices depend on the order narrows them)."""
+    form = FORMS[action](*args, **kwargs)
+    for_order = getattr(form, "for_order", None)
+    return for_order(order) if for_order is not None else form
 
 
 def form_input(action: Action, cleaned: dict[str, Any]) -> ActionInput:

@@ -11,9 +11,9 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from hotline.directory.models import Area, Category, Unit
-from hotline.orders.actions import REDO_REASONS, SCREEN_REASONS
+from hotline.orders.actions import REDO_REASONS, SCREEN_REASONS, UNREASONABLE_REASONS
 from hotline.orders.evidence import limit_text
-from hotline.orders.models import Channel, Reply, ReturnKind, Satisfaction, Urgency
+from hotline.orders.models import Channel, Evidence, Reply, ReturnKind, Satisfaction, Urgency
 from hotline.orders.validation import as_id, as_int
 from hotline.widgets import QuickSelect
 
@@ -193,6 +193,23 @@ class SuperviseForm(forms.Form):
 
 class ReasonForm(forms.Form):
     reason = forms.CharField(label=_("理由"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+
+
+class ReportUnreasonableForm(forms.Form):
+    """The unit's report of an unreasonable request. The evidence offered is the order's own files
+    (for_order narrows the choice; the action checks it again)."""
+
+    reason = forms.ChoiceField(label=_("理由类型"), choices=list(UNREASONABLE_REASONS.items()))
+    explanation = forms.CharField(label=_("情况说明（已做的工作、答复经过、依据）"), max_length=4000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    evidence = IdsChoiceField(queryset=Evidence.objects.none(), required=False, label=_("佐证材料（本工单已上传的材料）"),
+                              widget=forms.CheckboxSelectMultiple)
+
+    def for_order(self, order: Any) -> ReportUnreasonableForm:
+        field = self.fields["evidence"]
+        field.queryset = order.evidence.order_by("uploaded_at")  # type: ignore[attr-defined]
+        field.label_from_instance = lambda e: e.name  # type: ignore[attr-defined]
+        return self
 
 
 class EmptyForm(forms.Form):

@@ -26,6 +26,8 @@ MAIN_MENU = [
     Entry("web:review", _("审核")),
     Entry("web:callback", _("回访")),
     Entry("web:orders", _("工单查询")),
+    Entry("web:unreasonable", _("不合理诉求")),
+    Entry("web:marks", _("来电人标记")),
     Entry("web:overview", _("总览")),
     Entry("web:deadlines", _("答复时限")),
     Entry("triage:review", _("甄别复核")),

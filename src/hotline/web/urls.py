@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import common, deadlines, evidence, lists, order, workspaces
+from .views import common, deadlines, evidence, lists, order, unreasonable, workspaces
 
 app_name = "web"
 urlpatterns = [
@@ -24,4 +24,6 @@ urlpatterns = [
     path("orders/<int:order_id>/reply-check/", order.reply_check, name="reply_check"),
     path("overview/", lists.overview, name="overview"),
     path("deadlines/", deadlines.deadline_rules, name="deadlines"),
+    path("unreasonable/", unreasonable.reports, name="unreasonable"),
+    path("marks/", unreasonable.marks, name="marks"),
 ]

@@ -85,12 +85,19 @@ def compute(first: dt.date, last: dt.date) -> Computed:
     return _compute(first, last)
 
 
-def counted_q() -> Q:
-    """Callbacks that count for their unit (fair attribution): not on an order confirmed beyond
+def authority_q() -> Q:
+    """Callbacks not excluded as beyond their unit's authority: not on an order confirmed beyond
     its unit's authority, unless the unit is itself an authority that took it. The authority
     units are listed by id, which keeps the unit table out of the join."""
     authorities = list(Unit.objects.filter(kind=UnitKind.AUTHORITY).values_list("pk", flat=True))
     return Q(order__outside_authority=False) | Q(unit_id__in=authorities)
+
+
+def counted_q() -> Q:
+    """Callbacks that count for their unit (fair attribution): within its authority (authority_q)
+    and not on an order the centre upheld as an unreasonable request (the unit is not blamed for
+    the answers on it; the order still counts as received, docs/unreasonable.md)."""
+    return authority_q() & Q(order__unreasonable=False)
 
 
 def simple_categories() -> list[int]:
@@ -180,6 +187,7 @@ def _compute(first: dt.date, last: dt.date) -> Computed:
     # Callbacks. Fair attribution: an order confirmed beyond its unit's authority (a return of
     # that kind accepted, or escalated) counts only for an authority-kind unit that took it.
     counted = counted_q()
+    within = authority_q()
     good = Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC])
     cbs = Callback.objects.filter(active, at__gte=lo, at__lt=hi, reached=True, unit__isnull=False)
     cb_rows = (cbs.values("unit").annotate(
@@ -190,13 +198,15 @@ def _compute(first: dt.date, last: dt.date) -> Computed:
         x_basic=Count("pk", filter=Q(valid=True, satisfaction=Satisfaction.BASIC) & counted),
         x_us=Count("pk", filter=Q(valid=True, resolved=False) & good & counted),
         x_other=Count("pk", filter=Q(valid=True) & ~Q(phone="") & ~Q(phone=F("order__caller_phone"))),
-        x_exv=Count("pk", filter=Q(valid=True) & ~counted),
-        x_exr=Count("pk", filter=Q(valid=True, resolved=True) & ~counted),
+        x_exv=Count("pk", filter=Q(valid=True) & ~within),
+        x_exr=Count("pk", filter=Q(valid=True, resolved=True) & ~within),
+        x_exu=Count("pk", filter=Q(valid=True, order__unreasonable=True) & within),
     ).values("unit", "d", "n", "x_valid", "x_contacted", "x_resolved", "x_sat", "x_basic", "x_us", "x_other",
-             "x_exv", "x_exr"))
+             "x_exv", "x_exr", "x_exu"))
     add(cb_rows, "unit", {"n": "callbacks", "x_valid": "valid", "x_contacted": "contacted", "x_resolved": "resolved",
                           "x_sat": "satisfied", "x_basic": "basic", "x_us": "unresolved_satisfied",
-                          "x_other": "other_phone", "x_exv": "excluded_valid", "x_exr": "excluded_resolved"})
+                          "x_other": "other_phone", "x_exv": "excluded_valid", "x_exr": "excluded_resolved",
+                          "x_exu": "excluded_unreasonable"})
     for row in (cbs.filter(Q(valid=True) & counted).values("unit", "order__category", "order__urgency")
                 .annotate(d=local_day("at"), x_valid=Count("pk"), x_resolved=count_where(resolved=True),
                           x_sat=count_where(satisfaction=Satisfaction.SATISFIED),

@@ -58,6 +58,15 @@ from .unit import (
     do_view_evidence,
     do_view_phone,
 )
+from .unreasonable import (
+    UNREASONABLE_REASONS,
+    do_contest_mark,
+    do_keep_mark,
+    do_lift_mark,
+    do_reject_unreasonable,
+    do_report_unreasonable,
+    do_uphold_unreasonable,
+)
 
 __all__ = [
     "BatchResult",
@@ -69,6 +78,7 @@ __all__ = [
     "REDO_REASONS",
     "Replayed",
     "SCREEN_REASONS",
+    "UNREASONABLE_REASONS",
     "WorkOrder",
     "check_key",
     "do_accept_return",
@@ -105,6 +115,12 @@ __all__ = [
     "do_urge",
     "do_view_evidence",
     "do_view_phone",
+    "do_contest_mark",
+    "do_keep_mark",
+    "do_lift_mark",
+    "do_reject_unreasonable",
+    "do_report_unreasonable",
+    "do_uphold_unreasonable",
     "idempotent",
     "key_reused",
     "one_transaction",

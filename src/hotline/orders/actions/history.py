@@ -7,6 +7,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -19,6 +20,7 @@ from hotline.errors import NotAllowed
 from .. import deadlines
 from ..models import (
     Callback,
+    CallerMark,
     Channel,
     Event,
     OrderReturn,
@@ -26,6 +28,7 @@ from ..models import (
     ReturnKind,
     Review,
     Satisfaction,
+    UnreasonableReport,
     Urgency,
     WorkOrder,
 )
@@ -37,6 +40,7 @@ from ._base import (
     _role,
 )
 from .intake import _intake_data
+from .unreasonable import add_months
 
 ATTEMPTS = 5
 
@@ -73,6 +77,8 @@ class HistoryRecord:
     contacted: bool | None = None
     resolved: bool | None = None
     satisfaction: str = ""
+    # the old system's upheld unreasonable request (a reason code of UnreasonableReason), or ""
+    unreasonable: str = ""
 
 
 @dataclass
@@ -124,8 +130,11 @@ def _import_batch(rows: Sequence[HistoryRecord], actor: User, copy: snapshot.Sna
                 rep.order = order
             replies.extend(reps)
         Reply.objects.bulk_create(replies, batch_size=500)
-        reviews, returns, callbacks, events = [], [], [], []
-        for order, evs, reps, revs, rets, cbs in plans:
+        reviews, returns, callbacks, events, reports = [], [], [], [], []
+        for order, evs, reps, revs, rets, cbs, reps_unr in plans:
+            for report in reps_unr:
+                report.order = order
+            reports.extend(reps_unr)
             for rev, idx in revs:
                 rev.order, rev.reply = order, reps[idx]
                 reviews.append(rev)
@@ -140,7 +149,23 @@ def _import_batch(rows: Sequence[HistoryRecord], actor: User, copy: snapshot.Sna
         OrderReturn.objects.bulk_create(returns, batch_size=500)
         Callback.objects.bulk_create(callbacks, batch_size=500)
         Event.objects.bulk_create(events, batch_size=1000)
+        _import_unreasonable(reports)
     return HistoryResult(created=[p[0].number for p in plans], skipped=sorted(existing & set(numbers)))
+
+
+def _import_unreasonable(reports: list[UnreasonableReport]) -> None:
+    """The upheld reports of the imported orders, and the marks on their callers' numbers (from
+    the decision's time: an old decision's mark is already expired)."""
+    UnreasonableReport.objects.bulk_create(reports, batch_size=500)
+    if reports and not all(r.pk for r in reports):  # a database that returns no ids from a bulk insert
+        by_order = dict(UnreasonableReport.objects.filter(order__in=[r.order for r in reports])
+                        .values_list("order_id", "pk"))
+        for r in reports:
+            r.pk = by_order[r.order.pk]
+    CallerMark.objects.bulk_create([
+        CallerMark(phone=r.order.caller_phone[:20], order=r.order, report=r, reason=r.reason, created_at=r.decided_at,
+                   expires_at=add_months(r.decided_at, settings.HOTLINE_CALLER_MARK_MONTHS))
+        for r in reports if r.order.caller_phone], batch_size=500)
 
 
 def _history_plan(r: HistoryRecord, actor: User, copy: snapshot.Snapshot, now: dt.datetime) -> tuple:
@@ -188,6 +213,16 @@ def _history_plan(r: HistoryRecord, actor: User, copy: snapshot.Snapshot, now: d
     ev(A.SIGN, State.DISPATCHED, State.IN_PROGRESS, t_sign, True, unit=unit_id, late=t_sign > clocks.sign_due)
     if t_contact:
         ev(A.CONTACT, State.IN_PROGRESS, State.IN_PROGRESS, t_contact, True)
+    reports = []
+    if r.unreasonable:
+        t_report = t_contact or t_sign
+        order.unreasonable = True
+        ev(A.REPORT_UNREASONABLE, State.IN_PROGRESS, State.IN_PROGRESS, t_report, True, kind=r.unreasonable,
+           unit=unit_id, explanation="history")
+        reports.append(UnreasonableReport(unit=r.unit, reason=r.unreasonable, by=actor, at=t_report,
+                                          explanation="历史数据：原系统认定的不合理诉求（未保存上报说明）",
+                                          status=UnreasonableReport.Status.UPHELD, decided_by=actor,
+                                          decided_at=t_close, decision_note="历史数据"))
     replies, reviews = [], []
     rounds = r.redo_count + 1
     step = (t_reply - t_sign) / rounds
@@ -213,4 +248,7 @@ def _history_plan(r: HistoryRecord, actor: User, copy: snapshot.Snapshot, now: d
     ev(A.CALLBACK, State.AWAITING_CALLBACK, State.CLOSED, t_close, valid=valid, contacted=callback.contacted,
        resolved=callback.resolved, satisfaction=callback.satisfaction, unit=unit_id,
        other_phone=bool(r.callback_phone) and phone != order.caller_phone)
-    return order, events, replies, reviews, returns, [callback]
+    if r.unreasonable:
+        ev(A.UPHOLD_UNREASONABLE, State.CLOSED, State.CLOSED, t_close, kind=r.unreasonable, unit=unit_id,
+           note="history")
+    return order, events, replies, reviews, returns, [callback], reports

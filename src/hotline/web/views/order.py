@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 from typing import Any
 
@@ -9,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -19,13 +21,22 @@ from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
 from hotline.orders import procedures
+from hotline.orders.actions import UNREASONABLE_REASONS
 from hotline.orders.models import STATE_LABELS, Event, WorkOrder, action_label
-from hotline.orders.selectors import order_for
+from hotline.orders.selectors import active_marks, order_for
 from hotline.orders.states import Action, State
 from hotline.triage.services import board_suggestions
 
-from ..actions import FORMS, REGISTRY, allowed_actions, perform
+from ..actions import REGISTRY, allowed_actions, form_for, perform
 from .common import is_htmx, phone_for, shows_full_phone
+
+
+def localtime_text(iso: str) -> str:
+    """An ISO time from an event's data, as local time (minutes)."""
+    try:
+        return f"{timezone.localtime(dt.datetime.fromisoformat(iso)):%Y-%m-%d %H:%M}"
+    except (TypeError, ValueError):
+        return str(iso)
 
 
 def _visible_or_404(request: HttpRequest, order_id: int) -> WorkOrder:
@@ -38,7 +49,9 @@ def _visible_or_404(request: HttpRequest, order_id: int) -> WorkOrder:
 # Lazy: built at import, shown in the language of each request.
 BASIS_LABELS = {"rule": gettext_lazy("按权责清单"), "override": gettext_lazy("未按权责清单（已说明理由）"),
                 "manual": gettext_lazy("人工判断（清单无条目）"), "model": gettext_lazy("智能派单模型")}
-SHOWN_KEYS = ("note", "text", "reason", "advice", "answer", "main_order", "merged_in", "unmerged")
+SHOWN_KEYS = ("note", "text", "reason", "advice", "answer", "explanation", "main_order", "merged_in", "unmerged")
+# Events whose `kind` is an unreasonable-request reason code (shown by its label).
+REPORT_EVENTS = {Action.REPORT_UNREASONABLE, Action.UPHOLD_UNREASONABLE, Action.REJECT_UNREASONABLE}
 
 
 def _timeline(order: WorkOrder) -> list[dict[str, Any]]:
@@ -63,6 +76,10 @@ def _timeline(order: WorkOrder) -> list[dict[str, Any]]:
             lines.append(_deadline_line(ev.data))
         if ev.data.get("late"):
             lines.append(str(_("超时")))
+        if ev.action in REPORT_EVENTS and ev.data.get("kind") in UNREASONABLE_REASONS:
+            lines.insert(0, str(UNREASONABLE_REASONS[ev.data["kind"]]))
+        if ev.data.get("expires_at"):
+            lines.append(_("来电人标记有效期至 %(d)s") % {"d": localtime_text(ev.data["expires_at"])})
         out.append({"event": ev, "label": label, "to_label": STATE_LABELS[State(ev.to_state)] if moved else "",
                     "lines": lines})
     return out
@@ -97,7 +114,7 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
         if bound is not None and bound[0] is action:
             form = bound[1]
         else:
-            form = FORMS[action](prefix=action.value, initial=_initial(action, order, user))
+            form = form_for(action, order, prefix=action.value, initial=_initial(action, order, user))
         forms.append({"action": action, "label": spec.label, "form": form, "style": spec.style,
                       "multipart": spec.multipart, "open": bound is not None and bound[0] is action,
                       # a double click or a resent form carries the same key: done once (do.idempotent)
@@ -125,6 +142,13 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
         "extensions": order.extensions.order_by("requested_at"),
         "callbacks": order.callbacks.select_related("agent").order_by("at"),
         "merged_orders": order.merged_orders.all()[:50],
+        "unreasonable_reports": order.unreasonable_reports.select_related("unit", "by", "decided_by")
+        .prefetch_related("evidence").order_by("at"),
+        "caller_marks": order.caller_marks.prefetch_related("contests__by", "contests__decided_by")
+        .order_by("created_at"),
+        "now": timezone.now(),
+        # the caller's marks in force, from this order or others: for the centre (not the units)
+        "active_marks": list(active_marks(order.caller_phone)[:10]) if shows_full_phone(user) else [],
         "rule": do.rule_for(order.category, order.area),
         "profile": profile,
         "checklist": checklist,
@@ -176,7 +200,7 @@ def act(request: HttpRequest, order_id: int, verb: str) -> HttpResponse:
         spec = REGISTRY[action]
     except (ValueError, KeyError):
         raise Http404(_("未知的操作。")) from None
-    form = FORMS[action](request.POST, request.FILES, prefix=action.value)
+    form = form_for(action, order, request.POST, request.FILES, prefix=action.value)
     done, _result = perform(action, order.pk, request.user, form,  # type: ignore[arg-type]
                             key=request.POST.get("idempotency_key") or None)
     if done:

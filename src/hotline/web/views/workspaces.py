@@ -20,8 +20,24 @@ from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
 from hotline.orders import deadlines
-from hotline.orders.models import Callback, Event, ExtensionRequest, OrderReturn, Reply, Review, WorkOrder
-from hotline.orders.selectors import caller_history, due_soon, orders_visible_to, overdue, with_overdue
+from hotline.orders.models import (
+    Callback,
+    CallerMark,
+    Event,
+    ExtensionRequest,
+    OrderReturn,
+    Reply,
+    Review,
+    WorkOrder,
+)
+from hotline.orders.selectors import (
+    active_marks,
+    caller_history,
+    due_soon,
+    orders_visible_to,
+    overdue,
+    with_overdue,
+)
 from hotline.orders.states import State
 from hotline.orders.validation import as_id, normalise_phone
 from hotline.triage import services as triage_services
@@ -144,13 +160,15 @@ def intake_suggest(request: HttpRequest) -> HttpResponse:
     except Exception:  # noqa: BLE001 - suggestions are a help, never a reason to fail intake
         suggestion = {}
     history = list(caller_history(phone)[:8]) if len(phone) >= 5 else []
+    # The marks on this number's record: shown to the agent, never a block (the call is taken).
+    marks = list(active_marks(phone)[:10]) if len(phone) >= 5 else []
     # The unit comes only from the suggestion (routed by the form's category when the agent chose
     # one): one source, so the panel never names a unit for another category than the form's.
     # The category's deadline rule: its reply limit, and the urgency the form pre-selects for it
     # (fill.js sets it once per category chosen; the agent may still change it).
     rule = deadlines.rule_in_force(category.pk) if category is not None else None
     return render(request, "web/_intake_suggest.html", {
-        "suggestion": suggestion, "category": category, "history": history,
+        "suggestion": suggestion, "category": category, "history": history, "marks": marks,
         "offer": suggestion.get("category_id") if category is None else None,
         "deadline_rule": rule,
     })
@@ -165,7 +183,10 @@ def dispatch_board(request: HttpRequest) -> HttpResponse:
     """Orders waiting for dispatch, returns waiting for arbitration, overdue and due soon."""
     visible = orders_visible_to(request.user)  # type: ignore[arg-type]
     tab = request.GET.get("tab", "received")
-    base = visible.select_related("category", "area", "lead_unit")
+    # Whether the caller's number has a mark in force (shown on the row; the order is dispatched as any).
+    marked = CallerMark.objects.filter(phone=OuterRef("caller_phone"), lifted_at__isnull=True,
+                                       expires_at__gt=timezone.now())
+    base = visible.select_related("category", "area", "lead_unit").annotate(caller_marked=Exists(marked))
     if tab == "returned":
         qs = base.filter(state=State.RETURNED).order_by("updated_at")
     elif tab == "overdue":

@@ -20,6 +20,7 @@ KEYS = [
     "returns_upheld", "returns_rejected", "pingpong_orders", "sign_on_time", "contact_on_time", "reply_on_time",
     "extension_rate", "replies_late", "overdue_now", "hours_to_dispatch", "days_to_close", "excluded_valid",
     "expected_resolution", "expected_satisfaction", "resolution_vs_expected", "satisfaction_vs_expected",
+    "excluded_unreasonable",
 ]
 
 
