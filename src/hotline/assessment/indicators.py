@@ -355,7 +355,8 @@ def lost_points(unit_id: int, first: dt.date, last: dt.date, *, kind: str) -> li
     """The callbacks behind a unit's lost points: kind "response" (caller not contacted),
     "resolution" (not resolved) or "satisfaction" (not satisfied), fairly attributed."""
     lo, hi = stats.day_bounds(first, last)
-    qs = Callback.objects.filter(unit_id=unit_id, at__gte=lo, at__lt=hi, valid=True, reached=True)
+    qs = Callback.objects.filter(unit_id=unit_id, at__gte=lo, at__lt=hi, valid=True, reached=True,
+                                 voided_at__isnull=True)
     if not Unit.objects.filter(pk=unit_id, kind=UnitKind.AUTHORITY).exists():
         qs = qs.filter(order__outside_authority=False)
     qs = qs.filter(order__unreasonable=False)  # upheld unreasonable requests cost the unit nothing

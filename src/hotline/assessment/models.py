@@ -212,3 +212,33 @@ class Subscription(models.Model):
         verbose_name = _("预警订阅")
         verbose_name_plural = _("预警订阅")
         constraints = [models.UniqueConstraint(fields=["user", "rule"], name="subscription_unique")]
+
+
+class GamingDeduction(models.Model):
+    """The deduction for a confirmed fabrication (刷分扣分), set by the administrator: points per
+    rating that a re-check (复核回访) found fabricated, effective from the first day of a month.
+    The rule in force for a month is the one with the latest `effective_from` on or before its
+    first day; the deduction itself is computed from the re-checks (deductions.py), never kept."""
+
+    effective_from = models.DateField(_("生效月份（当月1日）"), unique=True)
+    points = models.DecimalField(_("每件回访不实扣分"), max_digits=6, decimal_places=2)
+    note = models.CharField(_("依据"), max_length=200, blank=True)
+
+    class Meta:
+        verbose_name = _("刷分扣分标准")
+        verbose_name_plural = _("刷分扣分标准")
+        ordering = ["-effective_from"]
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        errors = {}
+        if self.effective_from is not None and self.effective_from.day != 1:
+            errors["effective_from"] = _("生效日期须为某月1日。")
+        if self.points is not None and self.points < 0:
+            errors["points"] = _("扣分不能为负数。")
+        if errors:
+            raise ValidationError(errors)
+
+    def __str__(self) -> str:
+        return f"{self.effective_from:%Y-%m}: {self.points}"

@@ -2,7 +2,8 @@
 
 The centre may uphold a unit's unreasonable-request report after the order was called back and
 the day built into the daily aggregates: the unit's figures of that day must then leave the order
-out. The action cannot call the assessment (orders sit below it), so its event goes through the
+out. Likewise a re-check (复核回访) that finds a rating fabricated voids it: the day of the voided
+rating loses it, and the day of the re-check gains the caller's real answers. The action cannot call the assessment (orders sit below it), so its event goes through the
 outbox (DESIGN.md: turn the call into an outbox row the worker picks up): this module's subscriber
 writes one row for each upheld report, in the action's transaction, and its deliverer rebuilds the
 built days that hold the order's callbacks. Registered by AssessmentConfig.ready().
@@ -27,11 +28,23 @@ from .stats.sql import local_tz
 
 CHANNEL = "assessment"
 RESTATING = frozenset({Action.UPHOLD_UNREASONABLE.value})
+# A re-check (复核回访) restates only when it found the rating fabricated (the rating is voided and
+# the caller's real answers counted); a confirmed or unreached one changes no figure.
+RESTATING_VERDICTS = {Action.RECHECK.value: frozenset({"fabricated"})}
+
+
+def restates(event: Any) -> bool:
+    """Whether this event changes how the order's past callbacks count."""
+    action = getattr(event, "action", None)
+    if action in RESTATING:
+        return True
+    verdicts = RESTATING_VERDICTS.get(action)
+    return verdicts is not None and (getattr(event, "data", None) or {}).get("verdict") in verdicts
 
 
 def messages_for_event(event: Any) -> Iterable[outbox.Message]:
     """The outbox subscriber: an event that changes how an order's past callbacks count."""
-    if getattr(event, "action", None) not in RESTATING:
+    if not restates(event):
         return []
     return [outbox.Message(channel=CHANNEL, stream=f"restate:{event.order_id}", kind="assessment.restate",
                            payload={"order": event.order_id, "seq": event.seq},

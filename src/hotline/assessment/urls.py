@@ -7,6 +7,7 @@ urlpatterns = [
     path("", views.overview_page, name="overview"),
     path("unit/<int:unit_id>/", views.unit_page, name="unit"),
     path("gaming/", views.gaming_page, name="gaming"),
+    path("rechecks/", views.rechecks_page, name="rechecks"),
     path("warnings/", views.warnings_page, name="warnings"),
     path("warnings/subscribe/", views.subscribe, name="subscribe"),
     path("diagnostics/", views.diagnostics_page, name="diagnostics"),

@@ -18,10 +18,11 @@ from django.views.decorators.http import require_POST
 
 from hotline import exports, periods
 from hotline.directory.models import Unit
+from hotline.directory.roles import Role
 from hotline.governance import monthly
 from hotline.web.views.common import roles_required
 
-from . import gaming, indicators, rules, stats
+from . import consequences, gaming, indicators, rules, stats
 from . import warnings as warning_rules
 from .access import ASSESSMENT_ROLES, DISTRICT_ROLES, unit_scope
 from .templatetags.assessment_tags import evidence_text
@@ -66,6 +67,9 @@ DIAG_COLUMNS = [
 UNREASONABLE_COLUMNS = [("unit", _l("单位")), ("reported", _l("上报不合理诉求")), ("upheld", _l("认定（不计入考核）")),
                         ("rejected", _l("不予认定")), ("pending", _l("待审核")),
                         ("excluded_callbacks", _l("不计入的有效回访"))]
+ENDING_COLUMNS = [("unit", _l("单位")), ("suspect_callbacks", _l("疑似回访")), ("rechecked", _l("已复核")),
+                  ("confirmed", _l("确认属实")), ("fabricated", _l("回访不实")), ("not_reached", _l("复核未接通")),
+                  ("pending", _l("待复核")), ("deduction_points", _l("扣分"))]
 GAP_COLUMNS = [("number", _l("工单编号")), ("title", _l("标题")), ("category", _l("诉求类别")),
                ("returned_by", _l("退回单位")), ("authority", _l("有权处理的单位")), ("state", _l("状态"))]
 RULE_COLUMNS = [("rule", _l("权责清单条目")), ("category", _l("诉求类别")), ("area", _l("区域")),
@@ -187,6 +191,7 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
         request, first, last, unit=unit, row=row, columns=UNIT_COLUMNS, lost=lost, lost_label=LOST_KINDS.get(lost, ""),
         lost_rows=lost_rows, lost_columns=LOST_COLUMNS, lost_kinds=LOST_KINDS, lost_counts=lost_counts,
         trend=trend, fired=fired, suspect=gaming.suspect(fired),
+        deduction=consequences.deductions(first, last, unit_ids=[unit.pk]).get(unit.pk, {"count": 0, "points": 0.0}),
         unreasonable=next((r for r in indicators.unreasonable(first, last)["units"] if r["unit_id"] == unit.pk), {})))
 
 
@@ -211,7 +216,41 @@ def gaming_page(request: HttpRequest) -> HttpResponse:
     resp = _export(request, rows, GAMING_COLUMNS, f"gaming-{first}-{last}")
     if resp:
         return resp
-    return render(request, "assessment/gaming.html", _ctx(request, first, last, units=units, checks=gaming.CHECKS))
+    return render(request, "assessment/gaming.html", _ctx(
+        request, first, last, units=units, checks=gaming.CHECKS,
+        may_recheck=request.user.role in RECHECK_ROLES))  # type: ignore[union-attr]
+
+
+# Who works the re-check queue (复核回访): the callback agents who call, the supervisors who
+# answer for the assessment, the administrator who sets the deduction.
+RECHECK_ROLES = frozenset({Role.CALLBACK.value, Role.SUPERVISOR.value, Role.ADMIN.value})
+RECHECK_COLUMNS = [("number", _l("工单编号")), ("unit", _l("单位")), ("at_text", _l("原回访时间")),
+                   ("agent", _l("原回访人")), ("phone", _l("作答号码")), ("satisfaction", _l("原评价")),
+                   ("status_label", _l("复核状态")), ("rechecked_by", _l("复核人")), ("recheck_note", _l("复核说明"))]
+
+
+@roles_required(Role.CALLBACK, Role.SUPERVISOR, Role.ADMIN)
+def rechecks_page(request: HttpRequest) -> HttpResponse:
+    """The suspect callbacks of a month (default: last month) for a second, independent callback
+    by the centre, with their status; each links to its order, where the re-check is recorded."""
+    if request.GET.get("month") or request.GET.get("from") or request.GET.get("to"):
+        first, last = _period(request)
+    else:
+        first, last = consequences.last_month()
+    status = request.GET.get("status", "")
+    rows = consequences.queue(first, last)
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in consequences.STATUSES}
+    if status in consequences.STATUSES:
+        rows = [r for r in rows if r["status"] == status]
+    for r in rows:
+        r["at_text"] = timezone.localtime(r["at"]).strftime("%Y-%m-%d %H:%M")
+        r["url"] = order_url(r["order_id"])
+    resp = _export(request, rows, RECHECK_COLUMNS, f"rechecks-{first}-{last}")
+    if resp:
+        return resp
+    statuses = [{"code": s, "label": label, "n": counts[s]} for s, label in consequences.STATUSES.items()]
+    return render(request, "assessment/rechecks.html", _ctx(
+        request, first, last, rows=rows, statuses=statuses, status=status, total=sum(counts.values())))
 
 
 @roles_required(*ASSESSMENT_ROLES)
@@ -308,6 +347,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
     fired = gaming.check(first, last)
     names = {r["unit_id"]: r["unit"] for r in data["units"]}
     suspects = [{"unit": names.get(u, str(u)), "checks": c} for u, c in fired.items() if gaming.suspect(c)]
+    endings = consequences.outcomes(first, last)
     groups_of_units: dict[str, list[dict[str, Any]]] = {}
     for row in data["units"]:
         if row["orders"] or row["valid_callbacks"]:
@@ -317,7 +357,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         group_columns=GROUP_COLUMNS, gaps=indicators.gaps(first, last), suspects=suspects,
         diagnostics=indicators.diagnostics(first, last)["district"], month=f"{first:%Y-%m}",
         tasks=governance_tasks(first, last), unreasonable=indicators.unreasonable(first, last),
-        unreasonable_columns=UNREASONABLE_COLUMNS))
+        unreasonable_columns=UNREASONABLE_COLUMNS, endings=endings, ending_columns=ENDING_COLUMNS))
 
 
 def governance_tasks(first: dt.date, last: dt.date) -> list[Any]:

@@ -71,6 +71,7 @@ ACTION_LABELS = {
     Action.CONTEST_MARK: _("记录来电人异议"),
     Action.LIFT_MARK: _("异议成立，撤销标记"),
     Action.KEEP_MARK: _("异议不成立，维持标记"),
+    Action.RECHECK: _("复核回访"),
 }
 
 
@@ -422,6 +423,15 @@ class Callback(models.Model):
                                default=CallbackChannel.PHONE)
     verification = models.CharField(_("核验方式"), max_length=20, blank=True)
     device = models.CharField(_("设备指纹"), max_length=64, blank=True, db_index=True)
+    # A re-check (复核回访) that found this rating fabricated voids it: the row keeps its answers
+    # (they are the evidence) but stops counting in the rates; the caller's real answers are a
+    # new row that `replaces` it. Written only by do_recheck.
+    voided_at = models.DateTimeField(_("作废时间"), null=True, blank=True)
+    voided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    void_reason = models.TextField(_("作废理由"), blank=True)
+    replaces = models.OneToOneField("self", null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="replaced_by", verbose_name=_("替代的回访"))
 
     class Meta:
         verbose_name = _("回访")
@@ -630,3 +640,40 @@ class MarkContest(models.Model):
         verbose_name_plural = _("标记异议")
         constraints = [models.UniqueConstraint(fields=["mark"], condition=models.Q(outcome="pending"),
                                                name="markcontest_one_pending_per_mark")]
+
+
+class CallbackRecheck(models.Model):
+    """A second, independent callback by the centre (复核回访) of a callback under suspicion of
+    gaming, and its verdict. Written only by do_recheck, in the transaction of its event.
+
+    Invariants: at most one final verdict (confirmed or fabricated) per callback (a partial unique
+    constraint; "not reached" may be tried again); a fabricated verdict voids the callback and has
+    the caller's real answers as `real_callback`; the person who made the callback never re-checks it."""
+
+    class Verdict(models.TextChoices):
+        CONFIRMED = "confirmed", _("来电人确认回访属实")
+        FABRICATED = "fabricated", _("回访不实（评价作废）")
+        NOT_REACHED = "not_reached", _("复核未接通")
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="rechecks")
+    callback = models.ForeignKey(Callback, verbose_name=_("被复核的回访"), on_delete=models.CASCADE,
+                                 related_name="rechecks")
+    unit = models.ForeignKey(Unit, null=True, blank=True, on_delete=models.PROTECT, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("复核时间"))
+    verdict = models.CharField(_("复核结论"), max_length=12, choices=Verdict.choices)
+    reached = models.BooleanField(_("已接通"))
+    confirmed = models.BooleanField(_("来电人确认此前的回答"), null=True)
+    contacted = models.BooleanField(_("承办单位联系过来电人"), null=True)
+    resolved = models.BooleanField(_("已解决"), null=True)
+    satisfaction = models.CharField(_("满意度"), max_length=12, choices=Satisfaction.choices, blank=True)
+    note = models.TextField(_("复核说明"), blank=True)
+    real_callback = models.OneToOneField(Callback, null=True, blank=True, on_delete=models.PROTECT,
+                                         related_name="+")
+
+    class Meta:
+        verbose_name = _("复核回访")
+        verbose_name_plural = _("复核回访")
+        constraints = [models.UniqueConstraint(fields=["callback"], condition=~models.Q(verdict="not_reached"),
+                                               name="recheck_one_verdict_per_callback")]
+        indexes = [models.Index(fields=["unit", "verdict"])]

@@ -93,6 +93,9 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         A.REOPEN: _ANY,
         A.ANNOTATE: _ANY,
         A.VIEW_EVIDENCE: _ANY,
+        # the second, independent callback of a suspect one (do_recheck refuses the person who
+        # made the callback under suspicion)
+        A.RECHECK: _ANY,
     },
     R.SUPERVISOR: {
         A.SUPERVISE: _ANY,
@@ -111,6 +114,7 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         A.REJECT_UNREASONABLE: _ANY,
         A.LIFT_MARK: _ANY,
         A.KEEP_MARK: _ANY,
+        A.RECHECK: _ANY,
     },
     R.ADMIN: {
         A.ANNOTATE: _ANY,

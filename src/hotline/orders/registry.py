@@ -60,7 +60,7 @@ UnreasonableCode = _codes(do.UNREASONABLE_REASONS)
 
 # The names the pages' forms (and the API before the typed bodies) used for ids.
 LEGACY_NAMES = {"unit": "unit_id", "co_units": "co_unit_ids", "category": "category_id",
-                "lead_unit": "lead_unit_id", "suggested_unit": "suggested_unit_id"}
+                "lead_unit": "lead_unit_id", "suggested_unit": "suggested_unit_id", "callback": "callback_id"}
 
 
 class ActionInput(BaseModel):
@@ -197,6 +197,16 @@ class ReportUnreasonableIn(ActionInput):
     evidence_ids: Annotated[list[Id], Field(max_length=20)] = []
 
 
+class RecheckIn(ActionInput):
+    callback_id: Id
+    reached: bool
+    confirmed: bool | None = None
+    contacted: bool | None = None
+    resolved: bool | None = None
+    satisfaction: SatisfactionCode | None = None
+    note: Text(4000, required=False) = ""
+
+
 class AttachIn(ActionInput):
     """Not a JSON body: the API takes the file as multipart (POST .../evidence)."""
 
@@ -287,6 +297,9 @@ _SPECS = [
                lambda o, u, i: do.do_lift_mark(o, actor=u, note=i.note)),
     ActionSpec(A.KEEP_MARK, gettext_lazy("异议不成立，维持标记"), NoteIn,
                lambda o, u, i: do.do_keep_mark(o, actor=u, note=i.note)),
+    ActionSpec(A.RECHECK, gettext_lazy("复核回访"), RecheckIn, lambda o, u, i: do.do_recheck(
+        o, actor=u, callback_id=i.callback_id, reached=i.reached, confirmed=i.confirmed, contacted=i.contacted,
+        resolved=i.resolved, satisfaction=i.satisfaction or "", note=i.note)),
     # The upload stays a file (a temporary file on disk past a few hundred KB): never read whole.
     ActionSpec(A.ATTACH, gettext_lazy("上传材料"), AttachIn, lambda o, u, i: do.do_attach(o, actor=u, file=i.file),
                multipart=True),

@@ -63,6 +63,8 @@ class Action(StrEnum):
     CONTEST_MARK = "contest_mark"  # 来电人对标记提出异议 (recorded by an agent)
     LIFT_MARK = "lift_mark"  # 异议成立，撤销标记
     KEEP_MARK = "keep_mark"  # 异议不成立，维持标记
+    # Consequences of gaming: the centre calls the caller again about a suspect callback.
+    RECHECK = "recheck"  # 复核回访
 
 
 S, A = State, Action
@@ -90,6 +92,10 @@ UNIT_HOLDS_STATES = frozenset({S.DISPATCHED, S.IN_PROGRESS, S.REPLIED})
 REPORTED_STATES = frozenset(
     {S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK, S.CLOSED, S.RETURNED_TO_CITY}
 )
+# States in which a callback has been recorded and may be re-checked (复核回访): the order was
+# called back and closed, or a merged order's caller was called. (A reopened order is being
+# handled again: its new callback will be the one to look at.)
+RECHECK_STATES = frozenset({S.CLOSED, S.MERGED})
 
 TRANSITIONS: dict[tuple[State, Action], State] = {
     # received: the district centre (or triage) decides what happens to the request
@@ -174,6 +180,8 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     **{(s, A.REPORT_UNREASONABLE): s for s in sorted(UNIT_HOLDS_STATES)},
     **{(s, a): s for s in sorted(REPORTED_STATES)
        for a in (A.UPHOLD_UNREASONABLE, A.REJECT_UNREASONABLE, A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK)},
+    # a re-check changes no state: it voids a rating, or confirms it
+    **{(s, A.RECHECK): s for s in sorted(RECHECK_STATES)},
 }
 
 ALL_STATES = tuple(State)

@@ -40,7 +40,7 @@ FORMS: dict[Action, type[forms.Form]] = {
     A.SUPERVISE: f.SuperviseForm, A.ANNOTATE: f.TextForm, A.ATTACH: f.AttachForm,
     A.REPORT_UNREASONABLE: f.ReportUnreasonableForm, A.UPHOLD_UNREASONABLE: f.NoteForm,
     A.REJECT_UNREASONABLE: f.NoteForm, A.CONTEST_MARK: f.ReasonForm, A.LIFT_MARK: f.NoteForm,
-    A.KEEP_MARK: f.NoteForm,
+    A.KEEP_MARK: f.NoteForm, A.RECHECK: f.RecheckForm,
 }
 # What a layer above the orders does after an action (orders cannot call triage).
 FOLLOW_UPS = {A.UNMERGE: suggest_route}

@@ -8,6 +8,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.core.exceptions import ValidationError
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.directory.models import Area, Category, Unit
@@ -179,6 +180,35 @@ class CallbackForm(forms.Form):
                                      required=False)
     phone = forms.CharField(label=_("回访号码（与来电号码不同时填写）"), required=False, max_length=30)
     note = forms.CharField(label=_("备注"), required=False, max_length=2000)
+
+
+class RecheckForm(forms.Form):
+    """The centre's second callback of a suspect callback (复核回访). for_order offers the order's
+    valid callbacks that may be re-checked (the action checks it again, and refuses the person
+    who made the callback)."""
+
+    callback = forms.TypedChoiceField(label=_("被复核的回访"), choices=[], coerce=int)
+    reached = forms.TypedChoiceField(label=_("是否接通来电人"), choices=[("1", _("已接通")), ("0", _("未接通"))],
+                                     coerce=lambda v: v == "1", initial="1")
+    confirmed = forms.TypedChoiceField(label=_("来电人是否确认此前的回访回答是本人所答？"),
+                                       choices=[("", "—"), ("1", _("确认属实")), ("0", _("不是本人所答（回访不实）"))],
+                                       coerce=lambda v: v == "1", empty_value=None, required=False)
+    contacted = forms.TypedChoiceField(label=_("承办单位是否联系过您？"), choices=[("", "—"), ("1", _("是")), ("0", _("否"))],
+                                       coerce=lambda v: v == "1", empty_value=None, required=False)
+    resolved = forms.TypedChoiceField(label=_("您的问题是否解决？"), choices=[("", "—"), ("1", _("已解决")), ("0", _("未解决"))],
+                                      coerce=lambda v: v == "1", empty_value=None, required=False)
+    satisfaction = forms.ChoiceField(label=_("您对办理结果是否满意？"), choices=[("", "—"), *Satisfaction.choices],
+                                     required=False)
+    note = forms.CharField(label=_("复核说明（回访不实时必填理由）"), widget=forms.Textarea(attrs={"rows": 2}),
+                           required=False, max_length=4000)
+
+    def for_order(self, order: Any) -> RecheckForm:
+        rows = (order.callbacks.filter(valid=True, reached=True, voided_at__isnull=True, replaces__isnull=True)
+                .select_related("agent").order_by("at"))
+        self.fields["callback"].choices = [
+            (cb.pk, f"{timezone.localtime(cb.at):%Y-%m-%d %H:%M} {cb.agent.display_name or cb.agent.username} "
+                    f"{cb.get_satisfaction_display()}") for cb in rows]
+        return self
 
 
 class ApproveForm(forms.Form):

@@ -25,6 +25,7 @@ MAIN_MENU = [
     Entry("web:inbox", _("本单位工单")),
     Entry("web:review", _("审核")),
     Entry("web:callback", _("回访")),
+    Entry("assessment:rechecks", _("复核回访")),
     Entry("web:orders", _("工单查询")),
     Entry("web:unreasonable", _("不合理诉求")),
     Entry("web:marks", _("来电人标记")),
@@ -41,6 +42,7 @@ MAIN_MENU = [
 ASSESSMENT_MENU = [
     Entry("assessment:overview", _("考核总览"), keeps_query=True),
     Entry("assessment:gaming", _("刷分核查"), keeps_query=True),
+    Entry("assessment:rechecks", _("复核回访"), keeps_query=True),
     Entry("assessment:warnings", _("预警")),
     Entry("assessment:diagnostics", _("负能诊断"), keeps_query=True),
     Entry("assessment:gaps", _("制度空白"), keeps_query=True),

@@ -186,17 +186,21 @@ def _compute(first: dt.date, last: dt.date) -> Computed:
 
     # Callbacks. Fair attribution: an order confirmed beyond its unit's authority (a return of
     # that kind accepted, or escalated) counts only for an authority-kind unit that took it.
+    # A rating voided by a re-check (复核回访 found it fabricated) no longer counts in the rates;
+    # the caller's real answers are a callback of their own. The gaming evidence below still sees
+    # it: a suspicion does not vanish because it was confirmed.
     counted = counted_q()
+    rated = counted & Q(voided_at__isnull=True)
     within = authority_q()
     good = Q(satisfaction__in=[Satisfaction.SATISFIED, Satisfaction.BASIC])
     cbs = Callback.objects.filter(active, at__gte=lo, at__lt=hi, reached=True, unit__isnull=False)
     cb_rows = (cbs.values("unit").annotate(
-        d=local_day("at"), n=Count("pk"), x_valid=Count("pk", filter=Q(valid=True) & counted),
-        x_contacted=Count("pk", filter=Q(valid=True, contacted=True) & counted),
-        x_resolved=Count("pk", filter=Q(valid=True, resolved=True) & counted),
-        x_sat=Count("pk", filter=Q(valid=True, satisfaction=Satisfaction.SATISFIED) & counted),
-        x_basic=Count("pk", filter=Q(valid=True, satisfaction=Satisfaction.BASIC) & counted),
-        x_us=Count("pk", filter=Q(valid=True, resolved=False) & good & counted),
+        d=local_day("at"), n=Count("pk"), x_valid=Count("pk", filter=Q(valid=True) & rated),
+        x_contacted=Count("pk", filter=Q(valid=True, contacted=True) & rated),
+        x_resolved=Count("pk", filter=Q(valid=True, resolved=True) & rated),
+        x_sat=Count("pk", filter=Q(valid=True, satisfaction=Satisfaction.SATISFIED) & rated),
+        x_basic=Count("pk", filter=Q(valid=True, satisfaction=Satisfaction.BASIC) & rated),
+        x_us=Count("pk", filter=Q(valid=True, resolved=False) & good & rated),
         x_other=Count("pk", filter=Q(valid=True) & ~Q(phone="") & ~Q(phone=F("order__caller_phone"))),
         x_exv=Count("pk", filter=Q(valid=True) & ~within),
         x_exr=Count("pk", filter=Q(valid=True, resolved=True) & ~within),
@@ -207,7 +211,7 @@ def _compute(first: dt.date, last: dt.date) -> Computed:
                           "x_sat": "satisfied", "x_basic": "basic", "x_us": "unresolved_satisfied",
                           "x_other": "other_phone", "x_exv": "excluded_valid", "x_exr": "excluded_resolved",
                           "x_exu": "excluded_unreasonable"})
-    for row in (cbs.filter(Q(valid=True) & counted).values("unit", "order__category", "order__urgency")
+    for row in (cbs.filter(Q(valid=True) & rated).values("unit", "order__category", "order__urgency")
                 .annotate(d=local_day("at"), x_valid=Count("pk"), x_resolved=count_where(resolved=True),
                           x_sat=count_where(satisfaction=Satisfaction.SATISFIED),
                           x_basic=count_where(satisfaction=Satisfaction.BASIC))
@@ -217,7 +221,7 @@ def _compute(first: dt.date, last: dt.date) -> Computed:
         cell["resolved"] += row["x_resolved"]
         cell["satisfied"] += row["x_sat"]
         cell["basic"] += row["x_basic"]
-    for row in (cbs.filter(Q(valid=True) & counted).values("order__area")
+    for row in (cbs.filter(Q(valid=True) & rated).values("order__area")
                 .annotate(d=local_day("at"), x_valid=Count("pk"), x_contacted=count_where(contacted=True),
                           x_resolved=count_where(resolved=True), x_sat=count_where(satisfaction=Satisfaction.SATISFIED),
                           x_basic=count_where(satisfaction=Satisfaction.BASIC))

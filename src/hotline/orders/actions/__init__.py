@@ -40,6 +40,7 @@ from .centre import (
 )
 from .history import HistoryRecord, HistoryResult, do_import_history
 from .intake import BatchResult, CleanIntake, Intake, do_create, do_create_many, validate_intake
+from .recheck import do_recheck
 from .unit import (
     REDO_REASONS,
     do_annotate,
@@ -102,6 +103,7 @@ __all__ = [
     "do_progress",
     "do_redo",
     "do_reject_return",
+    "do_recheck",
     "do_reopen",
     "do_reply",
     "do_request_extension",

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from hotline import periods
-from hotline.assessment import gaming, indicators, stats
+from hotline.assessment import consequences, gaming, indicators, stats
 from hotline.errors import InvalidInput
 
 KEYS = [
@@ -60,12 +60,15 @@ class Command(BaseCommand):
             raise CommandError("截止日期早于起始日期。")
         rows = indicators.unit_table(first, last)
         fired = gaming.check(first, last)
+        cut = consequences.deductions(first, last)
         for row in rows:
             if not opts["all_units"] and not (row["orders"] or row["valid_callbacks"] or row["replies"]):
                 continue
             out = {k: row.get(k) for k in KEYS}
             out["gaming"] = fired.get(row["unit_id"], [])
             out["gaming_suspect"] = gaming.suspect(out["gaming"])
+            # ratings a re-check found fabricated, and the administrator's deduction for them
+            out["deductions"] = cut.get(row["unit_id"], {"count": 0, "points": 0.0})
             if opts["json"]:
                 self.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
             else:
