@@ -23,7 +23,7 @@ from hotline.demo.district import District
 from hotline.directory.models import User
 from hotline.directory.roles import Role
 from hotline.orders import actions
-from hotline.orders.models import Evidence, WorkOrder
+from hotline.orders.models import Callback, Evidence, WorkOrder
 from hotline.orders.states import Action, State
 from hotline.orders.validation import as_id
 from tests.conftest import make_order
@@ -80,6 +80,9 @@ STAYS: dict[Action, frozenset[State]] = {
     **{a: frozenset({S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK, S.CLOSED,
                      S.RETURNED_TO_CITY})
        for a in (A.UPHOLD_UNREASONABLE, A.REJECT_UNREASONABLE, A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK)},
+    # the centre re-checks a callback (复核回访) once one has been made: the order was called back
+    # and closed, or a merged order's caller was called
+    A.RECHECK: frozenset({S.CLOSED, S.MERGED}),
 }
 
 
@@ -108,12 +111,14 @@ DISTRICT_RIGHTS: dict[Role, dict[Action, frozenset[State] | None]] = {
     # a callback agent reopens only what the caller says is unresolved; a closed order is reopened
     # by a supervisor
     R.CALLBACK: {A.CALLBACK: None, A.CALLBACK_ATTEMPT: None, A.ANNOTATE: None, A.VIEW_EVIDENCE: None,
-                 A.REOPEN: frozenset({S.AWAITING_CALLBACK})},
+                 A.REOPEN: frozenset({S.AWAITING_CALLBACK}), A.RECHECK: None},
     R.SUPERVISOR: {A.SUPERVISE: None, A.URGE: None, A.RESTORE: None, A.UNMERGE: None, A.APPROVE_EXTENSION: None,
                    A.DENY_EXTENSION: None, A.ANNOTATE: None, A.VIEW_EVIDENCE: None, A.REOPEN: frozenset({S.CLOSED}),
                    # the centre's decisions on unreasonable requests and on the callers' contests
                    A.UPHOLD_UNREASONABLE: None, A.REJECT_UNREASONABLE: None, A.LIFT_MARK: None,
-                   A.KEEP_MARK: None},
+                   A.KEEP_MARK: None,
+                   # the second, independent callback of a suspect one
+                   A.RECHECK: None},
     R.ADMIN: {A.ANNOTATE: None, A.VIEW_EVIDENCE: None},
     # triage never closes or screens out by itself; a reply not drawn for sampled review is
     # passed by do_reply itself, so the system never approves through do_approve
@@ -237,6 +242,18 @@ class Ctx:
             oid, int) else None
         return next(self.unit(c) for c in codes if self.unit(c) != lead)
 
+    def callback_to_recheck(self, oid: int, actor: User) -> int:
+        """A callback of the order that `actor` may re-check (valid, not voided, not a re-check's
+        own record, no verdict yet, made by someone else); 0, which names none, if there is none."""
+        pk = as_id(oid)
+        if pk is None:
+            return 0
+        found = (Callback.objects.filter(order_id=pk, valid=True, reached=True, voided_at__isnull=True,
+                                         replaces__isnull=True).exclude(agent=actor)
+                 .exclude(rechecks__verdict__in=["confirmed", "fabricated"]).order_by("-pk")
+                 .values_list("pk", flat=True).first())
+        return found or 0
+
     def evidence_of(self, oid: int) -> int:
         """An evidence file of the order (0, which names none, if it has none)."""
         pk = as_id(oid)  # the garbage-id tests pass anything as the order
@@ -286,6 +303,9 @@ CALLS: dict[Action, Callable[[int, User, Ctx], Any]] = {
     A.CONTEST_MARK: lambda o, u, c: actions.do_contest_mark(o, actor=u, reason="来电人称此次反映的是新问题"),
     A.LIFT_MARK: lambda o, u, c: actions.do_lift_mark(o, actor=u, note="核实来电人反映属实，撤销标记"),
     A.KEEP_MARK: lambda o, u, c: actions.do_keep_mark(o, actor=u, note="异议理由不成立，维持标记"),
+    A.RECHECK: lambda o, u, c: actions.do_recheck(o, actor=u, callback_id=c.callback_to_recheck(o, u), reached=True,
+                                                  confirmed=True, resolved=True, satisfaction="satisfied",
+                                                  note="来电人确认此前回访是本人作答"),
 }
 
 # Actions that need a report made earlier (bring_to(report=True)), and what else before them.
@@ -300,6 +320,19 @@ def prepare(d: District, oid: int, state: State, action: Action | None = None) -
     one)."""
     if action in (None, A.VIEW_EVIDENCE) and state in (S.RECEIVED, S.DISPATCHED, S.RETURNED):
         actions.do_attach(oid, actor=d.people["chengang"], file=photo("caller.jpg"))
+    if action is A.RECHECK:
+        # a callback by a second callback agent, so that every entitled persona (孙回 too) has
+        # one it did not make to re-check
+        other = second_callback_agent(d)
+        if state is S.CLOSED:
+            actions.do_reopen(oid, actor=d.people["liudu"], reason="来电人反映问题反复出现")
+            actions.do_attach(oid, actor=d.people["liqiang"], file=photo())
+            actions.do_reply(oid, actor=d.people["liqiang"], contacted_caller=True, **REPLY_TEXT)
+            if WorkOrder.objects.get(pk=oid).state == S.REPLIED:
+                actions.do_approve(oid, actor=d.people["zhoushen"])
+            actions.do_callback(oid, actor=other, contacted=True, resolved=True, satisfaction="satisfied")
+        elif state is S.MERGED:
+            actions.do_callback(oid, actor=other, contacted=True, resolved=True, satisfaction="satisfied")
     if action in (A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK):
         # the report (made by bring_to(report=True)) upheld, and for a decision a contest recorded
         actions.do_uphold_unreasonable(oid, actor=d.people["liudu"], note="经核实，已充分答复，属重复诉求")
@@ -314,8 +347,15 @@ def prepare(d: District, oid: int, state: State, action: Action | None = None) -
         actions.do_attach(oid, actor=d.people["liqiang"], file=photo())
 
 
+def second_callback_agent(d: District) -> User:
+    """钱回, a second callback agent of the centre (the district has one, 孙回)."""
+    user, _ = User.objects.get_or_create(username="qianhui", defaults={
+        "display_name": "钱回", "role": R.CALLBACK.value, "unit": d.units["district"]})
+    return user
+
+
 SIDE_TABLES = ("notes", "replies", "reviews", "returns", "callbacks", "extensions", "evidence", "events",
-               "unreasonable_reports", "caller_marks", "mark_contests")
+               "unreasonable_reports", "caller_marks", "mark_contests", "rechecks")
 
 
 def snapshot(oid: int) -> tuple[dict[str, Any], list[int], tuple[int, ...]]:

@@ -103,7 +103,9 @@ FROM_CITY = {"channel": "transfer"}
 # Allowed actions that leave the state as it is can share one order per state; the extension
 # actions cannot (each needs, or uses up, a pending request).
 # Nor can the unreasonable-request actions (each needs, or makes, the one open report or contest).
-REUSABLE = set(STAYS) - {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION} - UNREASONABLE_ACTIONS
+# Nor can a re-check (each gives a callback its one verdict, and needs one its actor did not make).
+REUSABLE = (set(STAYS) - {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION}
+            - UNREASONABLE_ACTIONS - {Action.RECHECK})
 
 
 def _check_allowed(d, ctx, state, action, name) -> list[str]:

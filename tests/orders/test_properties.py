@@ -20,7 +20,7 @@ from hypothesis.stateful import (
 from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions, policies, states, trace
-from hotline.orders.models import Event, WorkOrder
+from hotline.orders.models import Callback, Event, WorkOrder
 from hotline.orders.states import Action, State
 from tests.conftest import make_order
 from tests.orders.loop import CALLS, Ctx, photo
@@ -159,6 +159,20 @@ def _machine(d):
                 for mark in order.caller_marks.all():
                     assert mark.contests.filter(outcome="pending").count() <= 1
                     assert mark.expires_at > mark.created_at
+                # re-checks (复核回访): at most one verdict per callback, never by its own agent; a
+                # callback is voided exactly when its verdict is "fabricated", and then exactly one
+                # valid callback (the caller's real answers) replaces it
+                for cb in order.callbacks.all():
+                    checks = list(cb.rechecks.all())
+                    assert sum(r.verdict != "not_reached" for r in checks) <= 1
+                    assert all(r.by_id != cb.agent_id for r in checks)
+                    fabricated = [r for r in checks if r.verdict == "fabricated"]
+                    assert (cb.voided_at is not None) == bool(fabricated), cb.pk
+                    if fabricated:
+                        real = Callback.objects.get(replaces=cb)
+                        assert real.valid and real.voided_at is None and fabricated[0].real_callback_id == real.pk
+                events_of = [e for e in events[order.pk] if e.action == Action.RECHECK]
+                assert len(events_of) == order.rechecks.count()
 
         def teardown(self):
             assert list(trace.verify_all()) == []
