@@ -96,3 +96,26 @@ def _id_param(request: HttpRequest, name: str) -> int | None:
     if not raw.isdigit() or len(raw) > 12:
         raise InvalidInput(_("参数%(name)s无效。") % {"name": name}, details={name: [_("请选择列表中的一项。")]})
     return int(raw)
+
+
+@roles_required(*BOARD_ROLES)
+def seasonal_rules(request: HttpRequest) -> HttpResponse:
+    """The seasonal rules (未诉先办) and the proactive orders each produced, by season: where each
+    order is in the loop now. The rules are edited in the admin; the worker runs them daily."""
+    from .models import SeasonalOrder, SeasonalRule
+    from .seasonal import due_season, generation_day, season_start
+
+    today = timezone.localdate()
+    visible = set(orders_visible_to(request.user).filter(source="seasonal").values_list("pk", flat=True))  # type: ignore[arg-type]
+    rules = []
+    for rule in SeasonalRule.objects.prefetch_related("categories", "areas").select_related("unit").order_by("pk"):
+        made = list(SeasonalOrder.objects.filter(rule=rule).select_related("order", "order__lead_unit")
+                    .order_by("-season", "place")[:300])
+        year = due_season(rule, today)
+        upcoming = year if year is not None else (today.year if season_start(rule, today.year) > today else today.year + 1)
+        rules.append({
+            "rule": rule, "made": [m for m in made if m.order_id in visible], "due": year is not None,
+            "next_generation": generation_day(rule, upcoming), "next_start": season_start(rule, upcoming),
+            "closed": sum(1 for m in made if m.order and m.order.state == "closed"),
+        })
+    return render(request, "governance/seasonal.html", {"rules": rules, "today": today})

@@ -55,6 +55,7 @@ class Action(StrEnum):
     ATTACH = "attach"  # 上传材料
     VIEW_PHONE = "view_phone"  # 查看来电人完整号码 (masked for units; each look is traced)
     VIEW_EVIDENCE = "view_evidence"  # 查看证据材料 (traced where the procedure says so)
+    VERIFY = "verify"  # 核验办结 (a proactive order, with no caller, is closed by the centre's verification)
 
 
 S, A = State, Action
@@ -127,6 +128,8 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.AWAITING_CALLBACK, A.REOPEN): S.IN_PROGRESS,
     (S.AWAITING_CALLBACK, A.SUPERVISE): S.AWAITING_CALLBACK,
     (S.AWAITING_CALLBACK, A.ANNOTATE): S.AWAITING_CALLBACK,
+    # ... or, for a proactive order (no caller), the centre verifies the result on site
+    (S.AWAITING_CALLBACK, A.VERIFY): S.CLOSED,
     # final states
     (S.CLOSED, A.REOPEN): S.IN_PROGRESS,
     (S.CLOSED, A.ANNOTATE): S.CLOSED,
@@ -155,6 +158,17 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.MERGED, A.VIEW_EVIDENCE): S.MERGED,
     (S.RETURNED_TO_CITY, A.VIEW_EVIDENCE): S.RETURNED_TO_CITY,
 }
+
+# Where an order came from (WorkOrder.source): a caller's request, or the centre's own initiative
+# (未诉先办: a governance task, a hotspot, a seasonal rule, a patrol). A proactive order has no
+# caller: it is closed by the centre's verification (VERIFY), never by a callback.
+CALL_SOURCE = "call"
+PROACTIVE_SOURCES = frozenset({"task", "hotspot", "seasonal", "patrol"})
+
+
+def is_proactive(source: str) -> bool:
+    return source in PROACTIVE_SOURCES
+
 
 ALL_STATES = tuple(State)
 ALL_ACTIONS = tuple(a for a in Action if a is not A.CREATE)
