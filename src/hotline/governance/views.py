@@ -20,7 +20,8 @@ from hotline.orders.selectors import orders_visible_to
 from hotline.web.views.common import paginate, roles_required
 
 from . import rootcause, selectors
-from .models import SHAPE_CHOICES, Finding, Hotspot, RootCause
+from .models import SHAPE_CHOICES, Finding, Hotspot, RootCause, SeasonalOrder, SeasonalRule
+from .seasonal import due_season, generation_day, season_start
 
 BOARD_ROLES = (Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN)
 DEFAULT_DAYS = 90
@@ -102,9 +103,6 @@ def _id_param(request: HttpRequest, name: str) -> int | None:
 def seasonal_rules(request: HttpRequest) -> HttpResponse:
     """The seasonal rules (未诉先办) and the proactive orders each produced, by season: where each
     order is in the loop now. The rules are edited in the admin; the worker runs them daily."""
-    from .models import SeasonalOrder, SeasonalRule
-    from .seasonal import due_season, generation_day, season_start
-
     today = timezone.localdate()
     visible = set(orders_visible_to(request.user).filter(source="seasonal").values_list("pk", flat=True))  # type: ignore[arg-type]
     rules = []

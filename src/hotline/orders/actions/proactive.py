@@ -37,6 +37,7 @@ from ._base import (
     _unit,
     _units,
     check_key,
+    key_reused,
 )
 from .intake import _intake_data, _numbers
 
@@ -135,8 +136,6 @@ def _earlier(key: str, actor: User) -> WorkOrder | None:
     if order is None:
         return None
     if order.created_by_id != actor.pk or not order.is_proactive:
-        from ._base import key_reused
-
         raise key_reused()
     return order
 
