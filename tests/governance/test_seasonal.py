@@ -313,3 +313,33 @@ def test_场景_供暖前检查去年冬天投诉过暖气的小区(district, wi
     client.force_login(p["liudu"])
     page = client.get(reverse("governance:seasonal")).content.decode()
     assert rule.name in page and order.number in page and "核验办结 2 件" in page
+
+
+def _queued_seasonal() -> list:
+    from django_tasks_db.models import DBTaskResult
+
+    return [r for r in DBTaskResult.objects.all() if r.task_path.endswith("run_seasonal_rules")]
+
+
+def test_the_worker_queues_the_daily_run_once_and_each_run_queues_the_next(district, django_capture_on_commit_callbacks):
+    from hotline.governance import tasks
+    from hotline.governance.models import SeasonalRun
+
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.on_worker_start()
+    with django_capture_on_commit_callbacks(execute=True):
+        tasks.on_worker_start()  # a second worker starting: nothing more
+    (queued,) = _queued_seasonal()
+    at = timezone.localtime(queued.task.run_after)
+    assert (at.hour, at.minute) == (2, 0) and queued.args_kwargs["kwargs"] == {"nightly": True}
+    SeasonalRun.objects.update(nightly_queued_for=timezone.now() - dt.timedelta(minutes=1))
+    with django_capture_on_commit_callbacks(execute=True):
+        result = tasks.run_seasonal_rules.call(nightly=True)
+    assert result["created"] == 0 and SeasonalRun.objects.get().ran_at is not None
+    assert len(_queued_seasonal()) == 2  # tomorrow's, queued by this one
+
+
+def test_a_rule_saved_around_the_admins_checks_says_why_it_did_not_run(district, winter):
+    rule = heating_rule(district, title_template="{小区}检查")
+    (result,) = seasonal.run(dt.date(2026, 11, 1)).rules
+    assert result.rule_id == rule.pk and result.created == [] and "规则设置有误" in result.skipped[0]

@@ -263,7 +263,12 @@ def run(today: dt.date | None = None, *, rule_ids: list[int] | None = None) -> R
 def run_rule(rule: SeasonalRule, today: dt.date) -> RuleResult:
     year = due_season(rule, today)
     result = RuleResult(rule.pk, rule.name, year)
-    if year is None or rule_errors(rule):
+    if year is None:
+        return result
+    problems = rule_errors(rule)
+    if problems:  # saved around the admin's checks (a migration, the shell): said, not run
+        result.skipped.append(_("规则设置有误，未运行：%(e)s") % {
+            "e": "；".join(str(m) for ms in problems.values() for m in ms)})
         return result
     found = places(rule, year)
     result.places = len(found)
