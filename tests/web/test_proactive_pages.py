@@ -144,6 +144,8 @@ def test_the_api_verifies_a_proactive_order_and_refuses_a_callers(district):
     done = c.post(url.format(proactive), data=json.dumps({"note": "现场核验属实"}), content_type="application/json")
     assert done.status_code == 200, done.content
     assert WorkOrder.objects.get(pk=proactive).state == State.CLOSED
+    shown = c.get(f"/api/orders/{proactive}").json()
+    assert (shown["source"], shown["source_ref"], shown["state"]) == ("patrol", None, "closed")
     other = bring_proactive_to(d, State.AWAITING_CALLBACK)
     body = {"valid": True, "contacted": True, "resolved": True, "satisfaction": "satisfied"}
     cb = _client(d.people["sunhui"]).post(f"/api/orders/{other}/actions/callback", data=json.dumps(body),

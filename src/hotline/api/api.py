@@ -170,6 +170,9 @@ class OrderOut(Schema):
     closed_at: dt.datetime | None
     redo_count: int
     return_count: int
+    # call (a caller's request) or a proactive source: task, hotspot, seasonal, patrol (no caller)
+    source: str
+    source_ref: int | None
     allowed_actions: list[str]
 
 
@@ -199,7 +202,7 @@ def _out(request: HttpRequest, order: WorkOrder, *, with_actions: bool = True) -
         "urgency": order.urgency, "lead_unit": order.lead_unit.name if order.lead_unit else None,
         "received_at": order.received_at, "sign_due": order.sign_due, "reply_due": order.reply_due,
         "replied_at": order.replied_at, "closed_at": order.closed_at, "redo_count": order.redo_count,
-        "return_count": order.return_count,
+        "return_count": order.return_count, "source": order.source, "source_ref": order.source_ref,
         "allowed_actions": [a.value for a in allowed_actions(order, request.user)] if with_actions else [],  # type: ignore[arg-type]
     }
 
