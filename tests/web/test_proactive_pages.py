@@ -152,3 +152,14 @@ def test_the_api_verifies_a_proactive_order_and_refuses_a_callers(district):
                                           content_type="application/json")
     assert cb.status_code == 409 and cb.json()["error"] == "not_for_this_source"
     assert WorkOrder.objects.get(pk=other).state == State.AWAITING_CALLBACK
+
+
+def test_the_order_list_filters_by_source(district):
+    d = district
+    call = WorkOrder.objects.get(pk=bring_to(d, State.DISPATCHED))
+    patrol = WorkOrder.objects.get(pk=bring_proactive_to(d, State.DISPATCHED))
+    c = _client(d.people["liudu"])
+    for source, shown, hidden in (("proactive", patrol, call), ("patrol", patrol, call), ("call", call, patrol)):
+        body = c.get(reverse("web:orders"), {"source": source}).content.decode()
+        assert shown.number in body and hidden.number not in body, source
+    assert c.get(reverse("web:orders"), {"source": "nonsense"}).status_code == 200  # an unknown one filters nothing

@@ -217,6 +217,9 @@ class OrderFilterForm(forms.Form):
     date_from = forms.DateField(label=_("受理日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     overdue = forms.BooleanField(label=_("仅超期"), required=False)
+    source = forms.ChoiceField(label=_("来源"), required=False, choices=[
+        ("", _("全部")), ("call", _("群众诉求")), ("proactive", _("主动治理（未诉先办）")), ("task", _("专项治理任务")),
+        ("hotspot", _("热点")), ("seasonal", _("季节性规则")), ("patrol", _("巡查发现"))])
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
