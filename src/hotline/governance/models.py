@@ -214,7 +214,7 @@ class SeasonalOrder(models.Model):
     order = models.OneToOneField(WorkOrder, verbose_name=_("工单"), null=True, on_delete=models.PROTECT,
                                  related_name="+")
     complaints = models.PositiveIntegerField(_("去年投诉件数"), default=0)
-    unit_basis = models.CharField(max_length=10, default="last_season")  # last_season | fixed | list
+    unit_basis = models.CharField(max_length=20, default="last_season")  # last_season | fixed | list
     created_at = models.DateTimeField()
 
     class Meta:

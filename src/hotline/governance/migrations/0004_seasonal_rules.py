@@ -54,7 +54,7 @@ class Migration(migrations.Migration):
                 ('area_id_value', models.BigIntegerField(default=0)),
                 ('place', models.CharField(max_length=60, verbose_name='地点')),
                 ('complaints', models.PositiveIntegerField(default=0, verbose_name='去年投诉件数')),
-                ('unit_basis', models.CharField(default='last_season', max_length=10)),
+                ('unit_basis', models.CharField(default='last_season', max_length=20)),
                 ('created_at', models.DateTimeField()),
                 ('order', models.OneToOneField(null=True, on_delete=django.db.models.deletion.PROTECT, related_name='+', to='orders.workorder', verbose_name='工单')),
                 ('rule', models.ForeignKey(on_delete=django.db.models.deletion.PROTECT, related_name='generated', to='governance.seasonalrule', verbose_name='季节性规则')),
