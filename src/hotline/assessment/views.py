@@ -40,8 +40,10 @@ UNIT_COLUMNS = [
     ("overdue_now", _l("当前超时")), ("hours_to_dispatch", _l("受理至派单（小时）")),
     ("days_to_close", _l("受理至办结（天）")), ("excluded_valid", _l("超权限不计入")),
     ("excluded_unreasonable", _l("认定不合理诉求不计入")),
+    ("proactive_verified", _l("主动治理核验办结")), ("proactive_first_time", _l("一次核验通过")),
+    ("proactive_first_time_rate", _l("一次核验通过率")),
 ]
-SHORT_COLUMNS = [UNIT_COLUMNS[i] for i in (0, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 20, 21, 22)]
+SHORT_COLUMNS = [UNIT_COLUMNS[i] for i in (0, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 20, 21, 22, 29)]
 GROUP_COLUMNS = [("group_label", _l("单位类型")), ("orders", _l("派单数")), ("valid_callbacks", _l("有效回访")),
                  ("response_rate", _l("响应率")), ("resolution_rate", _l("解决率")),
                  ("satisfaction_rate", _l("满意率")), ("composite", _l("综合得分")), ("redo_rate", _l("重办率")),
@@ -63,6 +65,7 @@ DIAG_COLUMNS = [
     ("no_authority_returns", _l("以超权限退单")), ("excluded_valid", _l("确认超权限不计入")),
     ("returns", _l("退单")), ("return_rate", _l("退单率")), ("returns_rejected", _l("退单被驳回")),
     ("pingpong_orders", _l("多次退单工单")), ("arbitration_hours", _l("平均裁定耗时（小时）")),
+    ("proactive_verified", _l("主动治理核验办结")), ("proactive_first_time", _l("一次核验通过")),
 ]
 UNREASONABLE_COLUMNS = [("unit", _l("单位")), ("reported", _l("上报不合理诉求")), ("upheld", _l("认定（不计入考核）")),
                         ("rejected", _l("不予认定")), ("pending", _l("待审核")),

@@ -65,6 +65,7 @@ class Action(StrEnum):
     KEEP_MARK = "keep_mark"  # 异议不成立，维持标记
     # Consequences of gaming: the centre calls the caller again about a suspect callback.
     RECHECK = "recheck"  # 复核回访
+    VERIFY = "verify"  # 核验办结 (a proactive order, with no caller, is closed by the centre's verification)
 
 
 S, A = State, Action
@@ -149,6 +150,8 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.AWAITING_CALLBACK, A.REOPEN): S.IN_PROGRESS,
     (S.AWAITING_CALLBACK, A.SUPERVISE): S.AWAITING_CALLBACK,
     (S.AWAITING_CALLBACK, A.ANNOTATE): S.AWAITING_CALLBACK,
+    # ... or, for a proactive order (no caller), the centre verifies the result on site
+    (S.AWAITING_CALLBACK, A.VERIFY): S.CLOSED,
     # final states
     (S.CLOSED, A.REOPEN): S.IN_PROGRESS,
     (S.CLOSED, A.ANNOTATE): S.CLOSED,
@@ -183,6 +186,17 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     # a re-check changes no state: it voids a rating, or confirms it
     **{(s, A.RECHECK): s for s in sorted(RECHECK_STATES)},
 }
+
+# Where an order came from (WorkOrder.source): a caller's request, or the centre's own initiative
+# (未诉先办: a governance task, a hotspot, a seasonal rule, a patrol). A proactive order has no
+# caller: it is closed by the centre's verification (VERIFY), never by a callback.
+CALL_SOURCE = "call"
+PROACTIVE_SOURCES = frozenset({"task", "hotspot", "seasonal", "patrol"})
+
+
+def is_proactive(source: str) -> bool:
+    return source in PROACTIVE_SOURCES
+
 
 ALL_STATES = tuple(State)
 ALL_ACTIONS = tuple(a for a in Action if a is not A.CREATE)

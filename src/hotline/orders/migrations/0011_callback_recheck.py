@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('directory', '0007_deadline_rule'),
-        ('orders', '0009_unreasonable_requests'),
+        ('orders', '0010_proactive_source'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

@@ -18,7 +18,7 @@ def seed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessment', '0007_excluded_unreasonable'),
+        ('assessment', '0008_proactive_counters'),
     ]
 
     operations = [
