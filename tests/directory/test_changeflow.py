@@ -25,7 +25,7 @@ ALL_ROLES = ["agent", "dispatcher", "handler", "unit_head", "reviewer", "callbac
 
 
 def test_states_are_open_or_final_and_only_an_open_request_moves():
-    assert OPEN_CHANGE_STATES | FINAL_CHANGE_STATES == set(S)
+    assert set(S) == OPEN_CHANGE_STATES | FINAL_CHANGE_STATES
     assert not OPEN_CHANGE_STATES & FINAL_CHANGE_STATES
     for state, action in itertools.product(S, A):
         target = next_change_state(state, action)
@@ -38,7 +38,7 @@ def test_states_are_open_or_final_and_only_an_open_request_moves():
 
 
 def test_the_owners_of_the_list_are_the_supervisor_and_the_administrator():
-    assert LIST_OWNERS == {"supervisor", "admin"}
+    assert {"supervisor", "admin"} == LIST_OWNERS
 
 
 @pytest.mark.parametrize("role", ALL_ROLES)

@@ -71,7 +71,7 @@ FIGURE_TEXTS = ("review_reasons", "instead_text")
 # ---- input -------------------------------------------------------------------------------------
 
 
-def _id(value: Any) -> int | None:
+def parse_id(value: Any) -> int | None:
     """A database id: a positive int or a string of ASCII digits; None for anything else."""
     if isinstance(value, bool):
         return None
@@ -115,7 +115,7 @@ def _effective(value: Any, field: str = "effective_from") -> dt.date:
 
 
 def _unit(value: Any, field: str) -> Unit:
-    pk = _id(value)
+    pk = parse_id(value)
     unit = Unit.objects.filter(pk=pk, active=True, handles_orders=True).first() if pk else None
     if unit is None:
         raise InvalidInput(_("单位不存在、已停用或不承办工单。"), details={field: [_("请选择有效的承办单位。")]})
@@ -131,7 +131,7 @@ def _units(values: Any, field: str, lead: Unit | None) -> list[Unit]:
     for v in values:
         if v == "":
             continue
-        pk = _id(v)
+        pk = parse_id(v)
         if pk is None:
             raise InvalidInput(_("参数格式不正确。"), details={field: [_("编号无效。")]})
         ids.append(pk)
@@ -261,7 +261,7 @@ def _refuse(decision_reason: str, action: ChangeAction) -> None:
 
 
 def _open_rule(rule_id: Any, *, lock: bool = False) -> ResponsibilityRule:
-    pk = _id(rule_id)
+    pk = parse_id(rule_id)
     qs = ResponsibilityRule.objects.select_related("category", "area", "lead_unit")
     if lock:
         qs = qs.select_for_update(of=("self",))
@@ -336,13 +336,13 @@ def propose(*, actor: User, kind: Any, rule_id: Any = None, category_id: Any = N
             if rule_id not in (None, ""):
                 raise InvalidInput(_("增补条目不针对已有条目；调整已有条目请选择“调整主办或协办单位”。"),
                                    details={"kind": [_("增补条目不针对已有条目。")]})
-            cat_pk = _id(category_id)
+            cat_pk = parse_id(category_id)
             category = Category.objects.filter(pk=cat_pk, active=True).first() if cat_pk else None
             if category is None:
                 raise InvalidInput(_("诉求分类不存在。"), details={"category": [_("请选择有效的分类。")]})
             area = None
             if area_id not in (None, ""):
-                area_pk = _id(area_id)
+                area_pk = parse_id(area_id)
                 area = Area.objects.filter(pk=area_pk).first() if area_pk else None
                 if area is None:
                     raise InvalidInput(_("区域不存在。"), details={"area": [_("请选择列表中的区域（留空为全区）。")]})
@@ -389,7 +389,7 @@ def propose(*, actor: User, kind: Any, rule_id: Any = None, category_id: Any = N
 
 
 def _lock(change_id: Any) -> RuleChange:
-    pk = _id(change_id)
+    pk = parse_id(change_id)
     change = RuleChange.objects.select_for_update(of=("self",)).filter(pk=pk).first() if pk else None
     if change is None:
         raise NotFound(_("清单修改建议不存在。"))
