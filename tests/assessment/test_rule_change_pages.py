@@ -229,7 +229,7 @@ def test_the_pages_read_in_english(district, elevator):
     c = _client(p["liudu"])
     c.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
     body = c.get(f"/assessment/rules/changes/{change.pk}/").content.decode()
-    assert "Approve and apply" in body and "Dispatched elsewhere" in body
+    assert "Approve and apply" in body and "Sent to another unit" in body
     body = c.get("/assessment/rules/changes/").content.decode()
     assert "Proposed changes to the responsibility list" in body
     body = c.get(f"/assessment/rules/{elevator.pk}/history/").content.decode()

@@ -128,7 +128,7 @@ def _prefill(params: Any, first: dt.date, last: dt.date, user: Any) -> dict[str,
             parts.append(_("其中%(n)d件未按本条派出（%(to)s）") % {"n": figs["off_list"], "to": figs.get("instead_text", "")})
         if figs.get("returns"):
             parts.append(_("引用本条的退单%(n)d件，获准%(up)d件") % {"n": figs["returns"], "up": figs.get("returns_upheld", 0)})
-        draft["reason"] = "；".join(parts) + _("。建议调整本条。")
+        draft["reason"] = _("；").join(parts) + _("。建议调整本条。")
         draft["figures"] = figs
         return draft
     cat_id = change_actions.parse_id(params.get("category"))
