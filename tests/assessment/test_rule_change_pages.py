@@ -234,3 +234,26 @@ def test_the_pages_read_in_english(district, elevator):
     assert "Proposed changes to the responsibility list" in body
     body = c.get(f"/assessment/rules/{elevator.pk}/history/").content.decode()
     assert "Versions of the rule" in body
+
+
+def test_the_pages_write_nothing_on_a_get(district, elevator):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    p, u = district.people, district.units
+    _overridden(district, 2)
+    change = change_actions.propose(actor=p["chengang"], kind="change", rule_id=elevator.pk,
+                                    lead_unit_id=u["market"].pk, basis="特种设备安全法", reason="电梯故障应由市场监管局主办。",
+                                    effective_from=_next_monday().isoformat())
+    c = _client(p["liudu"])
+    today = timezone.localdate()
+    urls = ["/assessment/rules/changes/", "/assessment/rules/changes/?state=proposed",
+            f"/assessment/rules/changes/new/?rule={elevator.pk}&from={today}&to={today}",
+            f"/assessment/rules/changes/{change.pk}/", f"/assessment/rules/{elevator.pk}/history/"]
+    with CaptureQueriesContext(connection) as seen:
+        for url in urls:
+            assert c.get(url).status_code == 200, url
+    writes = [q["sql"] for q in seen.captured_queries
+              if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "REPLACE"))
+              and "django_session" not in q["sql"]]
+    assert writes == []
