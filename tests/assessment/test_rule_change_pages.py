@@ -257,3 +257,13 @@ def test_the_pages_write_nothing_on_a_get(district, elevator):
               if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE", "REPLACE"))
               and "django_session" not in q["sql"]]
     assert writes == []
+
+
+def test_a_unit_sees_the_figures_only_of_rules_that_concern_it(district, elevator):
+    p = district.people
+    _overridden(district, 2)
+    today = timezone.localdate()
+    url = f"/assessment/rules/changes/new/?rule={elevator.pk}&from={today}&to={today}"
+    assert "改派给" in _client(p["lizhang"]).get(url).content.decode()  # 东湖街道 leads it
+    other = _client(p["zhaomin"]).get(url).content.decode()  # 西城街道 does not
+    assert "改派给" not in other and "数据依据" in other  # the form, without the figures

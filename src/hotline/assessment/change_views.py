@@ -107,9 +107,12 @@ def _prefill(params: Any, first: dt.date, last: dt.date, user: Any) -> dict[str,
     counts; for a matter no rule covers, its category and area."""
     draft: dict[str, Any] = {"kind": "change", "co_units": [], "effective_from": _next_monday(timezone.localdate()),
                              "figures_from": first, "figures_to": last}
+    unit_role = user.role in {Role.HANDLER.value, Role.UNIT_HEAD.value}
     rule_id = change_actions.parse_id(params.get("rule"))
     rule = ResponsibilityRule.objects.select_related("category", "area", "lead_unit").filter(pk=rule_id).first() \
         if rule_id else None
+    if rule is not None and unit_role and rule.pk not in {r.pk for r in _rules_for(user)}:
+        rule = None  # a unit sees the figures only of rules that concern it (the report is the centre's)
     if rule is not None:
         figs = rules.proposal_figures(first, last, rule_id=rule.pk)
         draft.update(rule=rule.pk, lead_unit=rule.lead_unit_id, basis=rule.basis,
@@ -135,6 +138,8 @@ def _prefill(params: Any, first: dt.date, last: dt.date, user: Any) -> dict[str,
     if cat_id and Category.objects.filter(pk=cat_id).exists():
         area_id = change_actions.parse_id(params.get("area"))
         area = Area.objects.filter(pk=area_id).first() if area_id else None
+        if unit_role and (area is None or user.unit_id not in change_actions.concerned_units(area=area)):
+            return draft
         figs = rules.proposal_figures(first, last, category_id=cat_id, area_id=area.pk if area else None)
         draft.update(kind="add", category=cat_id, area=area.pk if area else None, figures=figs)
         if area is not None and area.unit_id:

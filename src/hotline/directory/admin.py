@@ -11,6 +11,7 @@ from .models import (
     Category,
     ProcedureProfile,
     ResponsibilityRule,
+    RuleChange,
     StaffPhone,
     Unit,
     User,
@@ -90,3 +91,22 @@ class CalendarDayAdmin(CalendarWarningMixin, admin.ModelAdmin):
 @admin.register(CalendarYear)
 class CalendarYearAdmin(CalendarWarningMixin, admin.ModelAdmin):
     list_display = ["year", "source", "entered_at"]
+
+
+@admin.register(RuleChange)
+class RuleChangeAdmin(admin.ModelAdmin):
+    """Change requests are written only by directory/change_actions.py (the pages under
+    /assessment/rules/changes/): here they are read, never edited."""
+
+    list_display = ["id", "kind", "state", "category", "area", "lead_unit", "effective_from", "proposed_by",
+                    "decided_by"]
+    list_filter = ["state", "kind"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
