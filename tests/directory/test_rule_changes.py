@@ -315,3 +315,17 @@ def test_versions_show_which_version_was_in_force_when(district):
     assert [(r["version"], r["effective_from"], r["last_day"], r["in_force"], r["upcoming"]) for r in rows] == [
         (1, old.effective_from, _day(2), True, False), (2, _day(3), None, False, True)]
     assert rows[0]["closed_by"].pk == change.pk and rows[1]["made_by"].pk == change.pk
+
+
+def test_a_rule_whose_lead_unit_no_longer_handles_orders_can_still_be_changed(district):
+    p, u = district.people, district.units
+    change = _propose_noise_change(district)
+    u["enforcement"].handles_orders = False
+    u["enforcement"].save()
+    with pytest.raises(InvalidInput):  # the co-unit proposed no longer handles orders either
+        change_actions.approve(change.pk, actor=p["liudu"])
+    retire = _propose_noise_change(district, kind="retire", lead_unit_id=None, co_unit_ids=[], basis="",
+                                   reason="执法局不再承办工单，本条废止，另行增补。")
+    change_actions.approve(retire.pk, actor=p["liudu"])
+    assert _noise_rule(district).effective_to == _day(3)
+    assert snapshot.current().rule_for(district.categories[NOISE].pk, None, _day(3)) is None

@@ -449,8 +449,12 @@ def approve(change_id: Any, *, actor: User, effective_from: Any = None, note: An
         new: ResponsibilityRule | None = None
         try:
             if old is not None:
+                # Only the end moves, to a date after its start: the range shrinks, so it can
+                # clash with nothing; an update rather than save(), whose checks would also refuse
+                # to close a rule whose lead unit no longer handles orders (the case that most
+                # needs a change). The token is bumped below.
+                ResponsibilityRule.objects.filter(pk=old.pk).update(effective_to=effective)
                 old.effective_to = effective
-                old.save(update_fields=["effective_to"])
             if lead is not None:
                 new = ResponsibilityRule(category_id=change.category_id, area_id=change.area_id, lead_unit=lead,
                                          basis=change.basis, effective_from=effective, version=version)
