@@ -1,4 +1,4 @@
-"""`hotline demo`: every state of the loop, the nine scenarios, and --if-empty."""
+"""`hotline demo`: every state of the loop, the scenarios, and --if-empty."""
 
 from __future__ import annotations
 
@@ -155,3 +155,18 @@ def test_the_demo_ships_deadline_rules_and_its_orders_keep_the_version_they_were
     assert wage_order.deadline_rule == wages[1]
     # heating and water orders dispatched in the demo carry their 24-hour rule
     assert WorkOrder.objects.filter(deadline_rule__reply_unit="hours").exists()
+
+
+def test_the_fumes_street_is_a_governance_task_with_a_proactive_inspection(demo_output):
+    from hotline.governance import task_actions
+    from hotline.governance.models import GovernanceTask, SeasonalRule
+
+    task = GovernanceTask.objects.get(title__contains=scenarios.FUMES_STREET)
+    assert task.state == "active" and task_actions.verify(task)
+    done, waiting = list(task.measures.order_by("seq"))
+    assert done.done_at is not None and done.progress.exists() and waiting.done_at is None
+    proactive = task.links.get(proactive=True).order
+    assert (proactive.source, proactive.source_ref, proactive.caller_phone) == ("task", task.pk, "")
+    assert task.started_at < proactive.received_at < task.events.order_by("-seq").first().at + dt.timedelta(seconds=1)
+    rule = SeasonalRule.objects.get(name="供暖前排查")
+    assert rule.active and set(rule.categories.values_list("name", flat=True)) == {"室温不达标", "新建小区未供暖"}

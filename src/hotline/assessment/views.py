@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from hotline import exports, periods
+from hotline.directory.changeflow import CHANGE_RIGHTS, ChangeAction
 from hotline.directory.models import Unit
 from hotline.directory.roles import Role
 from hotline.governance import monthly
@@ -335,7 +336,8 @@ def rules_page(request: HttpRequest) -> HttpResponse:
         return resp
     return render(request, "assessment/rules.html", _ctx(
         request, first, last, data=data, columns=RULE_COLUMNS, uncovered_columns=UNCOVERED_COLUMNS,
-        override_pct=round(rules.OVERRIDE_SHARE * 100)))
+        override_pct=round(rules.OVERRIDE_SHARE * 100),
+        may_propose=request.user.role in {r for r, rights in CHANGE_RIGHTS.items() if ChangeAction.PROPOSE in rights}))
 
 
 @roles_required(*DISTRICT_ROLES)

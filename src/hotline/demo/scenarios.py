@@ -8,7 +8,11 @@ from __future__ import annotations
 
 import datetime as dt
 
+from django.utils import timezone
+
 from hotline.directory.models import StaffPhone
+from hotline.governance import task_actions
+from hotline.governance.models import DEFAULT_DESCRIPTION, SeasonalRule
 from hotline.orders.models import WorkOrder
 from hotline.orders.states import State
 
@@ -307,9 +311,48 @@ def unreasonable_requests(demo: Demo) -> list[int]:
     return ids
 
 
+def fumes_task(demo: Demo) -> list[int]:
+    """11. (issue 13) The fumes street (scenario 9) becomes a governance task 35 days ago: the
+    street leads, the environment bureau checks the exhausts; the street has done its measure with
+    a photo report, the bureau is on its own; the task opened a proactive inspection (未诉先办)
+    last week. And the heating rule for the winter (a seasonal rule, run by the worker each night:
+    before 15 November, inspect the estates that complained last winter)."""
+    d, p = demo.district, demo.district.people
+    demo._set(demo.days_ago(35, hour=10))
+    task = task_actions.create_task(
+        actor=demo.supervisor, title=f"{FUMES_STREET}餐饮油烟噪声专项治理",
+        problem=f"{FUMES_STREET}餐馆油烟、排风机和夜间喧哗，两个月来二十多位居民反复来电，"
+                "街道和环保部门各自处理、效果不持久。",
+        lead_unit_id=d.units["street-b"].pk, co_unit_ids=[d.units["environment"].pk],
+        category_ids=[d.categories["餐饮油烟噪声"].pk], area_ids=[d.areas["west-city"].pk],
+        target_reduction=50, target_weeks=12)
+    today = timezone.localdate(demo.now)
+    first = task_actions.add_measure(task.pk, actor=demo.supervisor, text="督促沿街餐馆加装油烟净化器、排风机加装消声装置",
+                                     owner_id=d.units["street-b"].pk, due_on=today - dt.timedelta(days=10))
+    second = task_actions.add_measure(task.pk, actor=demo.supervisor, text="对油烟排放和夜间噪声开展执法检测",
+                                      owner_id=d.units["environment"].pk, due_on=today + dt.timedelta(days=14))
+    task_actions.start(task.pk, actor=demo.supervisor)
+    demo._set(demo.days_ago(15, hour=15))
+    task_actions.report(task.pk, actor=p["zhaomin"], measure_id=first.pk,
+                        text="文昌街美食街32家餐馆中已有28家加装油烟净化器，其余4家限期整改。")
+    task_actions.complete_measure(task.pk, actor=p["zhaomin"], measure_id=first.pk)
+    demo._set(demo.days_ago(9, hour=11))
+    task_actions.report(task.pk, actor=p["huanbao"], measure_id=second.pk, text="已检测12家，2家超标，已立案处罚。")
+    demo._set(demo.days_ago(6, hour=9))
+    order = task_actions.dispatch_proactive(
+        task.pk, actor=demo.supervisor, title=f"{FUMES_STREET}夜间噪声巡查", unit_id=d.units["street-b"].pk,
+        description="晚上十点后巡查美食街餐馆排风机和露天摆桌情况，发现问题当场整改。",
+        area_id=d.areas["west-city"].pk, address=FUMES_STREET, category_id=d.categories["餐饮油烟噪声"].pk)
+    rule = SeasonalRule.objects.create(
+        name="供暖前排查", start_month=11, start_day=15, days_ahead=14, lookback_days=120, min_complaints=2,
+        title_template="{place}供暖前排查", description_template=DEFAULT_DESCRIPTION)
+    rule.categories.set([d.categories["室温不达标"], d.categories["新建小区未供暖"]])
+    return [order.pk]
+
+
 SCENARIOS = {
     1: one_line_reply, 2: airport_noise, 3: heating_ping_pong, 4: wage_extension, 5: friendly_callers,
-    6: court_matter, 7: potholes, 8: daily_dog, 9: fumes_cluster, 10: unreasonable_requests,
+    6: court_matter, 7: potholes, 8: daily_dog, 9: fumes_cluster, 10: unreasonable_requests, 11: fumes_task,
 }
 
 

@@ -50,6 +50,7 @@ ASSESSMENT_MENU = [
     Entry("assessment:diagnostics", _("负能诊断"), keeps_query=True),
     Entry("assessment:gaps", _("制度空白"), keeps_query=True),
     Entry("assessment:rules", _("清单回头看"), keeps_query=True),
+    Entry("assessment:rule_changes", _("清单修改建议")),
     Entry("assessment:report", _("月度报告")),
 ]
 
