@@ -43,7 +43,7 @@ UNIT_COLUMNS = [
     ("proactive_verified", _l("主动治理核验办结")), ("proactive_first_time", _l("一次核验通过")),
     ("proactive_first_time_rate", _l("一次核验通过率")),
 ]
-SHORT_COLUMNS = [UNIT_COLUMNS[i] for i in (0, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 20, 21, 22, 29)]
+SHORT_COLUMNS = [UNIT_COLUMNS[i] for i in (0, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 20, 21, 22, 30)]  # 30: proactive_verified
 GROUP_COLUMNS = [("group_label", _l("单位类型")), ("orders", _l("派单数")), ("valid_callbacks", _l("有效回访")),
                  ("response_rate", _l("响应率")), ("resolution_rate", _l("解决率")),
                  ("satisfaction_rate", _l("满意率")), ("composite", _l("综合得分")), ("redo_rate", _l("重办率")),
