@@ -13,4 +13,5 @@ urlpatterns = [
     path("gaps/", views.gaps_page, name="gaps"),
     path("report/", views.report_page, name="report"),
     path("rules/", views.rules_page, name="rules"),
+    path("consequences/", views.consequences_page, name="consequences"),
 ]

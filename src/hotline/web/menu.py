@@ -46,6 +46,7 @@ ASSESSMENT_MENU = [
     Entry("assessment:gaps", _("制度空白"), keeps_query=True),
     Entry("assessment:rules", _("清单回头看"), keeps_query=True),
     Entry("assessment:report", _("月度报告")),
+    Entry("assessment:consequences", _("奖惩记录"), keeps_query=True),
 ]
 
 
