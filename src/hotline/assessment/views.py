@@ -22,7 +22,7 @@ from hotline.errors import DomainError
 from hotline.governance import monthly
 from hotline.web.views.common import roles_required
 
-from . import consequences, gaming, indicators, rules, scoring, stats
+from . import consequences, gaming, indicators, rules, stats
 from . import warnings as warning_rules
 from .access import ASSESSMENT_ROLES, DISTRICT_ROLES, unit_scope
 from .templatetags.assessment_tags import evidence_text
