@@ -81,5 +81,5 @@ def test_街道组按解决率满意率按时答复率排名_部门组加入退�
     督办.force_login(district.people["liudu"])
     页面 = 督办.get(f"/assessment/unit/{district.units['street-a'].pk}/?month=2023-07").content.decode()
     assert "第2版" in 页面 and "按时答复率" in 页面
-    assert "越高越好：30 × min(50.0% ÷ 95.0%, 1) = 15.79" in 页面
+    assert "越高越好：30 × (50.0% ÷ 95.0%，最高为1) = 15.79" in 页面
     assert "81.79" in 页面

@@ -346,10 +346,10 @@ def score_lines(row: dict[str, Any]) -> list[dict[str, Any]]:
         if v is None:
             how = _("本期无数据，不计分，总分按其余指标折算")
         elif line["higher_is_better"]:
-            how = _("越高越好：%(w)s × min(%(v)s ÷ %(t)s, 1) = %(p)s") % {
+            how = _("越高越好：%(w)s × (%(v)s ÷ %(t)s，最高为1) = %(p)s") % {
                 "w": f"{w:g}", "v": f"{100 * v:.1f}%", "t": f"{100 * t:.1f}%", "p": f"{p:.2f}"}
         else:
-            how = _("越低越好：%(w)s × min((1 − %(v)s) ÷ (1 − %(t)s), 1) = %(p)s") % {
+            how = _("越低越好：%(w)s × ((1 − %(v)s) ÷ (1 − %(t)s)，最高为1) = %(p)s") % {
                 "w": f"{w:g}", "v": f"{100 * v:.1f}%", "t": f"{100 * t:.1f}%", "p": f"{p:.2f}"}
         out.append({**line, "how": how,
                     "label": line["label"] + (_("（难度调整后）") if line.get("adjusted") else "")})
