@@ -21,7 +21,7 @@ ALLOWED = {
     "exports": {"errors"},
     # form widgets (Django only) for the staff pages and the public part
     "widgets": set(),
-    "directory": {"errors", "periods", "csvfile"},
+    "directory": {"errors", "periods", "csvfile", "widgets"},
     # the transactional outbox sits below orders (orders' actions write its rows)
     "outbox": {"errors", "directory"},
     "orders": {"directory", "errors", "periods", "csvfile", "outbox"},
@@ -35,7 +35,7 @@ ALLOWED = {
     # GeoReport v2 beside the JSON API: its keys authenticate a post (api.keys)
     "open311": {"orders", "directory", "api", "errors"},
     # notifications: told of orders' events through the outbox; the supervisors of the warnings
-    "notify": {"orders", "directory", "outbox", "assessment", "errors", "periods"},
+    "notify": {"orders", "directory", "outbox", "assessment", "errors", "periods", "widgets"},
     # hotspots (derived data): orders read, its own tables written; bursts told through notify and the outbox
     "governance": {"orders", "directory", "triage", "assessment", "outbox", "notify", "errors", "periods", "csvfile",
                    "exports"},

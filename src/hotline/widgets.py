@@ -46,3 +46,32 @@ class QuickSelect(forms.Select):
                 parts.extend(_option(o) for o in options)
         parts.append("</select>")
         return mark_safe("".join(parts))
+
+
+MAX_ID = 2**63 - 1  # the largest value an id column holds on every database
+
+
+def _is_id(value: Any) -> bool:
+    text = str(value).strip()
+    return text.isascii() and text.isdigit() and int(text) <= MAX_ID
+
+
+class IdSafeAutocompleteMixin:
+    """For a ModelAdmin with `autocomplete_fields`: the admin's autocomplete widget shows the
+    posted value again by looking it up (`pk__in`), and on SQLite a number past a 64-bit column
+    (a guessed or hostile id) raised OverflowError there: a 500 after the form had already
+    refused the value. Values that cannot be ids are left out of that lookup; the form's own
+    error ("select a valid choice") is what the user sees."""
+
+    def formfield_for_foreignkey(self, db_field: Any, request: Any, **kwargs: Any) -> Any:
+        field = super().formfield_for_foreignkey(db_field, request, **kwargs)  # type: ignore[misc]
+        widget = getattr(field, "widget", None)
+        inner = getattr(widget, "widget", widget)  # the related-field wrapper holds the real widget
+        if inner is not None and hasattr(inner, "optgroups") and type(inner).__name__.startswith("Autocomplete"):
+            original = inner.optgroups
+
+            def optgroups(name: str, value: list[Any], attr: Any = None) -> Any:
+                return original(name, [v for v in value if v in (None, "") or _is_id(v)], attr)
+
+            inner.optgroups = optgroups
+        return field

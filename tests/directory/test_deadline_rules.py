@@ -174,11 +174,13 @@ def test_the_administrator_adds_a_rule_with_chinese_labels(admin_client, distric
     ({"effective_from": "2026-13-45"}, ""),
     ({"basis": "依据\x00"}, ""),
     ({"approved_by": ""}, "长期延长时限须写明批准单位或人员"),
-    ({"profile": "1"}, "请在“诉求分类”和“办理流程”中选且只选一个"),
+    ({"profile": "consult"}, "请在“诉求分类”和“办理流程”中选且只选一个"),
     ({"category": "99999999999999999999"}, ""),
     ({"default_urgency": "<script>"}, ""),
 ])
 def test_the_admin_refuses_bad_and_hostile_input_with_a_message(admin_client, district, changes, message):
+    if changes.get("profile") == "consult":  # both a category and a profile
+        changes = {"profile": str(district.profiles["consult"].pk)}
     resp = admin_client.post("/admin/directory/deadlinerule/add/", _form(district, **changes))
     assert resp.status_code == 200
     assert "errornote" in resp.content.decode() or "errorlist" in resp.content.decode()

@@ -4,6 +4,8 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from hotline.widgets import IdSafeAutocompleteMixin
+
 from .calendar import missing_years
 from .models import (
     Area,
@@ -74,7 +76,7 @@ class CategoryAdmin(admin.ModelAdmin):
 
 
 @admin.register(ResponsibilityRule)
-class ResponsibilityRuleAdmin(CalendarWarningMixin, admin.ModelAdmin):
+class ResponsibilityRuleAdmin(IdSafeAutocompleteMixin, CalendarWarningMixin, admin.ModelAdmin):
     list_display = ["id", "category", "area", "lead_unit", "effective_from", "effective_to", "version"]
     list_filter = ["lead_unit", "area"]
     search_fields = ["category__path", "lead_unit__name", "basis"]

@@ -1,6 +1,8 @@
 from django.contrib import admin
 from django.utils.translation import gettext_lazy as _
 
+from hotline.widgets import IdSafeAutocompleteMixin
+
 from . import texts
 from .forms import NotifySettingsAdminForm, TemplateForm
 from .models import Notification, NotifySettings, Preference, Template
@@ -28,7 +30,7 @@ class PreferenceInline(admin.TabularInline):
 
 
 @admin.register(NotifySettings)
-class NotifySettingsAdmin(admin.ModelAdmin):
+class NotifySettingsAdmin(IdSafeAutocompleteMixin, admin.ModelAdmin):
     form = NotifySettingsAdminForm
     list_display = ["person", "quiet_start", "quiet_end"]
     search_fields = ["person__username", "person__display_name"]
