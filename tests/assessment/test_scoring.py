@@ -268,3 +268,15 @@ def test_the_admin_refuses_a_bad_scheme_and_records_a_good_one_as_a_new_version(
     r = c.post(f"/admin/assessment/scoringscheme/{seeded.pk}/change/", {**base, "lines": json.dumps(good)})
     assert r.status_code == 403
     assert ScoringScheme.objects.get(pk=seeded.pk).lines == scoring.DEFAULT_LINES
+
+
+def test_proactive_work_is_a_count_against_a_target_count():
+    assert scoring.points(3, 20, 5, True, count=True) == pytest.approx(12)  # 20 × 3 / 5
+    assert scoring.points(9, 20, 5, True, count=True) == pytest.approx(20)
+    scheme = ScoringScheme(lines=lines(("resolution", 80, 1.0), ("proactive", 20, 4)))
+    total, score_lines = scoring.score({"resolution_rate": 0.5, "proactive_verified": 2}, scheme)
+    assert score_lines[1]["points"] == 10.0 and score_lines[1]["count"]
+    assert total == pytest.approx(40 + 10)
+    with pytest.raises(InvalidInput, match="件数"):
+        scoring.validate(lines(("resolution", 80, 1.0), ("proactive", 20, 0.5)))
+    assert scoring.validate(lines(("resolution", 80, 1.0), ("proactive", 20, 4)))[1]["target"] == 4.0

@@ -335,3 +335,55 @@ def test_the_monthly_report_shows_each_task_with_its_effect(district):
     assert "0/1" in row[:600] and ">1<" in row[:600]  # the measure was due in March and is not done
     # the month before the task existed does not list it
     assert task.number not in _client(district, "liudu").get(reverse("assessment:report"), {"month": "2026-01"}).content.decode()
+
+
+def test_a_task_acts_before_the_call_with_a_proactive_order_that_does_not_count_as_a_call(district, task):
+    p = district.people
+    task_actions.add_measure(task.pk, actor=p["liudu"], text="对沿街饭店逐户上门检查", owner_id=district.units["street-a"].pk,
+                             due_on=clock.localdate())
+    task_actions.start(task.pk, actor=p["liudu"])
+    with pytest.raises(InvalidInput) as e:  # a unit outside the task
+        task_actions.dispatch_proactive(task.pk, actor=p["liudu"], title="上门检查饭店油烟", description="逐户检查油烟净化设备",
+                                        unit_id=district.units["power"].pk)
+    assert "unit" in e.value.details and TaskOrder.objects.filter(proactive=True).count() == 0
+    with pytest.raises(InvalidInput):  # a guessed area id
+        task_actions.dispatch_proactive(task.pk, actor=p["liudu"], title="上门检查饭店油烟", description="逐户检查油烟净化设备",
+                                        unit_id=district.units["street-a"].pk, area_id="east-lake")
+    order = task_actions.dispatch_proactive(
+        task.pk, actor=p["liudu"], title="上门检查东湖街道沿街饭店油烟", description="逐户检查油烟净化设备是否正常运行",
+        unit_id=district.units["street-a"].pk, area_id=district.areas["east-lake"].pk,
+        category_id=district.categories["餐饮油烟噪声"].pk)
+    order.refresh_from_db()
+    assert (order.source, order.source_ref, order.state, order.lead_unit_id) == (
+        "task", task.pk, "dispatched", district.units["street-a"].pk)
+    assert TaskOrder.objects.get(task=task, order=order).proactive
+    assert task.events.order_by("-seq").first().data["order"] == order.number
+    # the effect counts calls: the task's own proactive order is not one
+    e = effect.measure(category_ids=[district.categories["餐饮油烟噪声"].pk], area_ids=[district.areas["east-lake"].pk],
+                       start=order.received_at - dt.timedelta(days=30), days=60, method="areas", target_reduction=50,
+                       now=order.received_at + dt.timedelta(days=1))
+    assert e.after == 0
+    # a unit cannot open one
+    with pytest.raises(NotAllowed):
+        task_actions.dispatch_proactive(task.pk, actor=p["liqiang"], title="上门检查", description="逐户检查油烟净化设备",
+                                        unit_id=district.units["street-a"].pk)
+
+
+def test_the_task_page_opens_a_proactive_order_and_keeps_what_was_typed_when_refused(district, task):
+    p = district.people
+    task_actions.add_measure(task.pk, actor=p["liudu"], text="对沿街饭店逐户上门检查", owner_id=district.units["street-a"].pk,
+                             due_on=clock.localdate())
+    task_actions.start(task.pk, actor=p["liudu"])
+    client = _client(district, "liudu")
+    page = client.get(reverse("governance:task", args=[task.pk])).content.decode()
+    assert "proactive-form" in page
+    url = reverse("governance:task_action", args=[task.pk, "proactive"])
+    resp = client.post(url, {"title": "", "description": "逐户检查油烟净化设备是否正常运行", "unit": district.units["street-a"].pk})
+    assert resp.status_code == 400 and "逐户检查油烟净化设备是否正常运行" in resp.content.decode()
+    assert TaskOrder.objects.filter(proactive=True).count() == 0
+    resp = client.post(url, {"title": "上门检查东湖街道沿街饭店油烟", "description": "逐户检查油烟净化设备是否正常运行",
+                             "unit": district.units["street-a"].pk, "area": district.areas["east-lake"].pk,
+                             "category": district.categories["餐饮油烟噪声"].pk})
+    assert resp.status_code == 302
+    link = TaskOrder.objects.get(proactive=True)
+    assert link.order.number in client.get(reverse("governance:task", args=[task.pk])).content.decode()

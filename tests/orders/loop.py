@@ -56,6 +56,8 @@ MOVES: dict[Action, dict[State, State]] = {
     A.CALLBACK: {S.AWAITING_CALLBACK: S.CLOSED, S.MERGED: S.MERGED},
     A.REOPEN: {S.AWAITING_CALLBACK: S.IN_PROGRESS, S.CLOSED: S.IN_PROGRESS},
     A.RESTORE: {S.SCREENED_OUT: S.RECEIVED},
+    # a proactive order (no caller) is closed by the centre's verification instead of a callback
+    A.VERIFY: {S.AWAITING_CALLBACK: S.CLOSED},
 }
 # Actions that leave the state as it is, and the states they apply in.
 STAYS: dict[Action, frozenset[State]] = {
@@ -103,13 +105,13 @@ DISTRICT_RIGHTS: dict[Role, dict[Action, frozenset[State] | None]] = {
     R.DISPATCHER: {a: None for a in (
         A.DISPATCH, A.ANSWER, A.SCREEN_OUT, A.RESTORE, A.MERGE, A.UNMERGE, A.ACCEPT_RETURN, A.REJECT_RETURN, A.JOINT,
         A.ESCALATE, A.RETURN_TO_CITY, A.APPROVE_EXTENSION, A.DENY_EXTENSION, A.URGE, A.ANNOTATE, A.ATTACH,
-        A.VIEW_EVIDENCE)},
+        A.VIEW_EVIDENCE, A.VERIFY)},
     R.REVIEWER: {A.APPROVE: None, A.REDO: None, A.ANNOTATE: None, A.VIEW_EVIDENCE: None},
     # a callback agent reopens only what the caller says is unresolved; a closed order is reopened
     # by a supervisor
     R.CALLBACK: {A.CALLBACK: None, A.CALLBACK_ATTEMPT: None, A.ANNOTATE: None, A.VIEW_EVIDENCE: None,
                  A.REOPEN: frozenset({S.AWAITING_CALLBACK})},
-    R.SUPERVISOR: {A.SUPERVISE: None, A.URGE: None, A.RESTORE: None, A.UNMERGE: None, A.APPROVE_EXTENSION: None,
+    R.SUPERVISOR: {A.VERIFY: None, A.SUPERVISE: None, A.URGE: None, A.RESTORE: None, A.UNMERGE: None, A.APPROVE_EXTENSION: None,
                    A.DENY_EXTENSION: None, A.ANNOTATE: None, A.VIEW_EVIDENCE: None, A.REOPEN: frozenset({S.CLOSED}),
                    # the centre's decisions on unreasonable requests and on the callers' contests
                    A.UPHOLD_UNREASONABLE: None, A.REJECT_UNREASONABLE: None, A.LIFT_MARK: None,
@@ -124,13 +126,23 @@ DISTRICT_RIGHTS: dict[Role, dict[Action, frozenset[State] | None]] = {
     R.PUBLIC: {A.ATTACH: frozenset({S.RECEIVED}), A.CALLBACK: frozenset({S.AWAITING_CALLBACK})},
 }
 CREATORS = frozenset({R.AGENT, R.DISPATCHER, R.SYSTEM, R.CITY, R.PUBLIC})
+# On a proactive order (no caller) the centre that verifies it reopens it when it fails
+# verification; the callback agent has no caller to ask.
+PROACTIVE_REOPEN: dict[Role, frozenset[State]] = {
+    R.DISPATCHER: frozenset({S.AWAITING_CALLBACK}), R.SUPERVISOR: frozenset({S.AWAITING_CALLBACK, S.CLOSED}),
+    R.CALLBACK: frozenset()}
+PROACTIVE_CREATORS = frozenset({R.DISPATCHER, R.SUPERVISOR, R.SYSTEM})
 
 
-def intended_allowed(role: Role, action: Action, state: State, relation: str) -> bool:
-    """May a person of `role` take `action` on an order in `state`? `relation` is the actor's
-    unit's relation to the order: "lead", "co", "other" or "none" (no unit)."""
+def intended_allowed(role: Role, action: Action, state: State, relation: str, proactive: bool = False) -> bool:
+    """May a person of `role` take `action` on an order in `state` (a proactive one when
+    `proactive`)? `relation` is the actor's unit's relation to the order: "lead", "co", "other" or
+    "none" (no unit). Whether the action applies to the order's source at all is apart
+    (intended_for_source)."""
     if intended_target(state, action) is None:
         return False
+    if proactive and action is A.REOPEN and role in PROACTIVE_REOPEN:
+        return state in PROACTIVE_REOPEN[role]
     if role in (R.HANDLER, R.UNIT_HEAD):
         scope = UNIT_RIGHTS.get(action)
         if scope == "unit":
@@ -145,6 +157,17 @@ def intended_allowed(role: Role, action: Action, state: State, relation: str) ->
         return False
     states = rights[action]
     return states is None or state in states
+
+
+def intended_for_source(action: Action, proactive: bool) -> bool:
+    """Whether the action applies to a proactive order / a caller's: a callback needs a caller,
+    a verification is for proactive orders only."""
+    if action in (A.CALLBACK, A.CALLBACK_ATTEMPT, A.REPORT_UNREASONABLE, A.UPHOLD_UNREASONABLE,
+                  A.REJECT_UNREASONABLE, A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK):
+        return not proactive  # no caller: nobody to call back, no caller's request or record
+    if action is A.VERIFY:
+        return proactive
+    return True
 
 
 # ---- bringing an order into a state through the actions ----------------------------------------
@@ -218,6 +241,51 @@ def bring_to(d: District, state: State, *, report: bool = False, **order_kw: Any
     return oid
 
 
+PROACTIVE_STATES = (S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK, S.CLOSED)
+
+
+def new_proactive(d: District, **kw: Any) -> int:
+    """A proactive order (a patrol found the collapsed road), opened and dispatched by 陈刚 to
+    东湖街道办事处 under the responsibility list."""
+    return actions.do_create_proactive(
+        actor=kw.pop("actor", d.people["chengang"]), title=kw.pop("title", "巡查发现东湖路路面塌陷"),
+        description=kw.pop("description", "网格员巡查发现东湖路与湖滨路交叉口路面塌陷约一平方米，请尽快处置。"),
+        area_id=d.areas["east-lake"].pk, address=kw.pop("address", "东湖路与湖滨路交叉口"),
+        category_id=d.categories[kw.pop("category", "道路塌陷破损")].pk, unit_id=kw.pop("unit_id", d.units["street-a"].pk),
+        source=kw.pop("source", "patrol"), source_ref=kw.pop("source_ref", None), **kw).pk
+
+
+def bring_proactive_to(d: District, state: State, **kw: Any) -> int:
+    """A proactive order walked through the loop until it is in `state` (it starts dispatched)."""
+    p = d.people
+    oid = new_proactive(d, **kw)
+    if state is S.DISPATCHED:
+        return oid
+    if state is S.RETURNED:
+        actions.do_return(oid, actor=p["liqiang"], kind="not_remit", reason="该路段属于市政道路，由区城管执法局负责。")
+        return oid
+    actions.do_sign(oid, actor=p["liqiang"])
+    if state is S.IN_PROGRESS:
+        return oid
+    actions.do_attach(oid, actor=p["liqiang"], file=photo())
+    actions.do_reply(oid, actor=p["liqiang"], **PROACTIVE_REPLY)
+    if state is S.REPLIED:
+        return oid
+    actions.do_approve(oid, actor=p["zhoushen"])
+    if state is S.AWAITING_CALLBACK:
+        return oid
+    actions.do_verify(oid, actor=p["chengang"], note="已到现场核验，路面修复完好")
+    assert state is S.CLOSED, state
+    return oid
+
+
+PROACTIVE_REPLY = {
+    "responder": "李强",
+    "process": "接单后当天下午到现场查看，设置围挡并通知市政养护单位修复路面。",
+    "outcome": "路面已于次日修复完毕，现场已恢复通行。",
+}
+
+
 # ---- one valid call per action ----------------------------------------------------------------
 
 
@@ -286,6 +354,7 @@ CALLS: dict[Action, Callable[[int, User, Ctx], Any]] = {
     A.CONTEST_MARK: lambda o, u, c: actions.do_contest_mark(o, actor=u, reason="来电人称此次反映的是新问题"),
     A.LIFT_MARK: lambda o, u, c: actions.do_lift_mark(o, actor=u, note="核实来电人反映属实，撤销标记"),
     A.KEEP_MARK: lambda o, u, c: actions.do_keep_mark(o, actor=u, note="异议理由不成立，维持标记"),
+    A.VERIFY: lambda o, u, c: actions.do_verify(o, actor=u, note="已到现场核验，办理结果属实"),
 }
 
 # Actions that need a report made earlier (bring_to(report=True)), and what else before them.

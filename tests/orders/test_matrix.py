@@ -24,6 +24,7 @@ from tests.orders.loop import (
     Ctx,
     bring_to,
     intended_allowed,
+    intended_for_source,
     intended_target,
     prepare,
     snapshot,
@@ -59,6 +60,8 @@ def _expected(actor, action: Action, state: State, order: WorkOrder) -> type[Dom
         # waiting in its area to be claimed
         in_area = state is State.RECEIVED and order.area is not None and order.area.unit_id == actor.unit_id
         allowed = _relation(actor, order) in ("lead", "co") or in_area
+    if allowed and not intended_for_source(action, proactive=False):
+        return InvalidTransition  # a verification is for proactive orders: a caller's is called back
     return None if allowed else NotAllowed
 
 

@@ -23,7 +23,7 @@ from hotline.orders import actions, policies, states, trace
 from hotline.orders.models import Event, WorkOrder
 from hotline.orders.states import Action, State
 from tests.conftest import make_order
-from tests.orders.loop import CALLS, Ctx, photo
+from tests.orders.loop import CALLS, Ctx, new_proactive, photo
 
 ACTORS = ["wangfang", "chengang", "zhoushen", "sunhui", "liudu", "admin", "liqiang", "lizhang", "zhaomin",
           "zhengzhi", "wujian", "renshe", "qianji", "minhang", "system"]
@@ -61,6 +61,19 @@ def _machine(d):
             self.clocks[oid] = (None, None, None)
             return oid
 
+        @precondition(lambda self: len(self.created) < 6)
+        @rule(target=orders, unit=st.sampled_from(["street-a", "enforcement"]),
+              source=st.sampled_from(["patrol", "seasonal", "hotspot"]))
+        def create_proactive(self, unit, source):
+            # 未诉先办: no caller, dispatched at once, closed by the centre's verification
+            oid = new_proactive(d, unit_id=d.units[unit].pk, source=source,
+                                source_ref=None if source == "patrol" else 7,
+                                note="巡查发现，由城管执法局先行处置" if unit != "street-a" else "")
+            self.created.append(oid)
+            order = WorkOrder.objects.get(pk=oid)
+            self.clocks[oid] = tuple(getattr(order, c) for c in CLOCKS)
+            return oid
+
         @rule(oid=orders, data=st.data())
         def act(self, oid, data):
             order = WorkOrder.objects.get(pk=oid)
@@ -78,7 +91,7 @@ def _machine(d):
             co = list(before.co_units.values_list("id", flat=True))
             entitled = [n for n in ACTORS if policies.decide(
                 role=Role(p[n].role), action=action, state=state, actor_unit_id=p[n].unit_id,
-                lead_unit_id=before.lead_unit_id, co_unit_ids=co).allowed]
+                lead_unit_id=before.lead_unit_id, co_unit_ids=co, proactive=before.is_proactive).allowed]
             pick = data.draw(st.integers(0, 999), label="actor")
             pool = entitled if pick % 4 and entitled else ACTORS
             name = pool[pick // 4 % len(pool)]
@@ -159,6 +172,15 @@ def _machine(d):
                 for mark in order.caller_marks.all():
                     assert mark.contests.filter(outcome="pending").count() <= 1
                     assert mark.expires_at > mark.created_at
+                # a proactive order has no caller: never called back, no first-contact clock, and
+                # closed only by the centre's verification
+                if order.is_proactive:
+                    assert not order.callbacks.exists(), order.number
+                    assert order.contact_due is None and order.caller_phone == ""
+                    closes = [e.action for e in events[order.pk] if e.to_state == State.CLOSED]
+                    assert set(closes) <= {Action.VERIFY.value}, closes
+                elif order.state == State.CLOSED:
+                    assert Action.VERIFY.value not in {e.action for e in events[order.pk]}
 
         def teardown(self):
             assert list(trace.verify_all()) == []

@@ -171,6 +171,9 @@ class OrderOut(Schema):
     closed_at: dt.datetime | None
     redo_count: int
     return_count: int
+    # call (a caller's request) or a proactive source: task, hotspot, seasonal, patrol (no caller)
+    source: str
+    source_ref: int | None
     allowed_actions: list[str]
 
 
@@ -201,7 +204,7 @@ def _out(request: HttpRequest, order: WorkOrder, *, with_actions: bool = True) -
         "received_at": order.received_at, "sign_due": order.sign_due, "reply_due": order.reply_due,
         "deadline_rule": order.deadline_rule_id,
         "replied_at": order.replied_at, "closed_at": order.closed_at, "redo_count": order.redo_count,
-        "return_count": order.return_count,
+        "return_count": order.return_count, "source": order.source, "source_ref": order.source_ref,
         "allowed_actions": [a.value for a in allowed_actions(order, request.user)] if with_actions else [],  # type: ignore[arg-type]
     }
 

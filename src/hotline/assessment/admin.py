@@ -26,7 +26,7 @@ class SchemeForm(forms.ModelForm):
     lines = forms.CharField(label=gettext_lazy("考核指标（JSON）"), widget=forms.Textarea(attrs={"rows": 10, "cols": 80}),
                             help_text=gettext_lazy("每项：indicator（指标）、weight（权重，合计100）、target（目标值，0到1）。"
                                                    "可选指标：response、resolution、satisfaction、reply_on_time、redo、"
-                                                   "returns_upheld、repeat_calls。"))
+                                                   "returns_upheld、repeat_calls、proactive（件数）。"))
 
     class Meta:
         model = ScoringScheme

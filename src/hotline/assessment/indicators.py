@@ -368,6 +368,7 @@ def diagnostics(first: dt.date, last: dt.date) -> dict[str, Any]:
             "excluded_valid": c["excluded_valid"],
             "returns": c["returns"], "return_rate": f["return_rate"], "returns_rejected": c["returns_rejected"],
             "pingpong_orders": c["pingpong_orders"], "arbitration_hours": f["arbitration_hours"],
+            "proactive_verified": c["proactive_verified"], "proactive_first_time": c["proactive_first_time"],
         })
     all_c = _sum(list(totals.values()))
     f = figures(all_c, cfg)

@@ -25,6 +25,9 @@ COUNTERS = [
     "callbacks", "valid", "contacted", "resolved", "satisfied", "basic", "unresolved_satisfied", "other_phone",
     "excluded_valid", "excluded_resolved", "excluded_unreasonable",
     "closed", "close_seconds", "evidence", "notes",
+    # proactive work (未诉先办): proactive orders the centre verified and closed that day, and those
+    # that passed at the first verification; credited to the unit that did them (no callback)
+    "proactive_verified", "proactive_first_time",
 ]
 
 
@@ -74,6 +77,8 @@ class UnitDayStats(models.Model):
     close_seconds = models.BigIntegerField(default=0)
     evidence = models.PositiveIntegerField(default=0)
     notes = models.PositiveIntegerField(default=0)
+    proactive_verified = models.PositiveIntegerField(default=0)
+    proactive_first_time = models.PositiveIntegerField(default=0)
 
     class Meta:
         verbose_name = _("单位日统计")

@@ -179,6 +179,11 @@ def figures(counters: dict[str, int], cfg: dict[str, Any] | None = None) -> dict
         "other_phone": c["other_phone"],
         "no_authority_replies": c["no_authority_replies"],
         "arbitration_hours": r4(ratio(c["arbitration_seconds"] / 3600, c["arbitrated"])),
+        # proactive work (未诉先办), outside the callback-based rates: verified and closed, and
+        # the share that passed at the first verification
+        "proactive_verified": c["proactive_verified"],
+        "proactive_first_time": c["proactive_first_time"],
+        "proactive_first_time_rate": r4(ratio(c["proactive_first_time"], c["proactive_verified"])),
     })
     return out
 

@@ -95,10 +95,32 @@ def report(first: dt.date, last: dt.date) -> dict[str, Any]:
 
     uncovered = [
         {"category": row["order__category__path"] or _("未分类"), "area": row["order__area__name"] or _("未指定区域"),
-         "dispatches": row["n"], "gap": row["n"] >= MIN_UNCOVERED}
-        for row in (dispatches.filter(no_rule).values("order__category__path", "order__area__name")
+         "dispatches": row["n"], "gap": row["n"] >= MIN_UNCOVERED,
+         "category_id": row["order__category_id"], "area_id": row["order__area_id"]}
+        for row in (dispatches.filter(no_rule).values("order__category__path", "order__area__name",
+                                                      "order__category_id", "order__area_id")
                     .annotate(n=Count("id")).order_by("-n", "order__category__path", "order__area__name"))
     ]
     return {"rules": rows, "uncovered": uncovered,
             "thresholds": {"min_dispatches": MIN_DISPATCHES, "override_share": OVERRIDE_SHARE,
                            "upheld_returns": UPHELD_RETURNS, "min_uncovered": MIN_UNCOVERED}}
+
+
+# The figures a change request to the list carries (directory/change_actions.propose): a rule's
+# line of the report, or a matter's line among those no rule covers.
+RULE_FIGURES = ("dispatches", "on_list", "off_list", "off_list_share", "instead", "instead_text", "returns",
+                "returns_upheld", "returns_rejected", "returns_pending", "review_reasons")
+
+
+def proposal_figures(first: dt.date, last: dt.date, *, rule_id: int | None = None, category_id: int | None = None,
+                     area_id: int | None = None) -> dict[str, Any]:
+    """The report's figures for one rule, or for the matter (category and area) no rule covers,
+    over days first..last; zeros when the period saw nothing of it."""
+    data = report(first, last)
+    if rule_id is not None:
+        row = next((r for r in data["rules"] if r["rule_id"] == rule_id), None)
+        if row is None:
+            return {"dispatches": 0, "returns": 0}
+        return {k: row[k] for k in RULE_FIGURES}
+    n = sum(r["dispatches"] for r in data["uncovered"] if r["category_id"] == category_id and r["area_id"] == area_id)
+    return {"uncovered_dispatches": n}

@@ -5,7 +5,8 @@ figures, line by line. docs/scoring.md says the same for the people who set the 
 The arithmetic, kept simple enough to explain to a unit:
 
 - an indicator where higher is better (response, resolution, satisfaction, on-time replies,
-  upheld returns): points = weight × min(value ÷ target, 1). Reaching the target earns the whole
+  upheld returns): points = weight × min(value ÷ target, 1). Proactive work (未诉先办) is a count of
+  proactive orders verified and closed: its target is the count that earns the whole weight. Reaching the target earns the whole
   weight; half the target earns half.
 - an indicator where lower is better (redo, repeat calls): the target is the highest rate that
   still earns the whole weight; points = weight × min((1 − value) ÷ (1 − target), 1). At or
@@ -47,6 +48,7 @@ class Indicator:
     key: str  # the row's field (indicators.unit_table)
     higher_is_better: bool
     adjusted_key: str = ""  # the difficulty-adjusted field, where there is one
+    count: bool = False  # a count (target: how many earn the whole weight), not a share 0..1
 
 
 INDICATORS: dict[str, Indicator] = {i.code: i for i in [
@@ -57,7 +59,9 @@ INDICATORS: dict[str, Indicator] = {i.code: i for i in [
     Indicator("redo", gettext_noop("重办率"), "redo_rate", False),
     Indicator("returns_upheld", gettext_noop("退单成立率"), "upheld_return_rate", True),
     Indicator("repeat_calls", gettext_noop("重复来电率"), "repeat_rate", False),
+    Indicator("proactive", gettext_noop("主动治理核验办结"), "proactive_verified", True, count=True),
 ]}
+MAX_COUNT_TARGET = 10000
 
 # Today's composite (DESIGN.md), as a scheme: what the data migration seeds for every group.
 DEFAULT_LINES = [{"indicator": "response", "weight": 10, "target": 1.0},
@@ -112,7 +116,10 @@ def validate(lines: Any) -> list[dict[str, Any]]:
             raise InvalidInput(_("%(i)s的权重应在0到100之间。") % {"i": name})
         target = _number(line.get("target", 1.0 if INDICATORS[code].higher_is_better else 0.0),
                          _("%(i)s的目标值") % {"i": name})
-        if INDICATORS[code].higher_is_better and not 0 < target <= 1:
+        if INDICATORS[code].count:
+            if not 1 <= target <= MAX_COUNT_TARGET:
+                raise InvalidInput(_("%(i)s的目标值是件数，应在1到%(n)d之间。") % {"i": name, "n": MAX_COUNT_TARGET})
+        elif INDICATORS[code].higher_is_better and not 0 < target <= 1:
             raise InvalidInput(_("%(i)s的目标值应大于0且不超过1（100%%）。") % {"i": name})
         if not INDICATORS[code].higher_is_better and not 0 <= target < 1:
             raise InvalidInput(_("%(i)s越低越好，目标值（可接受的最高比例）应不小于0且小于1。") % {"i": name})
@@ -193,10 +200,14 @@ def schemes_for(day: dt.date) -> dict[str, ScoringScheme]:
 # ---- the arithmetic -------------------------------------------------------------------------------
 
 
-def points(value: float | None, weight: float, target: float, higher_is_better: bool) -> float | None:
-    """One line's points (module docstring); None when there is nothing to measure."""
+def points(value: float | None, weight: float, target: float, higher_is_better: bool,
+           count: bool = False) -> float | None:
+    """One line's points (module docstring); None when there is nothing to measure. A count
+    (proactive work) earns weight × min(count ÷ target, 1)."""
     if value is None:
         return None
+    if count:
+        return weight * min(max(float(value), 0.0) / target, 1.0)
     value = min(max(float(value), 0.0), 1.0)
     if higher_is_better:
         share = min(value / target, 1.0)
@@ -216,13 +227,13 @@ def score(row: dict[str, Any], scheme: ScoringScheme) -> tuple[float | None, lis
         key = ind.adjusted_key if scheme.adjusted and ind.adjusted_key else ind.key
         value = row.get(key)
         weight, target = float(line["weight"]), float(line["target"])
-        p = points(value, weight, target, ind.higher_is_better)
+        p = points(value, weight, target, ind.higher_is_better, ind.count)
         if p is not None:
             earned += p
             counted += weight
         lines.append({"indicator": ind.code, "label": _(ind.label), "value": _r(value), "weight": weight,
                       "target": target, "points": _r(p), "higher_is_better": ind.higher_is_better,
-                      "adjusted": key != ind.key})
+                      "count": ind.count, "adjusted": key != ind.key})
     total = None
     if counted > 0:
         total = round(100 * earned / counted, 2)

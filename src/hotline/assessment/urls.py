@@ -1,6 +1,6 @@
 from django.urls import path
 
-from . import views
+from . import change_views, views
 
 app_name = "assessment"
 urlpatterns = [
@@ -14,4 +14,9 @@ urlpatterns = [
     path("report/", views.report_page, name="report"),
     path("rules/", views.rules_page, name="rules"),
     path("consequences/", views.consequences_page, name="consequences"),
+    path("rules/changes/", change_views.change_list, name="rule_changes"),
+    path("rules/changes/new/", change_views.change_new, name="rule_change_new"),
+    path("rules/changes/<int:pk>/", change_views.change_detail, name="rule_change"),
+    path("rules/changes/<int:pk>/<str:verb>/", change_views.change_action, name="rule_change_action"),
+    path("rules/<int:rule_id>/history/", change_views.rule_history, name="rule_history"),
 ]

@@ -17,6 +17,7 @@ from django.utils.translation import gettext_lazy as _l
 from django.views.decorators.http import require_POST
 
 from hotline import exports, periods
+from hotline.directory.changeflow import CHANGE_RIGHTS, ChangeAction
 from hotline.directory.models import Unit
 from hotline.errors import DomainError
 from hotline.governance import monthly
@@ -26,6 +27,7 @@ from . import consequences, gaming, indicators, rules, stats
 from . import warnings as warning_rules
 from .access import ASSESSMENT_ROLES, DISTRICT_ROLES, unit_scope
 from .templatetags.assessment_tags import evidence_text
+from .templatetags.assessment_tags import pct as percent
 
 UNIT_COLUMNS = [
     ("rank", _l("组内排名")), ("group_label", _l("单位类型")), ("unit", _l("单位")), ("orders", _l("派单数")),
@@ -40,11 +42,16 @@ UNIT_COLUMNS = [
     ("overdue_now", _l("当前超时")), ("hours_to_dispatch", _l("受理至派单（小时）")),
     ("days_to_close", _l("受理至办结（天）")), ("excluded_valid", _l("超权限不计入")),
     ("excluded_unreasonable", _l("认定不合理诉求不计入")),
+    ("proactive_verified", _l("主动治理核验办结")), ("proactive_first_time", _l("一次核验通过")),
+    ("proactive_first_time_rate", _l("一次核验通过率")),
     ("score", _l("考核得分（本组方案）")), ("scheme_version", _l("考核方案版本")),
     ("upheld_return_rate", _l("退单成立率")), ("repeat_calls", _l("重复来电")), ("repeat_rate", _l("重复来电率")),
     ("adjusted_resolution", _l("难度调整后解决率")), ("adjusted_satisfaction", _l("难度调整后满意率")),
 ]
-SHORT_COLUMNS = [UNIT_COLUMNS[i] for i in (0, 2, 30, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 20, 21, 22)]
+SHORT_KEYS = ["rank", "unit", "score", "orders", "valid_callbacks", "response_rate", "resolution_rate",
+              "satisfaction_rate", "composite", "resolution_vs_expected", "satisfaction_vs_expected", "redo_rate",
+              "return_rate", "sign_on_time", "contact_on_time", "reply_on_time", "excluded_unreasonable"]
+SHORT_COLUMNS = [c for k in SHORT_KEYS for c in UNIT_COLUMNS if c[0] == k]
 GROUP_COLUMNS = [("group_label", _l("单位类型")), ("orders", _l("派单数")), ("valid_callbacks", _l("有效回访")),
                  ("response_rate", _l("响应率")), ("resolution_rate", _l("解决率")),
                  ("satisfaction_rate", _l("满意率")), ("composite", _l("综合得分")), ("redo_rate", _l("重办率")),
@@ -66,6 +73,7 @@ DIAG_COLUMNS = [
     ("no_authority_returns", _l("以超权限退单")), ("excluded_valid", _l("确认超权限不计入")),
     ("returns", _l("退单")), ("return_rate", _l("退单率")), ("returns_rejected", _l("退单被驳回")),
     ("pingpong_orders", _l("多次退单工单")), ("arbitration_hours", _l("平均裁定耗时（小时）")),
+    ("proactive_verified", _l("主动治理核验办结")), ("proactive_first_time", _l("一次核验通过")),
 ]
 UNREASONABLE_COLUMNS = [("unit", _l("单位")), ("reported", _l("上报不合理诉求")), ("upheld", _l("认定（不计入考核）")),
                         ("rejected", _l("不予认定")), ("pending", _l("待审核")),
@@ -303,7 +311,8 @@ def rules_page(request: HttpRequest) -> HttpResponse:
         return resp
     return render(request, "assessment/rules.html", _ctx(
         request, first, last, data=data, columns=RULE_COLUMNS, uncovered_columns=UNCOVERED_COLUMNS,
-        override_pct=round(rules.OVERRIDE_SHARE * 100)))
+        override_pct=round(rules.OVERRIDE_SHARE * 100),
+        may_propose=request.user.role in {r for r, rights in CHANGE_RIGHTS.items() if ChangeAction.PROPOSE in rights}))
 
 
 @roles_required(*DISTRICT_ROLES)
@@ -345,13 +354,17 @@ def score_lines(row: dict[str, Any]) -> list[dict[str, Any]]:
         v, t, w, p = line["value"], line["target"], line["weight"], line["points"]
         if v is None:
             how = _("本期无数据，不计分，总分按其余指标折算")
+        elif line.get("count"):
+            how = _("件数：%(w)s × (%(v)s ÷ %(t)s，最高为1) = %(p)s") % {
+                "w": f"{w:g}", "v": f"{v:g}", "t": f"{t:g}", "p": f"{p:.2f}"}
         elif line["higher_is_better"]:
             how = _("越高越好：%(w)s × (%(v)s ÷ %(t)s，最高为1) = %(p)s") % {
                 "w": f"{w:g}", "v": f"{100 * v:.1f}%", "t": f"{100 * t:.1f}%", "p": f"{p:.2f}"}
         else:
             how = _("越低越好：%(w)s × ((1 − %(v)s) ÷ (1 − %(t)s)，最高为1) = %(p)s") % {
                 "w": f"{w:g}", "v": f"{100 * v:.1f}%", "t": f"{100 * t:.1f}%", "p": f"{p:.2f}"}
-        out.append({**line, "how": how,
+        shown = (lambda x: "—" if x is None else f"{x:g}") if line.get("count") else percent
+        out.append({**line, "how": how, "value_text": shown(v), "target_text": shown(t),
                     "label": line["label"] + (_("（难度调整后）") if line.get("adjusted") else "")})
     return out
 

@@ -15,6 +15,7 @@ from .models import (
     DeadlineRule,
     ProcedureProfile,
     ResponsibilityRule,
+    RuleChange,
     StaffPhone,
     Unit,
     User,
@@ -193,3 +194,20 @@ class DeadlineRuleAdmin(CalendarWarningMixin, admin.ModelAdmin):
         if replaced is not None:
             messages.info(request, _("%(old)s已于%(d)s终止，由%(new)s（第%(v)d版）接替。")
                           % {"old": replaced.label, "d": obj.effective_from, "new": obj.label, "v": obj.version})
+@admin.register(RuleChange)
+class RuleChangeAdmin(admin.ModelAdmin):
+    """Change requests are written only by directory/change_actions.py (the pages under
+    /assessment/rules/changes/): here they are read, never edited."""
+
+    list_display = ["id", "kind", "state", "category", "area", "lead_unit", "effective_from", "proposed_by",
+                    "decided_by"]
+    list_filter = ["state", "kind"]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: object = None) -> bool:
+        return False

@@ -611,3 +611,90 @@ class DirectoryRevision(models.Model):
     class Meta:
         verbose_name = _("基础数据版本")
         verbose_name_plural = _("基础数据版本")
+
+
+# ---- change requests to the responsibility list (清单回头看): written only by change_actions.py ----
+
+CHANGE_KIND_CHOICES = [("add", _("增补条目")), ("change", _("调整主办或协办单位")), ("retire", _("废止条目"))]
+CHANGE_STATE_CHOICES = [("proposed", _("待审批")), ("approved", _("已批准")), ("rejected", _("未批准")),
+                        ("withdrawn", _("已撤回"))]
+CHANGE_ACTION_LABELS = {"propose": _("提出修改建议"), "approve": _("批准"), "reject": _("不予批准"), "withdraw": _("撤回")}
+
+
+class RuleChange(models.Model):
+    """A proposed change to the responsibility list: add a rule for a matter no rule covers,
+    change a rule's lead unit or co-units, or retire a rule; with its basis, the reason, the
+    figures that argue for it (frozen when proposed, with the period they cover) and the date
+    it is to take effect. Its states are directory/changeflow.py's table; every step writes one
+    RuleChangeEvent (its hash-chained trace). Approval writes the new version of the list
+    (`new_rule`) and never edits the proposal's own fields."""
+
+    kind = models.CharField(_("类型"), max_length=10, choices=CHANGE_KIND_CHOICES)
+    state = models.CharField(_("状态"), max_length=12, choices=CHANGE_STATE_CHOICES, default="proposed",
+                             db_index=True)
+    rule = models.ForeignKey(ResponsibilityRule, verbose_name=_("所涉清单条目"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="change_requests")
+    category = models.ForeignKey(Category, verbose_name=_("诉求分类"), on_delete=models.PROTECT, related_name="+")
+    area = models.ForeignKey(Area, verbose_name=_("区域"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    lead_unit = models.ForeignKey(Unit, verbose_name=_("拟定主办单位"), null=True, blank=True, on_delete=models.PROTECT,
+                                  related_name="+")
+    co_unit_ids = models.JSONField(_("拟定协办单位"), default=list, blank=True)
+    basis = models.TextField(_("依据"), blank=True)
+    reason = models.TextField(_("理由"))
+    figures = models.JSONField(_("数据依据"), default=dict, blank=True)
+    figures_from = models.DateField(_("数据起始日期"), null=True, blank=True)
+    figures_to = models.DateField(_("数据截止日期"), null=True, blank=True)
+    effective_from = models.DateField(_("拟生效日期"))
+    proposed_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("提出人"), on_delete=models.PROTECT,
+                                    related_name="+")
+    proposer_role = models.CharField(max_length=20)
+    proposer_unit = models.ForeignKey(Unit, verbose_name=_("提出单位"), null=True, blank=True,
+                                      on_delete=models.PROTECT, related_name="+")
+    proposed_at = models.DateTimeField(_("提出时间"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("审批人"), null=True, blank=True,
+                                   on_delete=models.PROTECT, related_name="+")
+    decided_at = models.DateTimeField(_("审批时间"), null=True, blank=True)
+    decision_note = models.TextField(_("审批意见"), blank=True)
+    applied_from = models.DateField(_("实际生效日期"), null=True, blank=True)
+    new_rule = models.ForeignKey(ResponsibilityRule, verbose_name=_("新版本条目"), null=True, blank=True,
+                                 on_delete=models.PROTECT, related_name="+")
+    event_seq = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("清单修改建议")
+        verbose_name_plural = _("清单修改建议")
+        ordering = ["-proposed_at", "-id"]
+        indexes = [models.Index(fields=["state", "proposed_at"])]
+
+    def __str__(self) -> str:
+        return self.label
+
+    @property
+    def label(self) -> str:
+        return str(_("清单修改建议#%(n)s") % {"n": self.pk})
+
+
+class RuleChangeEvent(models.Model):
+    """One step of a change request, append-only and hash-chained per request (the hash covers
+    the previous one and the step's content, as in the orders' trace)."""
+
+    change = models.ForeignKey(RuleChange, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=20)
+    from_state = models.CharField(max_length=12, blank=True)
+    to_state = models.CharField(max_length=12)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor_role = models.CharField(max_length=20)
+    actor_unit_id = models.BigIntegerField(null=True, blank=True)
+    at = models.DateTimeField()
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("清单修改留痕")
+        verbose_name_plural = _("清单修改留痕")
+        ordering = ["change", "seq"]
+        constraints = [models.UniqueConstraint(fields=["change", "seq"], name="rulechange_event_seq_unique")]

@@ -22,7 +22,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from hotline.orders.models import Callback, WorkOrder
-from hotline.orders.states import is_open
+from hotline.orders.states import PROACTIVE_SOURCES, is_open
 
 from . import core
 from .models import Hotspot, OrderSignature
@@ -68,8 +68,14 @@ _SIG_FIELDS = ("order_id", "received_at", "area_id_value", "place", "shingles", 
 # ---- the full build ----------------------------------------------------------------------------------
 
 
+def _calls() -> Any:
+    """The orders hotspots group: callers' requests. A proactive order (未诉先办) is the centre's
+    own work on a matter, not a call about it: it would make a hotspot of its own inspections."""
+    return WorkOrder.objects.exclude(source__in=sorted(PROACTIVE_SOURCES))
+
+
 def _orders_in_time_order(qs: Any = None, chunk: int = 2000) -> Iterator[dict[str, Any]]:
-    qs = WorkOrder.objects.all() if qs is None else qs
+    qs = _calls() if qs is None else qs
     return qs.order_by("received_at", "id").values(*ORDER_FIELDS).iterator(chunk_size=chunk)
 
 
@@ -187,10 +193,11 @@ def join(order_id: int, *, now: dt.datetime | None = None,
     """Place one order in the grouping (an order that has a signature already is left where it
     is), and refresh the summary of its group. When this order makes its group an announced
     burst, `on_burst(hotspot)` is called inside the same transaction (the notifications are
-    written with the join, or not at all). Returns None for an unknown order."""
+    written with the join, or not at all). Returns None for an unknown order (and a proactive one:
+    hotspots are made of calls)."""
     now = now or timezone.now()
     with transaction.atomic():
-        row = WorkOrder.objects.filter(pk=order_id).values(*ORDER_FIELDS).first()
+        row = _calls().filter(pk=order_id).values(*ORDER_FIELDS).first()
         if row is None:
             return None
         existing = OrderSignature.objects.filter(order_id=order_id).values_list("root_id_value", flat=True).first()
@@ -228,7 +235,7 @@ def catch_up(*, start: dt.datetime | None = None, end: dt.datetime | None = None
     yet, in time order: imported history, orders taken in while no worker ran. Returns how many
     were joined."""
     n = 0
-    qs = WorkOrder.objects.all()
+    qs = _calls()
     if start is not None:
         qs = qs.filter(received_at__gte=start)
     if end is not None:

@@ -21,6 +21,7 @@ from hotline import outbox
 from hotline.notify import delivery as notify_delivery
 from hotline.notify import services as notify_services
 from hotline.notify.rules import Kind
+from hotline.orders.states import PROACTIVE_SOURCES
 
 from . import build
 from .models import Hotspot
@@ -32,8 +33,8 @@ log = logging.getLogger("hotline.governance")
 def messages_for_event(event: Any) -> Iterable[outbox.Message]:
     """The outbox subscriber: a join message for each new order (imported history publishes
     nothing: the nightly build and `hotline hotspots` take it in)."""
-    if event.action != "create":
-        return []
+    if event.action != "create" or event.data.get("source") in PROACTIVE_SOURCES:
+        return []  # a proactive order (未诉先办) is the centre's own work, not a call: no hotspot
     area = getattr(event.order, "area_id", None) or 0
     return [outbox.Message(channel=CHANNEL, stream=f"governance:area:{area}", kind="governance.join",
                            payload={"order": event.order_id}, dedupe_key=f"governance:join:{event.order_id}")]

@@ -28,6 +28,7 @@ from django.db.models import Q, QuerySet
 from hotline.directory.models import Category
 from hotline.orders import clock
 from hotline.orders.models import WorkOrder
+from hotline.orders.selectors import calls
 
 Z95 = 1.959964
 MIN_DAYS = 7  # shorter than a week after the start: too early to measure
@@ -100,12 +101,12 @@ def ratio_interval(a: int, b: int, c: int, d: int) -> tuple[float, float, float]
 
 
 def matter_orders(category_ids: list[int]) -> QuerySet[WorkOrder]:
-    """Calls about the categories (with their sub-categories)."""
+    """Calls about the categories (with their sub-categories): proactive orders are not calls."""
     paths = list(Category.objects.filter(pk__in=category_ids).values_list("path", flat=True))
     q = Q(category_id__in=category_ids)
     for p in paths:
         q |= Q(category__path__startswith=p + "/")
-    return WorkOrder.objects.filter(q)
+    return calls(WorkOrder.objects.filter(q))
 
 
 def _count(qs: QuerySet[WorkOrder], start: dt.datetime, end: dt.datetime) -> int:

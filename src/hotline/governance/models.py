@@ -263,3 +263,93 @@ class TaskEvent(models.Model):
     class Meta:
         ordering = ["task", "seq"]
         constraints = [models.UniqueConstraint(fields=["task", "seq"], name="gov_task_event_seq_unique")]
+# ---- acting before the call (未诉先办): seasonal rules ---------------------------------------------
+
+
+DEFAULT_TITLE = "{place}{name}"
+DEFAULT_DESCRIPTION = ("去年同期（{last_from}至{last_to}）{area}{place}共有{count}件相关投诉。"
+                       "请在{start}前主动上门排查，发现问题及时处置，并答复办理情况。")
+
+
+class SeasonalRule(models.Model):
+    """A matter that returns with the season (heating from 15 November, flooding with the rains):
+    `days_ahead` days before the season's start each year, one proactive order goes to each place
+    (area + estate, site or road, as hotspots key places) that had at least `min_complaints`
+    complaints in its categories in last season's window (last year's start, for `lookback_days`
+    days), to the unit that handled most of them there (or `unit`). Administrators edit the rules
+    in the admin; governance.seasonal generates the orders, once per rule, season and place."""
+
+    name = models.CharField(_("名称"), max_length=100)
+    categories = models.ManyToManyField("directory.Category", verbose_name=_("诉求分类"), related_name="+",
+                                        help_text=_("含下级分类。"))
+    areas = models.ManyToManyField(Area, verbose_name=_("区域"), blank=True, related_name="+",
+                                   help_text=_("不选为全区；含下级区域。"))
+    start_month = models.PositiveSmallIntegerField(_("季节开始（月）"))
+    start_day = models.PositiveSmallIntegerField(_("季节开始（日）"))
+    days_ahead = models.PositiveSmallIntegerField(_("提前生成（天）"), default=14,
+                                                  help_text=_("季节开始前多少天生成主动治理工单。"))
+    lookback_days = models.PositiveSmallIntegerField(
+        _("回看天数"), default=120, help_text=_("上一季：从去年的季节开始日起多少天内的投诉。"))
+    min_complaints = models.PositiveSmallIntegerField(_("最少投诉件数"), default=2,
+                                                      help_text=_("上一季投诉达到此件数的地点才生成工单。"))
+    title_template = models.CharField(
+        _("标题模板"), max_length=200, default=DEFAULT_TITLE,
+        help_text=_("可用：{place}地点、{area}区域、{name}规则名称、{count}去年投诉件数、{year}年度、{start}季节开始日。"))
+    description_template = models.TextField(
+        _("内容模板"), default=DEFAULT_DESCRIPTION,
+        help_text=_("可用：{place}、{area}、{name}、{count}、{year}、{start}、{last_from}、{last_to}。"))
+    unit = models.ForeignKey("directory.Unit", verbose_name=_("固定承办单位"), null=True, blank=True,
+                             on_delete=models.PROTECT, related_name="+",
+                             help_text=_("不选：派给去年办理该地点投诉最多的单位。"))
+    active = models.BooleanField(_("启用"), default=True)
+    updated_at = models.DateTimeField(_("更新时间"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("季节性规则")
+        verbose_name_plural = _("季节性规则")
+        ordering = ["start_month", "start_day", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+
+        from . import seasonal
+
+        errors = seasonal.rule_errors(self)
+        if errors:
+            raise ValidationError(errors)
+
+
+class SeasonalOrder(models.Model):
+    """The proactive order a seasonal rule made for one place in one season: the unique constraint
+    is the rule's idempotency (never two orders for a rule, season and place, also when two
+    workers run the rules at once). Written by governance.seasonal only, in the order's transaction."""
+
+    rule = models.ForeignKey(SeasonalRule, verbose_name=_("季节性规则"), on_delete=models.PROTECT,
+                             related_name="generated")
+    season = models.PositiveSmallIntegerField(_("年度"))  # the year the season starts
+    area_id_value = models.BigIntegerField(default=0)  # 0: no area (the hotspots' block key)
+    place = models.CharField(_("地点"), max_length=60)
+    order = models.OneToOneField(WorkOrder, verbose_name=_("工单"), null=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    complaints = models.PositiveIntegerField(_("去年投诉件数"), default=0)
+    unit_basis = models.CharField(max_length=20, default="last_season")  # last_season | fixed | list
+    created_at = models.DateTimeField()
+
+    class Meta:
+        verbose_name = _("季节性规则生成的工单")
+        verbose_name_plural = _("季节性规则生成的工单")
+        ordering = ["rule_id", "-season", "place"]
+        constraints = [models.UniqueConstraint(fields=["rule", "season", "area_id_value", "place"],
+                                               name="gov_seasonal_once")]
+
+
+class SeasonalRun(models.Model):
+    """The daily seasonal run's mark: when it last ran, and which run is queued (the conditional
+    UPDATE of assessment.tasks.queue_nightly)."""
+
+    key = models.CharField(max_length=20, unique=True, default="default")
+    ran_at = models.DateTimeField(null=True, blank=True)
+    nightly_queued_for = models.DateTimeField(null=True, blank=True)

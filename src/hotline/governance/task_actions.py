@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from hotline.directory.models import Area, Category, Unit, User
 from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
 from hotline.orders import clock, trace
+from hotline.orders.actions import do_create_proactive, one_transaction
 from hotline.orders.evidence import check as check_file
 from hotline.orders.models import WorkOrder
 from hotline.orders.validation import as_id, as_int
@@ -405,3 +406,28 @@ def annotate(task_id: Any, *, actor: User, text: Any) -> GovernanceTask:
         target = _check(task, actor, A.ANNOTATE)
         _finish(task, actor, A.ANNOTATE, target, clock.now(), text=body)
     return task
+
+
+def dispatch_proactive(task_id: Any, *, actor: User, title: Any, description: Any, unit_id: Any,
+                       area_id: Any = None, address: Any = "", category_id: Any = None, note: Any = "") -> WorkOrder:
+    """Act before the call (未诉先办) as part of the task: a proactive work order whose source is
+    the task, dispatched to one of the task's units, round the same loop and closed by the centre's
+    verification (orders.actions.do_create_proactive). The order and the task's event are one
+    transaction: both are written or neither."""
+    unit = _unit(unit_id, "unit")
+    for name, value in (("area", area_id), ("category", category_id)):
+        if value not in (None, "") and as_id(value) is None:
+            raise InvalidInput(_("参数格式不正确。"), details={name: [_("编号无效。")]})
+    with one_transaction():
+        task = _lock(task_id)
+        target = _check(task, actor, A.PROACTIVE)
+        if unit.pk != task.lead_unit_id and not task.co_units.filter(pk=unit.pk).exists():
+            raise InvalidInput(_("承办单位须是牵头单位或配合单位。"), details={"unit": [_("请选择本任务的单位。")]})
+        order = do_create_proactive(actor=actor, title=title if isinstance(title, str) else "",
+                                    description=description if isinstance(description, str) else "",
+                                    unit_id=unit.pk, source="task", source_ref=task.pk, area_id=as_id(area_id),
+                                    address=address if isinstance(address, str) else "",
+                                    category_id=as_id(category_id), note=note if isinstance(note, str) else "")
+        TaskOrder.objects.create(task=task, order=order, proactive=True)
+        _finish(task, actor, A.PROACTIVE, target, clock.now(), order=order.number, unit=unit.pk)
+    return order

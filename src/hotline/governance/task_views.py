@@ -173,6 +173,11 @@ def _run(request: HttpRequest, pk: int, verb: str) -> Any:
         return getattr(task_actions, verb)(pk, actor=user, note=post.get("note", ""))
     if verb == "assess":
         return task_actions.assess(pk, actor=user, verdict=post.get("verdict"), note=post.get("note", ""))  # type: ignore[arg-type]
+    if verb == "proactive":
+        return task_actions.dispatch_proactive(
+            pk, actor=user, title=post.get("title", ""), description=post.get("description", ""),  # type: ignore[arg-type]
+            unit_id=post.get("unit"), area_id=post.get("area") or None, address=post.get("address", ""),
+            category_id=post.get("category") or None, note=post.get("note", ""))
     if verb == "annotate":
         return task_actions.annotate(pk, actor=user, text=post.get("text", ""))  # type: ignore[arg-type]
     raise Http404
@@ -190,7 +195,7 @@ def task_file(request: HttpRequest, pk: int, progress: int) -> HttpResponse:
                         content_type=row.file_type or "application/octet-stream")
 
 
-VERBS = {"measure", "start", "report", "complete", "link", "submit", "resume", "assess", "cancel", "annotate"}
+VERBS = {"proactive", "measure", "start", "report", "complete", "link", "submit", "resume", "assess", "cancel", "annotate"}
 
 
 @require_POST

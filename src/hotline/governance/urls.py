@@ -8,6 +8,7 @@ urlpatterns = [
     path("hotspots/<int:root>/", views.detail, name="hotspot"),
     path("hotspots/<int:root>/finding/", views.record_finding, name="finding"),
     path("causes/", views.causes, name="causes"),
+    path("seasonal/", views.seasonal_rules, name="seasonal"),
 ]
 
 # The district map (governance.map_views)

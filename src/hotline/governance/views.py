@@ -20,7 +20,8 @@ from hotline.orders.selectors import orders_visible_to
 from hotline.web.views.common import paginate, roles_required
 
 from . import rootcause, selectors
-from .models import SHAPE_CHOICES, Finding, Hotspot, RootCause
+from .models import SHAPE_CHOICES, Finding, Hotspot, RootCause, SeasonalOrder, SeasonalRule
+from .seasonal import due_season, generation_day, season_start
 
 BOARD_ROLES = (Role.SUPERVISOR, Role.DISPATCHER, Role.ADMIN)
 DEFAULT_DAYS = 90
@@ -96,3 +97,23 @@ def _id_param(request: HttpRequest, name: str) -> int | None:
     if not raw.isdigit() or len(raw) > 12:
         raise InvalidInput(_("参数%(name)s无效。") % {"name": name}, details={name: [_("请选择列表中的一项。")]})
     return int(raw)
+
+
+@roles_required(*BOARD_ROLES)
+def seasonal_rules(request: HttpRequest) -> HttpResponse:
+    """The seasonal rules (未诉先办) and the proactive orders each produced, by season: where each
+    order is in the loop now. The rules are edited in the admin; the worker runs them daily."""
+    today = timezone.localdate()
+    rules = []
+    for rule in SeasonalRule.objects.prefetch_related("categories", "areas").select_related("unit").order_by("pk"):
+        made = list(SeasonalOrder.objects.filter(rule=rule).select_related("order", "order__lead_unit")
+                    .order_by("-season", "place")[:300])
+        year = due_season(rule, today)
+        upcoming = year if year is not None else (today.year if season_start(rule, today.year) > today else today.year + 1)
+        rules.append({
+            # the board's roles are the district's: they see every order
+            "rule": rule, "made": made, "due": year is not None,
+            "next_generation": generation_day(rule, upcoming), "next_start": season_start(rule, upcoming),
+            "closed": sum(1 for m in made if m.order and m.order.state == "closed"),
+        })
+    return render(request, "governance/seasonal.html", {"rules": rules, "today": today})

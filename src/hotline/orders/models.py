@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 
 from hotline.directory.models import Area, Category, DeadlineRule, ResponsibilityRule, Unit, Urgency
 
-from .states import Action, State
+from .states import Action, State, is_proactive
 
 STATE_LABELS = {
     State.RECEIVED: _("已受理"),
@@ -71,6 +71,7 @@ ACTION_LABELS = {
     Action.CONTEST_MARK: _("记录来电人异议"),
     Action.LIFT_MARK: _("异议成立，撤销标记"),
     Action.KEEP_MARK: _("异议不成立，维持标记"),
+    Action.VERIFY: _("核验办结"),
 }
 
 
@@ -92,6 +93,18 @@ class Channel(models.TextChoices):
     TRANSFER = "transfer", _("上级转办")
     IMPORT = "import", _("历史导入")
     OPEN311 = "open311", _("Open311接口")
+    PROACTIVE = "proactive", _("主动发现")
+
+
+class Source(models.TextChoices):
+    """Where an order came from: a caller's request, or the centre's own initiative (未诉先办).
+    states.PROACTIVE_SOURCES are the proactive ones."""
+
+    CALL = "call", _("群众诉求")
+    TASK = "task", _("专项治理任务")
+    HOTSPOT = "hotspot", _("热点")
+    SEASONAL = "seasonal", _("季节性规则")
+    PATROL = "patrol", _("巡查发现")
 
 
 # Urgency (the tiers chosen at intake) lives with the reference data, below the orders (a
@@ -172,6 +185,10 @@ class WorkOrder(models.Model):
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
     )
     imported = models.BooleanField(_("历史导入"), default=False)
+    # A proactive order (未诉先办) has no caller; source_ref names what it came from: the
+    # governance task's id, the hotspot's first order, the seasonal rule's id (none for a patrol).
+    source = models.CharField(_("来源"), max_length=10, choices=Source.choices, default=Source.CALL)
+    source_ref = models.BigIntegerField(_("来源编号"), null=True, blank=True)
     event_seq = models.PositiveIntegerField(default=0)
     last_hash = models.CharField(max_length=64, blank=True)
     updated_at = models.DateTimeField(_("更新时间"))
@@ -187,6 +204,7 @@ class WorkOrder(models.Model):
             models.Index(fields=["area", "received_at"]),
             models.Index(fields=["state", "reply_due"]),
             models.Index(fields=["caller_phone", "received_at"]),
+            models.Index(fields=["source", "state"]),
         ]
 
     def __str__(self) -> str:
@@ -198,7 +216,14 @@ class WorkOrder(models.Model):
 
     @property
     def state_label(self) -> str:
+        if self.is_proactive and self.state == State.AWAITING_CALLBACK:
+            return str(_("待核验"))
         return str(STATE_LABELS[State(self.state)])
+
+    @property
+    def is_proactive(self) -> bool:
+        """No caller: opened by the centre (未诉先办) and closed by its verification."""
+        return is_proactive(self.source)
 
     @classmethod
     def from_db(cls, db, field_names, values):  # noqa: ANN001, ANN206

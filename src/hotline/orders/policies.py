@@ -62,6 +62,8 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
     R.DISPATCHER: {
         A.CREATE: _ANY,
         A.DISPATCH: _ANY,
+        A.VERIFY: _ANY,
+        A.REOPEN: _ANY,  # a failed verification of a proactive order only (SOURCE_STATE_LIMITS)
         A.ANSWER: _ANY,
         A.SCREEN_OUT: _ANY,
         A.RESTORE: _ANY,
@@ -95,6 +97,7 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         A.VIEW_EVIDENCE: _ANY,
     },
     R.SUPERVISOR: {
+        A.VERIFY: _ANY,
         A.SUPERVISE: _ANY,
         A.URGE: _ANY,
         A.REOPEN: _ANY,
@@ -146,11 +149,30 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
 STATE_LIMITS: dict[tuple[Role, Action], frozenset[State]] = {
     (R.CALLBACK, A.REOPEN): frozenset({State.AWAITING_CALLBACK}),
     (R.SUPERVISOR, A.REOPEN): frozenset({State.CLOSED}),
+    (R.DISPATCHER, A.REOPEN): frozenset(),  # never on a caller's order: that is the callback's
     # photos come with the request, before anyone has acted on it
     (R.PUBLIC, A.ATTACH): frozenset({State.RECEIVED}),
     # the citizen answers once the reply is approved (a merged order's caller is called by staff)
     (R.PUBLIC, A.CALLBACK): frozenset({State.AWAITING_CALLBACK}),
 }
+
+
+# For proactive orders (no caller) the state limits differ: the centre, which verifies the result,
+# reopens one that fails verification (awaiting verification), and the callback agent has no
+# caller to ask, so reopens none.
+SOURCE_STATE_LIMITS: dict[tuple[Role, Action], frozenset[State]] = {
+    (R.DISPATCHER, A.REOPEN): frozenset({State.AWAITING_CALLBACK}),
+    (R.SUPERVISOR, A.REOPEN): frozenset({State.AWAITING_CALLBACK, State.CLOSED}),
+    (R.CALLBACK, A.REOPEN): frozenset(),
+}
+
+# Who may open a proactive order (未诉先办) and dispatch it at once: the centre, and the system
+# for the seasonal rules.
+PROACTIVE_CREATORS = frozenset({R.DISPATCHER, R.SUPERVISOR, R.SYSTEM})
+
+
+def may_create_proactive(role: Role) -> bool:
+    return role in PROACTIVE_CREATORS
 
 
 @dataclass(frozen=True)
@@ -167,13 +189,17 @@ def decide(
     actor_unit_id: int | None,
     lead_unit_id: int | None,
     co_unit_ids: Iterable[int] = (),
+    proactive: bool = False,
 ) -> Decision:
     """May a person of `role` in `actor_unit_id` take `action` on an order in `state` that
-    `lead_unit_id` leads with `co_unit_ids`? (State validity itself is states.py's business.)"""
+    `lead_unit_id` leads with `co_unit_ids` (a proactive order, with no caller, when `proactive`)?
+    (State validity itself is states.py's business.)"""
     scope = RIGHTS.get(role, {}).get(action)
     if scope is None:
         return Decision(False, "role")
     limit = STATE_LIMITS.get((role, action))
+    if proactive and (role, action) in SOURCE_STATE_LIMITS:
+        limit = SOURCE_STATE_LIMITS[(role, action)]
     if limit is not None and state is not None and state not in limit:
         return Decision(False, "state")
     if scope is Scope.ANY:
@@ -203,3 +229,22 @@ def applies_to_channel(action: Action, channel: str) -> bool:
     """Whether `action` can apply to an order that came in through `channel`."""
     only = ONLY_FOR_CHANNELS.get(action)
     return only is None or channel in only
+
+
+# Actions that apply only to a caller's order (there is someone to call back), or only to a
+# proactive one (no caller: the centre verifies the result instead).
+# A proactive order has no caller: nobody to call back, no request to find unreasonable, no
+# caller's record to mark or contest.
+CALLER_ACTIONS = frozenset({A.REPORT_UNREASONABLE, A.UPHOLD_UNREASONABLE, A.REJECT_UNREASONABLE, A.CONTEST_MARK,
+                            A.LIFT_MARK, A.KEEP_MARK})
+ONLY_FOR_CALLS = frozenset({A.CALLBACK, A.CALLBACK_ATTEMPT}) | CALLER_ACTIONS
+ONLY_FOR_PROACTIVE = frozenset({A.VERIFY})
+
+
+def applies_to_source(action: Action, proactive: bool) -> bool:
+    """Whether `action` can apply to a proactive order (`proactive`) or to a caller's."""
+    if action in ONLY_FOR_CALLS:
+        return not proactive
+    if action in ONLY_FOR_PROACTIVE:
+        return proactive
+    return True

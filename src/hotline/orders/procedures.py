@@ -47,21 +47,23 @@ def profile_for(order: object) -> ProcedureProfile:
     return profile or DEFAULT_PROFILE
 
 
-def checklist(profile: ProcedureProfile) -> list[tuple[str, str]]:
-    """What the reviewer will check, in the order shown on the reply page."""
+def checklist(profile: ProcedureProfile, *, has_caller: bool = True) -> list[tuple[str, str]]:
+    """What the reviewer will check, in the order shown on the reply page (a proactive order has
+    no caller to contact)."""
     items = [("responder", _("答复人"))]
     if profile.require_process:
         items.append(("process", _("处办过程（不少于%(n)d字）：做了什么、何时、在哪里") % {"n": profile.min_process_chars}))
     if profile.require_outcome:
         items.append(("outcome", _("办理结果（不少于%(n)d字）：问题是否解决，未解决的原因和后续安排") % {"n": profile.min_outcome_chars}))
-    if profile.require_contact:
+    if profile.require_contact and has_caller:
         items.append(("contact", _("与来电人联系的记录")))
     if profile.min_evidence:
         items.append(("evidence", _("现场证据至少%(n)d件（照片、文书或录音）") % {"n": profile.min_evidence}))
     return items
 
 
-def reply_gaps(profile: ProcedureProfile, draft: Draft, *, contact_recorded: bool) -> list[Gap]:
+def reply_gaps(profile: ProcedureProfile, draft: Draft, *, contact_recorded: bool,
+               has_caller: bool = True) -> list[Gap]:
     gaps: list[Gap] = []
     if not draft.responder.strip():
         gaps.append(Gap("responder", _("缺少答复人。")))
@@ -70,7 +72,7 @@ def reply_gaps(profile: ProcedureProfile, draft: Draft, *, contact_recorded: boo
         gaps.append(Gap("process", _("处办过程过于简单：须写明做了什么（至少%(n)d字）。") % {"n": profile.min_process_chars}))
     if profile.require_outcome and len(outcome) < profile.min_outcome_chars:
         gaps.append(Gap("outcome", _("缺少办理结果：须写明问题是否解决（至少%(n)d字）。") % {"n": profile.min_outcome_chars}))
-    if profile.require_contact and not (contact_recorded or draft.contacted_caller):
+    if profile.require_contact and has_caller and not (contact_recorded or draft.contacted_caller):
         gaps.append(Gap("contact", _("没有与来电人联系的记录。")))
     if draft.evidence_count < profile.min_evidence:
         gaps.append(

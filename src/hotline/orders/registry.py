@@ -178,6 +178,10 @@ class CallbackIn(ActionInput):
     note: Text(2000, required=False) = ""
 
 
+class VerifyIn(ActionInput):
+    note: Text(2000, required=False) = ""
+
+
 class AttemptIn(ActionInput):
     note: Text(500, required=False) = ""
 
@@ -268,6 +272,7 @@ _SPECS = [
         phone=i.phone, note=i.note)),
     ActionSpec(A.CALLBACK_ATTEMPT, gettext_lazy("未接通"), AttemptIn,
                lambda o, u, i: do.do_callback_attempt(o, actor=u, note=i.note or "未接通")),
+    ActionSpec(A.VERIFY, gettext_lazy("核验通过并办结"), VerifyIn, lambda o, u, i: do.do_verify(o, actor=u, note=i.note)),
     ActionSpec(A.REOPEN, gettext_lazy("重新办理"), ReasonIn, lambda o, u, i: do.do_reopen(o, actor=u, reason=i.reason),
                "danger"),
     ActionSpec(A.URGE, gettext_lazy("催办"), TextIn, lambda o, u, i: do.do_urge(o, actor=u, text=i.text)),
@@ -307,8 +312,10 @@ def allowed_actions(order: WorkOrder, user: User, co_unit_ids: list[int] | None 
     for action in candidates:
         if states.next_state(state, action) is None or not policies.applies_to_channel(action, order.channel):
             continue
+        if not policies.applies_to_source(action, order.is_proactive):
+            continue
         if policies.decide(role=role, action=action, state=state, actor_unit_id=user.unit_id,
-                           lead_unit_id=order.lead_unit_id, co_unit_ids=co).allowed:
+                           lead_unit_id=order.lead_unit_id, co_unit_ids=co, proactive=order.is_proactive).allowed:
             out.append(action)
     return out
 

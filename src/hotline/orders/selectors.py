@@ -13,7 +13,7 @@ from hotline.directory.models import User
 from hotline.directory.roles import UNIT_ROLES, Role
 
 from .models import CallerMark, WorkOrder
-from .states import FINAL_STATES, OPEN_STATES, UNIT_CLOCK_STATES, State
+from .states import FINAL_STATES, OPEN_STATES, PROACTIVE_SOURCES, UNIT_CLOCK_STATES, State
 from .validation import as_id, normalise_phone
 
 
@@ -110,3 +110,17 @@ def active_marks(phone: str, now: dt.datetime | None = None) -> QuerySet[CallerM
     now = now or timezone.now()
     return (CallerMark.objects.filter(phone=phone, lifted_at__isnull=True, expires_at__gt=now)
             .select_related("order").order_by("-created_at"))
+def proactive(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """Proactive orders (未诉先办): no caller, opened by the centre."""
+    return qs.filter(source__in=sorted(PROACTIVE_SOURCES))
+
+
+def calls(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """The other side of proactive(): orders a caller (or another system for one) brought in."""
+    return qs.exclude(source__in=sorted(PROACTIVE_SOURCES))
+
+
+def awaiting_verification(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
+    """Proactive orders whose reply was approved: the centre verifies the result (核验) to close
+    them, or reopens them when it fails. The oldest first."""
+    return proactive(qs).filter(state=State.AWAITING_CALLBACK).order_by("updated_at", "id")

@@ -63,6 +63,7 @@ class Action(StrEnum):
     CONTEST_MARK = "contest_mark"  # 来电人对标记提出异议 (recorded by an agent)
     LIFT_MARK = "lift_mark"  # 异议成立，撤销标记
     KEEP_MARK = "keep_mark"  # 异议不成立，维持标记
+    VERIFY = "verify"  # 核验办结 (a proactive order, with no caller, is closed by the centre's verification)
 
 
 S, A = State, Action
@@ -143,6 +144,8 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     (S.AWAITING_CALLBACK, A.REOPEN): S.IN_PROGRESS,
     (S.AWAITING_CALLBACK, A.SUPERVISE): S.AWAITING_CALLBACK,
     (S.AWAITING_CALLBACK, A.ANNOTATE): S.AWAITING_CALLBACK,
+    # ... or, for a proactive order (no caller), the centre verifies the result on site
+    (S.AWAITING_CALLBACK, A.VERIFY): S.CLOSED,
     # final states
     (S.CLOSED, A.REOPEN): S.IN_PROGRESS,
     (S.CLOSED, A.ANNOTATE): S.CLOSED,
@@ -175,6 +178,17 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     **{(s, a): s for s in sorted(REPORTED_STATES)
        for a in (A.UPHOLD_UNREASONABLE, A.REJECT_UNREASONABLE, A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK)},
 }
+
+# Where an order came from (WorkOrder.source): a caller's request, or the centre's own initiative
+# (未诉先办: a governance task, a hotspot, a seasonal rule, a patrol). A proactive order has no
+# caller: it is closed by the centre's verification (VERIFY), never by a callback.
+CALL_SOURCE = "call"
+PROACTIVE_SOURCES = frozenset({"task", "hotspot", "seasonal", "patrol"})
+
+
+def is_proactive(source: str) -> bool:
+    return source in PROACTIVE_SOURCES
+
 
 ALL_STATES = tuple(State)
 ALL_ACTIONS = tuple(a for a in Action if a is not A.CREATE)

@@ -36,7 +36,7 @@ FORMS: dict[Action, type[forms.Form]] = {
     A.ESCALATE: f.EscalateForm, A.CONTACT: f.TextForm, A.PROGRESS: f.TextForm,
     A.REQUEST_EXTENSION: f.ExtensionForm, A.APPROVE_EXTENSION: f.ExtensionDecisionForm,
     A.DENY_EXTENSION: f.NoteForm, A.REPLY: f.ReplyForm, A.APPROVE: f.ApproveForm, A.REDO: f.RedoForm,
-    A.CALLBACK: f.CallbackForm, A.CALLBACK_ATTEMPT: f.AttemptForm, A.REOPEN: f.ReasonForm, A.URGE: f.TextForm,
+    A.CALLBACK: f.CallbackForm, A.CALLBACK_ATTEMPT: f.AttemptForm, A.REOPEN: f.ReasonForm, A.VERIFY: f.VerifyForm, A.URGE: f.TextForm,
     A.SUPERVISE: f.SuperviseForm, A.ANNOTATE: f.TextForm, A.ATTACH: f.AttachForm,
     A.REPORT_UNREASONABLE: f.ReportUnreasonableForm, A.UPHOLD_UNREASONABLE: f.NoteForm,
     A.REJECT_UNREASONABLE: f.NoteForm, A.CONTEST_MARK: f.ReasonForm, A.LIFT_MARK: f.NoteForm,

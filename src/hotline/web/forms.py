@@ -185,6 +185,11 @@ class ApproveForm(forms.Form):
     note = forms.CharField(label=_("审核意见"), required=False, max_length=2000)
 
 
+class VerifyForm(forms.Form):
+    note = forms.CharField(label=_("核验意见（现场核验的情况）"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
+
+
 class SuperviseForm(forms.Form):
     text = forms.CharField(label=_("督办意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     on = forms.TypedChoiceField(label=_("督办"), choices=[("1", _("列入督办")), ("0", _("解除督办"))],
@@ -229,9 +234,33 @@ class OrderFilterForm(forms.Form):
     date_from = forms.DateField(label=_("受理日期从"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("至"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     overdue = forms.BooleanField(label=_("仅超期"), required=False)
+    source = forms.ChoiceField(label=_("来源"), required=False, choices=[
+        ("", _("全部")), ("call", _("群众诉求")), ("proactive", _("主动治理（未诉先办）")), ("task", _("专项治理任务")),
+        ("hotspot", _("热点")), ("seasonal", _("季节性规则")), ("patrol", _("巡查发现"))])
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
         from hotline.orders.models import STATE_LABELS
 
         self.fields["state"].choices = [("", _("全部")), *[(s.value, label) for s, label in STATE_LABELS.items()]]  # type: ignore[attr-defined]
+
+
+class ProactiveForm(forms.Form):
+    """A proactive order (未诉先办) the centre opens and dispatches at once: no caller."""
+
+    SOURCES = [("patrol", _("巡查发现")), ("hotspot", _("热点")), ("task", _("专项治理任务"))]
+
+    source = forms.ChoiceField(label=_("来源"), choices=SOURCES, initial="patrol")
+    source_ref = WholeNumberField(label=_("来源编号（热点首单编号或任务编号；巡查发现不填）"), required=False,
+                                  min_value=1, max_value=2**63 - 1)
+    title = forms.CharField(label=_("标题"), max_length=200)
+    description = forms.CharField(label=_("需要办理的事项"), widget=forms.Textarea(attrs={"rows": 4}), max_length=4000)
+    area = forms.ModelChoiceField(label=_("区域"), queryset=Area.objects.all(), required=False, empty_label=_("请选择"))
+    address = forms.CharField(label=_("地址"), max_length=200, required=False)
+    category = forms.ModelChoiceField(label=_("诉求分类"), queryset=Category.objects.filter(active=True, level__gte=2),
+                                      required=False, empty_label=_("请选择"))
+    urgency = forms.ChoiceField(label=_("紧急程度"), choices=Urgency.choices, initial=Urgency.GENERAL)
+    unit = forms.ModelChoiceField(label=_("承办单位"), empty_label=_("请选择"),
+                                  queryset=Unit.objects.filter(active=True, handles_orders=True).order_by("kind", "name"))
+    note = forms.CharField(label=_("说明（不按权责清单派单时必填）"), required=False, max_length=1000)
+    idempotency_key = forms.CharField(widget=forms.HiddenInput, required=False, max_length=80)

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import common, deadlines, evidence, lists, order, unreasonable, workspaces
+from .views import common, deadlines, evidence, lists, order, proactive, unreasonable, workspaces
 
 app_name = "web"
 urlpatterns = [
@@ -15,6 +15,8 @@ urlpatterns = [
     path("inbox/", workspaces.inbox, name="inbox"),
     path("review/", workspaces.review_queue, name="review"),
     path("callback/", workspaces.callback_console, name="callback"),
+    path("verify/", proactive.verify_queue, name="verify"),
+    path("proactive/new/", proactive.new_proactive, name="proactive_new"),
     path("orders/", lists.order_list, name="orders"),
     path("orders/export.<str:fmt>", lists.order_export, name="export"),
     path("orders/<int:order_id>/", order.order_page, name="order"),

@@ -29,6 +29,7 @@ from hotline.orders.models import (
     Satisfaction,
     WorkOrder,
 )
+from hotline.orders.states import PROACTIVE_SOURCES
 
 from ..models import COUNTERS
 from .sql import as_seconds, count_where, day_bounds, local_day, local_tz, seconds_between
@@ -236,7 +237,10 @@ def _compute(first: dt.date, last: dt.date) -> Computed:
         cbs.filter(Q(valid=True) & counted).exclude(phone="").exclude(phone=F("order__caller_phone"))
         .annotate(d=local_day("at")).values_list("pk", "unit", "d", "order__caller_phone", "phone", "satisfaction"))
     by_pk = Q(pk__in=events.values("order_id")) if short else Q()
-    for row in (WorkOrder.objects.filter(by_pk, received_at__gte=lo, received_at__lt=hi).values("category", "urgency")
+    # Intake volume counts callers' requests: a proactive order (未诉先办) is the centre's own work,
+    # not a call received.
+    for row in (WorkOrder.objects.filter(by_pk, received_at__gte=lo, received_at__lt=hi)
+                .exclude(source__in=sorted(PROACTIVE_SOURCES)).values("category", "urgency")
                 .annotate(d=local_day("received_at"), n=Count("pk")).values("category", "urgency", "d", "n")):
         mix[(None, row["d"], row["category"], row["urgency"])]["received"] += row["n"]
 
@@ -249,6 +253,12 @@ def _compute(first: dt.date, last: dt.date) -> Computed:
     evidence = (Evidence.objects.filter(active, uploaded_at__gte=lo, uploaded_at__lt=hi).values("uploaded_by__unit")
                 .annotate(d=local_day("uploaded_at"), n=Count("pk")).values("uploaded_by__unit", "d", "n"))
     add(evidence, "uploaded_by__unit", {"n": "evidence"})
+    # Proactive work: a proactive order has no caller, so no callback and no place in the three
+    # rates; the centre's verification (its VERIFY event, naming the unit) credits the unit.
+    verified = (events.filter(action="verify").annotate(u=Cast(KT("data__unit"), models.BigIntegerField()))
+                .values("u").annotate(d=local_day("at"), n=Count("pk"), first=count_where(data__first_time=True))
+                .values("u", "d", "n", "first"))
+    add(verified, "u", {"n": "proactive_verified", "first": "proactive_first_time"})
     notes = (Note.objects.filter(active, at__gte=lo, at__lt=hi, kind__in=[Note.Kind.PROGRESS, Note.Kind.CONTACT])
              .values("unit").annotate(d=local_day("at"), n=Count("pk")).values("unit", "d", "n"))
     add(notes, "unit", {"n": "notes"})

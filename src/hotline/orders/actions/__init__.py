@@ -40,6 +40,7 @@ from .centre import (
 )
 from .history import HistoryRecord, HistoryResult, do_import_history
 from .intake import BatchResult, CleanIntake, Intake, do_create, do_create_many, validate_intake
+from .proactive import SOURCES_WITH_REF, do_create_proactive, do_verify
 from .unit import (
     REDO_REASONS,
     do_annotate,
@@ -76,6 +77,7 @@ __all__ = [
     "Intake",
     "MIN_REASON_CHARS",
     "REDO_REASONS",
+    "SOURCES_WITH_REF",
     "Replayed",
     "SCREEN_REASONS",
     "UNREASONABLE_REASONS",
@@ -93,6 +95,7 @@ __all__ = [
     "do_contact",
     "do_create",
     "do_create_many",
+    "do_create_proactive",
     "do_deny_extension",
     "do_dispatch",
     "do_escalate",
@@ -113,6 +116,7 @@ __all__ = [
     "do_supervise",
     "do_unmerge",
     "do_urge",
+    "do_verify",
     "do_view_evidence",
     "do_view_phone",
     "do_contest_mark",

@@ -101,7 +101,7 @@ def _check(order: WorkOrder, actor: User, action: Action) -> State:
         co_ids = list(order.co_units.values_list("id", flat=True))
     decision = policies.decide(
         role=role, action=action, state=state, actor_unit_id=actor.unit_id, lead_unit_id=order.lead_unit_id,
-        co_unit_ids=co_ids,
+        co_unit_ids=co_ids, proactive=order.is_proactive,
     )
     if target is None:
         raise InvalidTransition(
@@ -112,6 +112,15 @@ def _check(order: WorkOrder, actor: User, action: Action) -> State:
         if decision.reason == "scope":
             raise NotAllowed(_("这张工单不属于您所在的单位。"), details={"action": str(action)})
         raise NotAllowed(_("您的角色无权执行此操作。"), details={"action": str(action), "reason": decision.reason})
+    if not policies.applies_to_source(action, order.is_proactive):
+        if order.is_proactive and action in policies.CALLER_ACTIONS:
+            message = _("这是主动治理工单，没有来电人，不涉及不合理诉求或来电人标记。")
+        elif order.is_proactive:
+            message = _("这是主动治理工单，没有来电人，不回访：由中心核验办理结果后办结。")
+        else:
+            message = _("只有主动治理工单（没有来电人）由中心核验办结；群众诉求工单须回访来电人。")
+        raise InvalidTransition(message, code="not_for_this_source",
+                                details={"state": order.state, "action": str(action), "source": order.source})
     return target
 
 
@@ -193,7 +202,8 @@ def _start_clocks(order: WorkOrder, now: dt.datetime, copy: snapshot.Snapshot, *
     rule = copy.deadline_rule_for(order.category_id, timezone.localdate(now)) if reply else None
     clocks = deadlines.clocks_from(now, order.urgency, _calendar(copy), rule)
     order.sign_due = _later(order.sign_due, clocks.sign_due)
-    order.contact_due = _later(order.contact_due, clocks.contact_due)
+    # A proactive order has no caller to contact: no first-contact clock.
+    order.contact_due = None if order.is_proactive else _later(order.contact_due, clocks.contact_due)
     if not reply:
         return {}
     if order.reply_due is None or clocks.reply_due > order.reply_due:

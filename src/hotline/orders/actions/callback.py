@@ -97,8 +97,9 @@ def do_callback_attempt(order_id: int, *, actor: User, note: str = "未接通") 
 
 
 def do_reopen(order_id: int, *, actor: User, reason: str) -> WorkOrder:
-    """Send an order back to its unit: the caller says it is not resolved (callback agent), or a
-    supervisor reopens a closed order."""
+    """Send an order back to its unit: the caller says it is not resolved (callback agent), a
+    supervisor reopens a closed order, or the centre finds a proactive order's result fails
+    verification (核验不通过)."""
     reason = _reason(reason, "reason")
     with _atomic():
         order = _lock(order_id)
@@ -109,7 +110,9 @@ def do_reopen(order_id: int, *, actor: User, reason: str) -> WorkOrder:
             raise InvalidTransition(_("该工单受理时已直接答复，没有承办单位，不能重新办理；如需办理请新建工单。"),
                                     details={"state": order.state, "action": str(A.REOPEN)})
         now = clock.now()
+        # A proactive order reopened before it was closed failed the centre's verification.
+        failed_verification = order.is_proactive and order.state == State.AWAITING_CALLBACK
         order.closed_at = None
         order.reply_due = _later(order.reply_due, _calendar().add(now, settings.HOTLINE_REDO_LIMIT))
-        _finish(order, actor, A.REOPEN, target, now, reason=reason)
+        _finish(order, actor, A.REOPEN, target, now, reason=reason, failed_verification=failed_verification or None)
     return order

@@ -234,7 +234,8 @@ def do_reply(
         fresh_evidence = order.evidence.filter(reply__isnull=True)
         draft = procedures.Draft(responder=responder or "", process=process or "", outcome=outcome or "",
                                  contacted_caller=contacted_caller, evidence_count=fresh_evidence.count())
-        gaps = procedures.reply_gaps(profile, draft, contact_recorded=order.first_contact_at is not None)
+        gaps = procedures.reply_gaps(profile, draft, contact_recorded=order.first_contact_at is not None,
+                                     has_caller=not order.is_proactive)
         if gaps:
             raise InvalidInput(
                 _("答复不完整：%(gaps)s") % {"gaps": " ".join(g.message for g in gaps)},

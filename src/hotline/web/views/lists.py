@@ -17,7 +17,7 @@ from hotline import exports, periods
 from hotline.audit.services import record
 from hotline.directory.roles import Role
 from hotline.orders.models import STATE_LABELS, WorkOrder
-from hotline.orders.selectors import open_orders, orders_visible_to, overdue
+from hotline.orders.selectors import calls, open_orders, orders_visible_to, overdue, proactive
 from hotline.orders.states import State
 from hotline.orders.validation import normalise_phone
 
@@ -55,6 +55,12 @@ def filtered_orders(request: HttpRequest) -> tuple[OrderFilterForm, QuerySet[Wor
             qs = qs.filter(received_at__lt=dt.datetime.combine(d["date_to"] + dt.timedelta(days=1), dt.time.min, tzinfo=tz))
         if d["overdue"]:
             qs = overdue(qs)
+        if d["source"] == "proactive":
+            qs = proactive(qs)
+        elif d["source"] == "call":
+            qs = calls(qs)
+        elif d["source"]:
+            qs = qs.filter(source=d["source"])
     return form, qs.select_related("lead_unit", "category", "area").order_by("-received_at", "-id")
 
 

@@ -10,6 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
@@ -120,14 +121,16 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
                       # a double click or a resent form carries the same key: done once (do.idempotent)
                       "key": uuid.uuid4().hex})
     profile = procedures.profile_for(order)
-    checklist = procedures.checklist(profile)
+    checklist = procedures.checklist(profile, has_caller=not order.is_proactive)
     reply_state = None
     if bound is not None and bound[0] is Action.REPLY:
         # The live checklist keeps its state after a refused reply: ticks from what was typed;
         # the missing elements are listed once, in the form's errors.
         reply_state = _reply_check_context(order, bound[1].data)
         reply_state["gaps"] = []
+    source_link, source_text = _source(order)
     return {
+        "source_link": source_link, "source_text": source_text,
         "reply_check": reply_state,
         "order": order,
         "phone": phone_for(user, order),
@@ -156,6 +159,18 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
         "history": WorkOrder.objects.filter(caller_phone=order.caller_phone).exclude(pk=order.pk).order_by("-received_at")[:10]
         if order.caller_phone and shows_full_phone(user) else [],
     }
+
+
+def _source(order: WorkOrder) -> tuple[str, str]:
+    """Where a proactive order came from: a link to it where it has a page, and its name."""
+    if not order.is_proactive or order.source_ref is None:
+        return "", ""
+    ref = order.source_ref
+    if order.source == "hotspot":
+        return reverse("governance:hotspot", args=[ref]), _("热点（首单#%(n)s）") % {"n": ref}
+    if order.source == "seasonal":
+        return f"{reverse('governance:seasonal')}#rule-{ref}", _("季节性规则#%(n)s") % {"n": ref}
+    return "", _("专项治理任务#%(n)s") % {"n": ref}
 
 
 def _initial(action: Action, order: WorkOrder, user: Any) -> dict[str, Any]:
@@ -247,10 +262,12 @@ def _reply_check_context(order: WorkOrder, p: Any) -> dict[str, Any]:
         evidence_count=order.evidence.filter(reply__isnull=True).count(),
     )
     profile = procedures.profile_for(order)
-    gaps = procedures.reply_gaps(profile, draft, contact_recorded=order.first_contact_at is not None)
+    gaps = procedures.reply_gaps(profile, draft, contact_recorded=order.first_contact_at is not None,
+                                 has_caller=not order.is_proactive)
     missing = {g.code for g in gaps}
     brush_off = procedures.looks_like_brush_off(draft.process, draft.outcome)
     return {
-        "items": [{"code": code, "label": label, "ok": code not in missing} for code, label in procedures.checklist(profile)],
+        "items": [{"code": code, "label": label, "ok": code not in missing}
+                  for code, label in procedures.checklist(profile, has_caller=not order.is_proactive)],
         "gaps": gaps, "brush_off": brush_off,
     }

@@ -38,7 +38,7 @@ from hotline.orders.selectors import (
     overdue,
     with_overdue,
 )
-from hotline.orders.states import State
+from hotline.orders.states import PROACTIVE_SOURCES, State
 from hotline.orders.validation import as_id, normalise_phone
 from hotline.triage import services as triage_services
 from hotline.triage.services import board_suggestions
@@ -338,13 +338,15 @@ def _brush_off(reply: Any) -> bool:
 
 def callback_queue(user: Any) -> Any:
     """Orders to call back: awaiting callback, and merged orders whose main order has been
-    replied to, whose caller has not been reached yet."""
+    replied to, whose caller has not been reached yet. Proactive orders have no caller: the
+    centre verifies them (views.proactive)."""
     reached = Callback.objects.filter(order=OuterRef("pk"), reached=True)
     visible = orders_visible_to(user)
     return visible.filter(
         Q(state=State.AWAITING_CALLBACK)
         | Q(state=State.MERGED, main_order__state__in=[State.AWAITING_CALLBACK, State.CLOSED])
-    ).exclude(Exists(reached)).annotate(attempts=Count("callbacks")).order_by("attempts", "updated_at")
+    ).exclude(Exists(reached)).exclude(source__in=sorted(PROACTIVE_SOURCES)).annotate(
+        attempts=Count("callbacks")).order_by("attempts", "updated_at")
 
 
 @roles_required(R.CALLBACK, R.SUPERVISOR)

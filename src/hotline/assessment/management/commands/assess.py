@@ -64,9 +64,14 @@ class Command(BaseCommand):
         rows = indicators.unit_table(first, last)
         fired = gaming.check(first, last)
         for row in rows:
-            if not opts["all_units"] and not (row["orders"] or row["valid_callbacks"] or row["replies"]):
+            if not opts["all_units"] and not (row["orders"] or row["valid_callbacks"] or row["replies"]
+                                              or row["proactive_verified"]):
                 continue
             out = {k: row.get(k) for k in KEYS}
+            # Proactive work (未诉先办), outside the callback-based rates: orders the centre verified
+            # and closed in the period, and how many passed at the first verification.
+            out["proactive"] = {"verified": row["proactive_verified"], "first_time": row["proactive_first_time"],
+                                "first_time_rate": row["proactive_first_time_rate"]}
             out["gaming"] = fired.get(row["unit_id"], [])
             out["gaming_suspect"] = gaming.suspect(out["gaming"])
             if opts["json"]:
@@ -85,4 +90,5 @@ class Command(BaseCommand):
                 f"解决{pct(r['resolution_rate'])} 满意{pct(r['satisfaction_rate'])} 综合{pct(r['composite'])} "
                 f"得分{'—' if r['score'] is None else r['score']} "
                 f"重办{pct(r['redo_rate'])} 退单{pct(r['return_rate'])} 排名{r['rank'] or '—'}"
+                f" 主动治理办结{r['proactive']['verified']}（一次核验通过{r['proactive']['first_time']}）"
                 + (f" 疑似刷分:{flags}" if flags else ""))

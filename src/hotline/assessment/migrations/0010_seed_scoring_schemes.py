@@ -25,5 +25,5 @@ def unseed(apps, schema_editor):
 
 
 class Migration(migrations.Migration):
-    dependencies = [("assessment", "0008_scoring_schemes")]
+    dependencies = [("assessment", "0009_scoring_schemes")]
     operations = [migrations.RunPython(seed, unseed)]

@@ -8,7 +8,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessment', '0007_excluded_unreasonable'),
+        ('assessment', '0008_proactive_counters'),
         ('directory', '0007_deadline_rule'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
