@@ -50,7 +50,8 @@ UNIT_COLUMNS = [
 ]
 SHORT_KEYS = ["rank", "unit", "score", "orders", "valid_callbacks", "response_rate", "resolution_rate",
               "satisfaction_rate", "composite", "resolution_vs_expected", "satisfaction_vs_expected", "redo_rate",
-              "return_rate", "sign_on_time", "contact_on_time", "reply_on_time", "excluded_unreasonable"]
+              "return_rate", "sign_on_time", "contact_on_time", "reply_on_time", "excluded_unreasonable",
+              "proactive_verified"]
 SHORT_COLUMNS = [c for k in SHORT_KEYS for c in UNIT_COLUMNS if c[0] == k]
 GROUP_COLUMNS = [("group_label", _l("单位类型")), ("orders", _l("派单数")), ("valid_callbacks", _l("有效回访")),
                  ("response_rate", _l("响应率")), ("resolution_rate", _l("解决率")),
