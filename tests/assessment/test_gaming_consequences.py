@@ -12,7 +12,7 @@ from django.core.management import call_command
 from django.utils import timezone
 
 from hotline import outbox
-from hotline.assessment import consequences, gaming, indicators, restate, stats
+from hotline.assessment import gaming, indicators, rechecks, restate, stats
 from hotline.assessment.models import GamingDeduction
 from hotline.orders import actions, clock
 from hotline.orders.models import Callback, WorkOrder
@@ -25,7 +25,7 @@ NEVER_CALLED = "来电人王女士表示从未接到过回访电话，此前的�
 
 
 def _month():
-    first, last = consequences.last_month()
+    first, last = rechecks.last_month()
     return first, last, f"{first:%Y-%m}"
 
 
@@ -55,15 +55,15 @@ def test_the_queue_lists_exactly_the_suspect_callbacks_with_their_status(distric
     unit = d.units["street-a"].pk
     fired = gaming.check(first, last)
     assert gaming.suspect(fired[unit])
-    rows = consequences.queue(first, last)
+    rows = rechecks.queue(first, last)
     assert sorted(r["order_id"] for r in rows) == sorted([oids["A"], oids["C"], oids["D"]])
     assert {r["status"] for r in rows} == {"pending"} and all(r["other_phone"] for r in rows)
     # an honest unit's callbacks never enter the queue
     honest = closed(d, "street-b", resolved=True, satisfaction="satisfied")
-    assert honest not in {r["order_id"] for r in consequences.queue(first, last)}
+    assert honest not in {r["order_id"] for r in rechecks.queue(first, last)}
     cbs = {k: Callback.objects.get(order_id=v) for k, v in oids.items()}
     actions.do_recheck(oids["C"], actor=d.people["liudu"], callback_id=cbs["C"].pk, reached=False)
-    status = {r["order_id"]: r["status"] for r in consequences.queue(first, last)}
+    status = {r["order_id"]: r["status"] for r in rechecks.queue(first, last)}
     assert status == {oids["A"]: "pending", oids["C"]: "not_reached", oids["D"]: "pending"}
 
 
@@ -97,7 +97,7 @@ def test_a_fabricated_verdict_changes_the_units_rates_after_restating_and_a_conf
     lost = indicators.lost_points(unit, today, today, kind="satisfaction")
     assert [cb.order_id for cb in lost] == [oids["A"]]
     # the suspicion stays on record: the unit is still a suspect, its callback "fabricated"
-    status = {r["order_id"]: r["status"] for r in consequences.queue(first, last)}
+    status = {r["order_id"]: r["status"] for r in rechecks.queue(first, last)}
     assert status == {oids["A"]: "fabricated", oids["C"]: "confirmed", oids["D"]: "pending"}
 
 
@@ -106,19 +106,19 @@ def test_the_deduction_follows_the_administrators_rule_in_force_that_month(distr
     oids = _east_lake_month(d)
     first, last, _m = _month()
     unit = d.units["street-a"].pk
-    assert consequences.deductions(first, last) == {}
+    assert rechecks.deductions(first, last) == {}
     for key in ("A", "D"):
         cb = Callback.objects.get(order_id=oids[key])
         actions.do_recheck(oids[key], actor=d.people["liudu"], callback_id=cb.pk, reached=True, confirmed=False,
                            resolved=False, satisfaction="unsatisfied", note=NEVER_CALLED)
     # the migration's default: 1 point per confirmed fabrication
     assert GamingDeduction.objects.get(effective_from=dt.date(2000, 1, 1)).points == Decimal("1.00")
-    assert consequences.deductions(first, last) == {unit: {"count": 2, "points": 2.0}}
+    assert rechecks.deductions(first, last) == {unit: {"count": 2, "points": 2.0}}
     GamingDeduction.objects.create(effective_from=first, points=Decimal("2.50"))
     nxt = last + dt.timedelta(days=1)
     GamingDeduction.objects.create(effective_from=nxt, points=Decimal("9.00"))  # not yet in force that month
-    assert consequences.deductions(first, last) == {unit: {"count": 2, "points": 5.0}}
-    assert consequences.deductions(nxt, nxt + dt.timedelta(days=5)) == {}  # counted in the rating's month
+    assert rechecks.deductions(first, last) == {unit: {"count": 2, "points": 5.0}}
+    assert rechecks.deductions(nxt, nxt + dt.timedelta(days=5)) == {}  # counted in the rating's month
     out = io.StringIO()
     call_command("assess", "--from", str(first), "--to", str(last), "--json", stdout=out)
     lines = [json.loads(line) for line in out.getvalue().splitlines()]

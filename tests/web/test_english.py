@@ -31,8 +31,8 @@ PAGES = ["/", "/orders/", "/orders/?overdue=on", "/intake/", "/dispatch/", "/dis
          "/dispatch/?tab=overdue", "/dispatch/?tab=due_soon", "/dispatch/?tab=extensions", "/inbox/", "/review/",
          "/callback/", "/overview/", "/assessment/", "/assessment/?table=groups", "/assessment/?table=categories",
          "/assessment/?table=areas", "/assessment/gaming/", "/assessment/warnings/", "/assessment/diagnostics/",
-         "/assessment/gaps/", "/assessment/report/", "/triage/review/", "/triage/stats/", "/assessment/rules/",
-         "/assessment/rules/changes/", "/assessment/rules/changes/new/"]
+         "/assessment/gaps/", "/assessment/report/", "/assessment/consequences/", "/triage/review/", "/triage/stats/",
+         "/assessment/rules/", "/assessment/rules/changes/", "/assessment/rules/changes/new/"]
 
 
 class _Text(HTMLParser):

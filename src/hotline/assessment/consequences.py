@@ -1,148 +1,96 @@
-"""What follows a gaming suspicion (issue 14, point 2): the queue of suspect callbacks for a
-second, independent callback by the centre (复核回访), how each suspicion ended, and the
-deduction for confirmed fabrications.
-
-The suspect callbacks of a period are the valid callbacks, in the period, of a suspect unit
-(gaming.suspect) on the orders that the evidence of its fired checks names. Each has a status
-from its re-checks (orders.models.CallbackRecheck, written with the RECHECK event): pending
-(none yet), not reached (tried, the caller not reached), confirmed, or fabricated.
-
-The deduction is computed, never kept: per unit and month (of the voided rating), the number of
-ratings found fabricated times the points of the administrator's rule in force that month
-(GamingDeduction). Reads only: nothing here writes."""
+"""Rewards and penalties recorded against a unit's month (考用结合): what a month's assessment led
+to. `record()` is the only writer (supervisors and administrators, through the consequences
+page); `for_month()` and `for_unit()` read them for the pages, the monthly report and exports."""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections import defaultdict
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.db import transaction
 from django.utils import timezone
-from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext as _
 
-from hotline import periods
 from hotline.directory.models import Unit
-from hotline.orders.models import Callback, CallbackRecheck
+from hotline.directory.roles import Role
+from hotline.errors import InvalidInput, NotAllowed
 
-from . import gaming, stats
-from .models import GamingDeduction
-from .stats.sql import local_tz
+from .models import MonthlyConsequence
 
-Verdict = CallbackRecheck.Verdict
-PENDING = "pending"
-STATUSES = {PENDING: _("待复核"), Verdict.NOT_REACHED.value: _("复核未接通"),
-            Verdict.CONFIRMED.value: _("确认属实"), Verdict.FABRICATED.value: _("回访不实（已作废）")}
-
-
-def last_month(today: dt.date | None = None) -> tuple[dt.date, dt.date]:
-    """The month before `today`'s (the queue's default period)."""
-    today = today or timezone.localdate()
-    return periods.month_bounds(today.replace(day=1) - dt.timedelta(days=1))
+RECORDERS = frozenset({Role.SUPERVISOR, Role.ADMIN})
+MAX_POINTS = Decimal("100")
+MAX_DESCRIPTION = 200
+MAX_REASON = 2000
 
 
-def _suspect_orders(first: dt.date, last: dt.date, unit_ids: list[int] | None) -> dict[int, set[str]]:
-    fired = gaming.check(first, last, unit_ids=unit_ids)
-    return {unit_id: {n for c in checks for n in c["orders"]}
-            for unit_id, checks in fired.items() if gaming.suspect(checks)}
+def _points(value: Any) -> Decimal | None:
+    text = str(value if value is not None else "").strip()
+    if not text:
+        return None
+    try:
+        n = Decimal(text)
+    except InvalidOperation:
+        raise InvalidInput(_("分值应为数字：%(v)s") % {"v": text[:40]}) from None
+    if not n.is_finite() or n <= 0 or n > MAX_POINTS:
+        raise InvalidInput(_("分值应大于0且不超过%(n)s（奖励或惩戒由类型区分）。") % {"n": MAX_POINTS})
+    if n != n.quantize(Decimal("0.01")):
+        raise InvalidInput(_("分值最多保留两位小数。"))
+    return n
 
 
-def status_of(rechecks: list[CallbackRecheck]) -> tuple[str, CallbackRecheck | None]:
-    """A callback's status from its re-checks (any order): the final verdict if there is one,
-    else not reached if it was tried, else pending; with the re-check that decides it."""
-    final = [r for r in rechecks if r.verdict != Verdict.NOT_REACHED]
-    if final:
-        return final[0].verdict, final[0]
-    if rechecks:
-        latest = max(rechecks, key=lambda r: (r.at, r.pk))
-        return Verdict.NOT_REACHED.value, latest
-    return PENDING, None
+def record(*, actor: Any, unit_id: Any, month: Any, kind: Any, points: Any = None, description: Any = "",
+           reason: Any = "", now: dt.datetime | None = None) -> MonthlyConsequence:
+    """Record a reward or a penalty for a unit's month (a month that has begun). Points (0 < p ≤
+    100) or a description, or both; a reason always. InvalidInput / NotAllowed in the user's
+    language; nothing is written unless everything is right."""
+    if getattr(actor, "role", None) not in RECORDERS:
+        raise NotAllowed(_("只有督办人员或管理员可以记录奖惩。"))
+    try:
+        unit = Unit.objects.get(pk=int(unit_id), handles_orders=True)
+    except (TypeError, ValueError, Unit.DoesNotExist):
+        raise InvalidInput(_("请选择承办单位。")) from None
+    if not isinstance(month, dt.date):
+        raise InvalidInput(_("请选择考核月份。"))
+    month = month.replace(day=1)
+    now = now or timezone.now()
+    if month > timezone.localdate(now).replace(day=1):
+        raise InvalidInput(_("不能为尚未开始的月份记录奖惩。"))
+    if kind not in MonthlyConsequence.Kind.values:
+        raise InvalidInput(_("类型应为奖励或惩戒。"))
+    pts = _points(points)
+    description = str(description or "").strip()
+    reason = str(reason or "").strip()
+    if len(description) > MAX_DESCRIPTION:
+        raise InvalidInput(_("奖惩内容不能超过%(n)d字。") % {"n": MAX_DESCRIPTION})
+    if pts is None and not description:
+        raise InvalidInput(_("请填写分值或奖惩内容。"))
+    if not reason:
+        raise InvalidInput(_("请填写奖惩理由。"))
+    if len(reason) > MAX_REASON:
+        raise InvalidInput(_("理由不能超过%(n)d字。") % {"n": MAX_REASON})
+    with transaction.atomic():
+        return MonthlyConsequence.objects.create(unit=unit, month=month, kind=kind, points=pts,
+                                                 description=description, reason=reason, recorded_by=actor,
+                                                 recorded_at=now)
 
 
-def queue(first: dt.date, last: dt.date, *, unit_ids: list[int] | None = None) -> list[dict[str, Any]]:
-    """The suspect callbacks of days first..last, oldest first, each with its status."""
-    by_unit = _suspect_orders(first, last, unit_ids)
-    if not by_unit:
-        return []
-    lo, hi = stats.day_bounds(first, last)
-    rows: list[Callback] = []
-    for unit_id, numbers in sorted(by_unit.items()):
-        if not numbers:
-            continue
-        rows += list(Callback.objects.filter(
-            unit_id=unit_id, order__number__in=sorted(numbers), at__gte=lo, at__lt=hi, valid=True, reached=True,
-            replaces__isnull=True).select_related("order", "agent", "unit"))
-    checks: dict[int, list[CallbackRecheck]] = defaultdict(list)
-    for r in CallbackRecheck.objects.filter(callback_id__in=[cb.pk for cb in rows]).select_related("by"):
-        checks[r.callback_id].append(r)
+def rows(qs) -> list[dict[str, Any]]:
     out = []
-    for cb in sorted(rows, key=lambda c: (c.at, c.pk)):
-        status, decided = status_of(checks.get(cb.pk, []))
+    for c in qs.select_related("unit", "recorded_by").order_by("month", "unit__name", "recorded_at", "pk"):
         out.append({
-            "callback_id": cb.pk, "order_id": cb.order_id, "number": cb.order.number, "title": cb.order.title,
-            "unit_id": cb.unit_id, "unit": cb.unit.name if cb.unit else "", "at": cb.at,
-            "agent": cb.agent.display_name or cb.agent.username, "agent_id": cb.agent_id,
-            "phone": gaming.mask(cb.phone), "other_phone": bool(cb.phone) and cb.phone != cb.order.caller_phone,
-            "resolved": cb.resolved, "satisfaction": cb.get_satisfaction_display(), "status": status,
-            "status_label": str(STATUSES[status]), "attempts": len(checks.get(cb.pk, [])),
-            "rechecked_by": (decided.by.display_name or decided.by.username) if decided else "",
-            "rechecked_at": decided.at if decided else None, "recheck_note": decided.note if decided else "",
+            "id": c.pk, "unit_id": c.unit_id, "unit": c.unit.name, "month": f"{c.month:%Y-%m}", "kind": c.kind,
+            "kind_label": c.get_kind_display(), "points": float(c.points) if c.points is not None else None,
+            "description": c.description, "reason": c.reason,
+            "recorded_by": c.recorded_by.display_name or c.recorded_by.username,
+            "recorded_at": c.recorded_at,
         })
     return out
 
 
-def rule_for(month_first: dt.date) -> GamingDeduction | None:
-    """The administrator's deduction rule in force in the month starting `month_first`."""
-    return GamingDeduction.objects.filter(effective_from__lte=month_first).order_by("-effective_from").first()
-
-
-def _months(first: dt.date, last: dt.date) -> list[dt.date]:
-    out, m = [], first.replace(day=1)
-    while m <= last:
-        out.append(m)
-        m = periods.month_bounds(m)[1] + dt.timedelta(days=1)
-    return out
-
-
-def deductions(first: dt.date, last: dt.date, *, unit_ids: list[int] | None = None) -> dict[int, dict[str, Any]]:
-    """{unit id: {"count": ratings found fabricated, "points": the deduction}} for the voided
-    ratings made in days first..last (units without any are absent). Points per month of the
-    rating, at that month's rule."""
-    lo, hi = stats.day_bounds(first, last)
-    qs = CallbackRecheck.objects.filter(verdict=Verdict.FABRICATED, callback__at__gte=lo, callback__at__lt=hi,
-                                        unit__isnull=False)
-    if unit_ids is not None:
-        qs = qs.filter(unit_id__in=unit_ids)
-    per: dict[tuple[int, dt.date], int] = defaultdict(int)
-    for unit_id, at in qs.values_list("unit_id", "callback__at"):
-        per[(unit_id, timezone.localtime(at, local_tz()).date().replace(day=1))] += 1
-    if not per:
-        return {}
-    points = {m: (r.points if (r := rule_for(m)) else Decimal(0)) for m in _months(first, last)}
-    out: dict[int, dict[str, Any]] = {}
-    for (unit_id, month), n in sorted(per.items()):
-        row = out.setdefault(unit_id, {"count": 0, "points": Decimal(0)})
-        row["count"] += n
-        row["points"] += points.get(month, Decimal(0)) * n
-    for row in out.values():
-        row["points"] = float(row["points"])
-    return out
-
-
-def outcomes(first: dt.date, last: dt.date, *, unit_ids: list[int] | None = None) -> list[dict[str, Any]]:
-    """How every suspicion of the period ended, per suspect unit: its suspect callbacks and how
-    many were re-checked, confirmed, found fabricated, not reached, still pending; the deduction."""
-    by_unit = _suspect_orders(first, last, unit_ids)
-    rows = queue(first, last, unit_ids=list(by_unit) if unit_ids is None else unit_ids) if by_unit else []
-    cut = deductions(first, last, unit_ids=list(by_unit)) if by_unit else {}
-    names = dict(Unit.objects.filter(pk__in=list(by_unit)).values_list("pk", "name"))
-    out = []
-    for unit_id in sorted(by_unit, key=lambda u: names.get(u, "")):
-        mine = [r for r in rows if r["unit_id"] == unit_id]
-        count = {s: sum(1 for r in mine if r["status"] == s) for s in STATUSES}
-        d = cut.get(unit_id, {"count": 0, "points": 0.0})
-        out.append({"unit_id": unit_id, "unit": names.get(unit_id, ""), "suspect_callbacks": len(mine),
-                    "rechecked": len(mine) - count[PENDING], "confirmed": count[Verdict.CONFIRMED.value],
-                    "fabricated": count[Verdict.FABRICATED.value], "not_reached": count[Verdict.NOT_REACHED.value],
-                    "pending": count[PENDING], "deduction_count": d["count"], "deduction_points": d["points"]})
-    return out
+def for_month(first: dt.date, last: dt.date, unit_id: int | None = None) -> list[dict[str, Any]]:
+    """The records of the months from first's to last's (a unit's only, when given)."""
+    qs = MonthlyConsequence.objects.filter(month__gte=first.replace(day=1), month__lte=last.replace(day=1))
+    if unit_id is not None:
+        qs = qs.filter(unit_id=unit_id)
+    return rows(qs)

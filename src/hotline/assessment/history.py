@@ -50,8 +50,10 @@ COLUMNS = [
 # left empty, the category's default urgency on the order's dispatch date (its deadline rule), else general.
 # unreasonable/不合理诉求: the old system upheld the order as an unreasonable request (a reason code or
 # its Chinese label, UNREASONABLE below; empty: not).
+# returns_upheld/退单成立次数: of the return_count returns, how many the old system upheld (empty: 0).
 ALIASES = {zh: en for en, zh, _req in COLUMNS} | {en: en for en, _zh, _req in COLUMNS} | {
-    "urgency": "urgency", "紧急程度": "urgency", "unreasonable": "unreasonable", "不合理诉求": "unreasonable"}
+    "urgency": "urgency", "紧急程度": "urgency", "unreasonable": "unreasonable", "不合理诉求": "unreasonable",
+    "returns_upheld": "returns_upheld", "退单成立次数": "returns_upheld"}
 REQUIRED = [en for en, _zh, req in COLUMNS if req]
 TRUE = {"是", "true", "1", "yes", "y", "t", "已联系", "已解决"}
 FALSE = {"否", "false", "0", "no", "n", "f", "未联系", "未解决"}
@@ -242,6 +244,10 @@ def _record(row: dict[str, str], directory: Directory) -> actions.HistoryRecord:
     unreasonable = (row.get("unreasonable") or "").strip()
     if unreasonable and unreasonable not in UNREASONABLE:
         raise ValueError(_("不合理诉求应为恶意诉求、重复诉求、个人私利、法定途径或超出公共职责：%(v)s") % {"v": unreasonable})
+    return_count = parse_int(row.get("return_count") or "")
+    returns_upheld = parse_int(row.get("returns_upheld") or "")
+    if returns_upheld > return_count:
+        raise ValueError(_("退单成立次数不能多于退单次数：%(v)s") % {"v": returns_upheld})
     return actions.HistoryRecord(
         number=number, received_at=received, title=(row.get("title") or "").strip() or description[:30],
         description=description, unit=directory.unit(row["unit"]),
@@ -251,7 +257,8 @@ def _record(row: dict[str, str], directory: Directory) -> actions.HistoryRecord:
         urgency=URGENCY.get(urgency, Urgency.GENERAL) if urgency else "", dispatched_at=parse_time(row.get("dispatched_at") or ""),
         signed_at=parse_time(row.get("signed_at") or ""), first_contact_at=parse_time(row.get("first_contact_at") or ""),
         replied_at=parse_time(row.get("replied_at") or ""), reply=(row.get("reply") or "").strip(),
-        redo_count=parse_int(row.get("redo_count") or ""), return_count=parse_int(row.get("return_count") or ""),
+        redo_count=parse_int(row.get("redo_count") or ""), return_count=return_count,
+        returns_upheld=returns_upheld,
         closed_at=parse_time(row.get("closed_at") or ""), callback_valid=valid,
         callback_phone=(row.get("callback_phone") or "").strip(), contacted=parse_bool(row.get("contacted") or ""),
         resolved=resolved, satisfaction=SATISFACTION.get(satisfaction, ""),

@@ -9,7 +9,7 @@ import datetime as dt
 from collections import defaultdict
 from typing import Any
 
-from django.db.models import Count, Sum
+from django.db.models import Count, Exists, OuterRef, Q, Sum
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
@@ -26,7 +26,7 @@ from hotline.orders.models import (
     WorkOrder,
 )
 
-from . import stats
+from . import scoring, stats
 from . import warnings as warning_rules
 from .models import COUNTERS, UnitDayStats
 from .rates import config, figures, r4, rank, ratio, three_rates, wilson
@@ -87,6 +87,10 @@ def difficulty(first: dt.date, last: dt.date, cfg: dict[str, Any] | None = None,
         out[unit] = {
             "expected_resolution": r4(e_res), "expected_satisfaction": r4(e_sat),
             "resolution_vs_expected": r4(o_res - e_res), "satisfaction_vs_expected": r4(o_sat - e_sat),
+            # the unit's rate had it handled the district's mix of matters: the district's rate
+            # plus the unit's lead over (or gap to) what its own mix predicts (scoring.py)
+            "adjusted_resolution": r4(min(1.0, max(0.0, p_res + o_res - e_res))),
+            "adjusted_satisfaction": r4(min(1.0, max(0.0, p_sat + o_sat - e_sat))),
         }
     return out
 
@@ -95,10 +99,12 @@ def unit_table(first: dt.date, last: dt.date, *, cfg: dict[str, Any] | None = No
                unit_ids: list[int] | None = None, totals: dict[int, dict[str, int]] | None = None,
                mix: dict[tuple, dict[str, int]] | None = None) -> list[dict[str, Any]]:
     """One row per handling unit: its figures, the difficulty adjustment and its group; ranked
-    within its group by composite (small samples unranked)."""
+    within its group by its group's score (scoring.py; small samples unranked)."""
     cfg = cfg or config()
     totals = totals if totals is not None else stats.unit_totals(first, last)
     adjusted = difficulty(first, last, cfg, mix=mix)
+    repeats = repeat_calls(first, last)
+    schemes = scoring.schemes_for(first)
     overdue = dict(selectors.overdue(selectors.open_orders(WorkOrder.objects.all()))
                    .values_list("lead_unit").annotate(n=Count("pk")).values_list("lead_unit", "n"))
     rows: list[dict[str, Any]] = []
@@ -109,16 +115,44 @@ def unit_table(first: dt.date, last: dt.date, *, cfg: dict[str, Any] | None = No
         row = {"unit_id": unit.pk, "unit": unit.name, "unit_code": unit.code, "group": unit.group,
                "group_label": _(GROUP_LABELS.get(unit.group, unit.group)), **figures(counters, cfg)}
         row.update(adjusted.get(unit.pk, {"expected_resolution": None, "expected_satisfaction": None,
-                                          "resolution_vs_expected": None, "satisfaction_vs_expected": None}))
+                                          "resolution_vs_expected": None, "satisfaction_vs_expected": None,
+                                          "adjusted_resolution": None, "adjusted_satisfaction": None}))
         row["overdue_now"] = overdue.get(unit.pk, 0)
+        n_repeat, n_base = repeats.get(unit.pk, (0, 0))
+        row["repeat_calls"], row["repeat_rate"] = n_repeat, r4(ratio(n_repeat, n_base))
+        scheme = schemes[unit.group]
+        row["score"], row["score_lines"] = scoring.score(row, scheme)
+        row["scheme_version"], row["scheme_adjusted"] = scheme.version, scheme.adjusted
         rows.append(row)
     by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)
     for row in rows:
         by_group[row["group"]].append(row)
     ranked: list[dict[str, Any]] = []
     for group in sorted(by_group, key=lambda g: GROUP_ORDER.index(g) if g in GROUP_ORDER else 99):
-        ranked.extend(rank(by_group[group]))
+        ranked.extend(rank(by_group[group], key="score"))
     return ranked
+
+
+# An order repeats an earlier call when the same caller phoned the same unit's matter within
+# this many days before it (scored by the "repeat calls" indicator; fewer is better).
+REPEAT_DAYS = 30
+
+
+def repeat_calls(first: dt.date, last: dt.date) -> dict[int, tuple[int, int]]:
+    """Per lead unit: (orders received in the period that repeat a call of the same caller to the
+    same unit in the REPEAT_DAYS before, orders received in the period with a caller phone)."""
+    lo, hi = stats.day_bounds(first, last)
+    base = WorkOrder.objects.filter(received_at__gte=lo, received_at__lt=hi, lead_unit__isnull=False).exclude(
+        caller_phone="")
+    earlier = WorkOrder.objects.filter(
+        caller_phone=OuterRef("caller_phone"), lead_unit=OuterRef("lead_unit"), received_at__lt=OuterRef("received_at"),
+        received_at__gte=OuterRef("received_at") - dt.timedelta(days=REPEAT_DAYS)).exclude(pk=OuterRef("pk"))
+    out: dict[int, tuple[int, int]] = {}
+    for unit_id, n, rep in (base.annotate(rep=Exists(earlier)).values("lead_unit")
+                            .annotate(n=Count("pk"), r=Count("pk", filter=Q(rep=True)))
+                            .values_list("lead_unit", "n", "r")):
+        out[unit_id] = (rep, n)
+    return out
 
 
 def groups(first: dt.date, last: dt.date, *, totals: dict[int, dict[str, int]] | None = None) -> list[dict[str, Any]]:

@@ -223,7 +223,7 @@ class GamingDeduction(models.Model):
     """The deduction for a confirmed fabrication (刷分扣分), set by the administrator: points per
     rating that a re-check (复核回访) found fabricated, effective from the first day of a month.
     The rule in force for a month is the one with the latest `effective_from` on or before its
-    first day; the deduction itself is computed from the re-checks (deductions.py), never kept."""
+    first day; the deduction itself is computed from the re-checks (rechecks.py), never kept."""
 
     effective_from = models.DateField(_("生效月份（当月1日）"), unique=True)
     points = models.DecimalField(_("每件回访不实扣分"), max_digits=6, decimal_places=2)
@@ -247,3 +247,63 @@ class GamingDeduction(models.Model):
 
     def __str__(self) -> str:
         return f"{self.effective_from:%Y-%m}: {self.points}"
+
+
+class ScoringScheme(models.Model):
+    """How one unit group is scored from one month on (one version of its scheme): which
+    indicators count, with what weight (points out of 100) and target, and whether resolution
+    and satisfaction are read difficulty-adjusted. See assessment/scoring.py for the arithmetic
+    and docs/scoring.md for the rules.
+
+    Invariants: versions of a group are numbered 1, 2, … in the order of their effective month;
+    one version per (group, month); a version whose month has begun is never edited (a change
+    is a new version from a later month), so a month already reported keeps the scheme it was
+    scored under. Written by scoring.save_version() only (the admin calls it)."""
+
+    group = models.CharField(_("单位类别"), max_length=20)
+    version = models.PositiveIntegerField(_("版本"))
+    effective_from = models.DateField(_("生效月份（该月1日）"))
+    adjusted = models.BooleanField(_("按难度调整后的解决率、满意率排名"), default=False)
+    # [{"indicator": "resolution", "weight": 50, "target": 1.0}, ...] (checked by scoring.validate)
+    lines = models.JSONField(_("考核指标"), default=list)
+    note = models.CharField(_("说明"), max_length=200, blank=True)
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                   related_name="+", verbose_name=_("创建人"))
+    created_at = models.DateTimeField(_("创建时间"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("考核方案")
+        verbose_name_plural = _("考核方案")
+        ordering = ["group", "-effective_from"]
+        constraints = [
+            models.UniqueConstraint(fields=["group", "effective_from"], name="scoringscheme_group_month"),
+            models.UniqueConstraint(fields=["group", "version"], name="scoringscheme_group_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.group} v{self.version} ({self.effective_from:%Y-%m})"
+
+
+class MonthlyConsequence(models.Model):
+    """A reward or a penalty recorded against a unit's month (考用结合): what the assessment led
+    to. Written by consequences.record() only; never edited (a mistake is corrected by a new
+    record with its reason)."""
+
+    class Kind(models.TextChoices):
+        REWARD = "reward", _("奖励")
+        PENALTY = "penalty", _("惩戒")
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("单位"))
+    month = models.DateField(_("考核月份"))  # its first day
+    kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices)
+    points = models.DecimalField(_("分值"), max_digits=6, decimal_places=2, null=True, blank=True)
+    description = models.CharField(_("奖惩内容"), max_length=200, blank=True)
+    reason = models.TextField(_("理由"), max_length=2000)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                    verbose_name=_("记录人"))
+    recorded_at = models.DateTimeField(_("记录时间"))
+
+    class Meta:
+        verbose_name = _("奖惩记录")
+        verbose_name_plural = _("奖惩记录")
+        indexes = [models.Index(fields=["month", "unit"])]

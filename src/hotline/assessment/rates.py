@@ -159,6 +159,8 @@ def figures(counters: dict[str, int], cfg: dict[str, Any] | None = None) -> dict
         "returns_upheld": c["returns_upheld"],
         "returns_rejected": c["returns_rejected"],
         "returns_joint": c["returns_joint"],
+        # of the returns decided in the period, the share upheld (accepted, escalated, to the city)
+        "upheld_return_rate": r4(ratio(c["returns_upheld"], c["arbitrated"])),
         "pingpong_orders": c["pingpong_orders"],
         "pingpong_returns": c["pingpong_returns"],
         "sign_on_time": r4(ratio(c["signed"] - c["signed_late"], c["signed"])),

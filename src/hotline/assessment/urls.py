@@ -14,6 +14,7 @@ urlpatterns = [
     path("gaps/", views.gaps_page, name="gaps"),
     path("report/", views.report_page, name="report"),
     path("rules/", views.rules_page, name="rules"),
+    path("consequences/", views.consequences_page, name="consequences"),
     path("rules/changes/", change_views.change_list, name="rule_changes"),
     path("rules/changes/new/", change_views.change_new, name="rule_change_new"),
     path("rules/changes/<int:pk>/", change_views.change_detail, name="rule_change"),

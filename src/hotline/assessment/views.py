@@ -20,13 +20,15 @@ from hotline import exports, periods
 from hotline.directory.changeflow import CHANGE_RIGHTS, ChangeAction
 from hotline.directory.models import Unit
 from hotline.directory.roles import Role
+from hotline.errors import DomainError
 from hotline.governance import monthly
 from hotline.web.views.common import roles_required
 
-from . import consequences, gaming, indicators, rules, stats
+from . import consequences, gaming, indicators, rechecks, rules, stats
 from . import warnings as warning_rules
 from .access import ASSESSMENT_ROLES, DISTRICT_ROLES, unit_scope
 from .templatetags.assessment_tags import evidence_text
+from .templatetags.assessment_tags import pct as percent
 
 UNIT_COLUMNS = [
     ("rank", _l("组内排名")), ("group_label", _l("单位类型")), ("unit", _l("单位")), ("orders", _l("派单数")),
@@ -43,8 +45,15 @@ UNIT_COLUMNS = [
     ("excluded_unreasonable", _l("认定不合理诉求不计入")),
     ("proactive_verified", _l("主动治理核验办结")), ("proactive_first_time", _l("一次核验通过")),
     ("proactive_first_time_rate", _l("一次核验通过率")),
+    ("score", _l("考核得分（本组方案）")), ("scheme_version", _l("考核方案版本")),
+    ("upheld_return_rate", _l("退单成立率")), ("repeat_calls", _l("重复来电")), ("repeat_rate", _l("重复来电率")),
+    ("adjusted_resolution", _l("难度调整后解决率")), ("adjusted_satisfaction", _l("难度调整后满意率")),
 ]
-SHORT_COLUMNS = [UNIT_COLUMNS[i] for i in (0, 2, 3, 4, 5, 6, 7, 8, 12, 14, 15, 16, 20, 21, 22, 30)]  # 30: proactive_verified
+SHORT_KEYS = ["rank", "unit", "score", "orders", "valid_callbacks", "response_rate", "resolution_rate",
+              "satisfaction_rate", "composite", "resolution_vs_expected", "satisfaction_vs_expected", "redo_rate",
+              "return_rate", "sign_on_time", "contact_on_time", "reply_on_time", "excluded_unreasonable",
+              "proactive_verified"]
+SHORT_COLUMNS = [c for k in SHORT_KEYS for c in UNIT_COLUMNS if c[0] == k]
 GROUP_COLUMNS = [("group_label", _l("单位类型")), ("orders", _l("派单数")), ("valid_callbacks", _l("有效回访")),
                  ("response_rate", _l("响应率")), ("resolution_rate", _l("解决率")),
                  ("satisfaction_rate", _l("满意率")), ("composite", _l("综合得分")), ("redo_rate", _l("重办率")),
@@ -84,6 +93,11 @@ RULE_COLUMNS = [("rule", _l("权责清单条目")), ("category", _l("诉求类�
                 ("review_reasons", _l("建议复核的理由"))]
 UNCOVERED_COLUMNS = [("category", _l("诉求类别")), ("area", _l("区域")), ("dispatches", _l("无清单依据的派单")),
                      ("gap", _l("建议增补清单"))]
+CONSEQUENCE_COLUMNS = [("month", _l("考核月份")), ("unit", _l("单位")), ("kind_label", _l("类型")), ("points", _l("分值")),
+                      ("description", _l("奖惩内容")), ("reason", _l("理由")), ("recorded_by", _l("记录人")),
+                      ("recorded_at", _l("记录时间"))]
+SCORE_COLUMNS = [("label", _l("指标")), ("value", _l("本期数值")), ("target", _l("目标值")), ("weight", _l("权重")),
+                 ("points", _l("得分"))]
 LOST_COLUMNS = [("number", _l("工单编号")), ("title", _l("标题")), ("category", _l("诉求类别")), ("at", _l("回访时间")),
                 ("contacted", _l("是否联系")), ("resolved", _l("是否解决")), ("satisfaction", _l("满意度"))]
 LOST_KINDS = {"response": _l("未联系来电人（响应失分）"), "resolution": _l("未解决（解决失分）"),
@@ -192,10 +206,11 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
     lost_counts = {"response": row["valid_callbacks"] - round((row["response_rate"] or 0) * row["valid_callbacks"]),
                    "resolution": row["valid_callbacks"] - round((row["resolution_rate"] or 0) * row["valid_callbacks"])}
     return render(request, "assessment/unit.html", _ctx(
-        request, first, last, unit=unit, row=row, columns=UNIT_COLUMNS, lost=lost, lost_label=LOST_KINDS.get(lost, ""),
+        request, first, last, unit=unit, row=row, score_lines=score_lines(row),
+        consequences=consequences.for_month(first, last, unit.pk), consequence_columns=CONSEQUENCE_COLUMNS, columns=UNIT_COLUMNS, lost=lost, lost_label=LOST_KINDS.get(lost, ""),
         lost_rows=lost_rows, lost_columns=LOST_COLUMNS, lost_kinds=LOST_KINDS, lost_counts=lost_counts,
         trend=trend, fired=fired, suspect=gaming.suspect(fired),
-        deduction=consequences.deductions(first, last, unit_ids=[unit.pk]).get(unit.pk, {"count": 0, "points": 0.0}),
+        deduction=rechecks.deductions(first, last, unit_ids=[unit.pk]).get(unit.pk, {"count": 0, "points": 0.0}),
         unreasonable=next((r for r in indicators.unreasonable(first, last)["units"] if r["unit_id"] == unit.pk), {})))
 
 
@@ -240,11 +255,11 @@ def rechecks_page(request: HttpRequest) -> HttpResponse:
     if request.GET.get("month") or request.GET.get("from") or request.GET.get("to"):
         first, last = _period(request)
     else:
-        first, last = consequences.last_month()
+        first, last = rechecks.last_month()
     status = request.GET.get("status", "")
-    rows = consequences.queue(first, last)
-    counts = {s: sum(1 for r in rows if r["status"] == s) for s in consequences.STATUSES}
-    if status in consequences.STATUSES:
+    rows = rechecks.queue(first, last)
+    counts = {s: sum(1 for r in rows if r["status"] == s) for s in rechecks.STATUSES}
+    if status in rechecks.STATUSES:
         rows = [r for r in rows if r["status"] == status]
     for r in rows:
         r["at_text"] = timezone.localtime(r["at"]).strftime("%Y-%m-%d %H:%M")
@@ -252,7 +267,7 @@ def rechecks_page(request: HttpRequest) -> HttpResponse:
     resp = _export(request, rows, RECHECK_COLUMNS, f"rechecks-{first}-{last}")
     if resp:
         return resp
-    statuses = [{"code": s, "label": label, "n": counts[s]} for s, label in consequences.STATUSES.items()]
+    statuses = [{"code": s, "label": label, "n": counts[s]} for s, label in rechecks.STATUSES.items()]
     return render(request, "assessment/rechecks.html", _ctx(
         request, first, last, rows=rows, statuses=statuses, status=status, total=sum(counts.values())))
 
@@ -352,7 +367,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
     fired = gaming.check(first, last)
     names = {r["unit_id"]: r["unit"] for r in data["units"]}
     suspects = [{"unit": names.get(u, str(u)), "checks": c} for u, c in fired.items() if gaming.suspect(c)]
-    endings = consequences.outcomes(first, last)
+    endings = rechecks.outcomes(first, last)
     groups_of_units: dict[str, list[dict[str, Any]]] = {}
     for row in data["units"]:
         if row["orders"] or row["valid_callbacks"]:
@@ -362,6 +377,7 @@ def report_page(request: HttpRequest) -> HttpResponse:
         group_columns=GROUP_COLUMNS, gaps=indicators.gaps(first, last), suspects=suspects,
         diagnostics=indicators.diagnostics(first, last)["district"], month=f"{first:%Y-%m}",
         tasks=governance_tasks(first, last), unreasonable=indicators.unreasonable(first, last),
+        consequences=consequences.for_month(first, last), consequence_columns=CONSEQUENCE_COLUMNS,
         unreasonable_columns=UNREASONABLE_COLUMNS, endings=endings, ending_columns=ENDING_COLUMNS))
 
 
@@ -370,3 +386,58 @@ def governance_tasks(first: dt.date, last: dt.date) -> list[Any]:
     tz = timezone.get_current_timezone()
     start = dt.datetime.combine(first, dt.time.min, tzinfo=tz)
     return monthly.tasks_during(start, start + dt.timedelta(days=(last - first).days + 1))
+
+
+def score_lines(row: dict[str, Any]) -> list[dict[str, Any]]:
+    """The unit's score line by line, with the sentence that explains each line's points."""
+    out = []
+    for line in row.get("score_lines") or []:
+        v, t, w, p = line["value"], line["target"], line["weight"], line["points"]
+        if v is None:
+            how = _("本期无数据，不计分，总分按其余指标折算")
+        elif line.get("count"):
+            how = _("件数：%(w)s × (%(v)s ÷ %(t)s，最高为1) = %(p)s") % {
+                "w": f"{w:g}", "v": f"{v:g}", "t": f"{t:g}", "p": f"{p:.2f}"}
+        elif line["higher_is_better"]:
+            how = _("越高越好：%(w)s × (%(v)s ÷ %(t)s，最高为1) = %(p)s") % {
+                "w": f"{w:g}", "v": f"{100 * v:.1f}%", "t": f"{100 * t:.1f}%", "p": f"{p:.2f}"}
+        else:
+            how = _("越低越好：%(w)s × ((1 − %(v)s) ÷ (1 − %(t)s)，最高为1) = %(p)s") % {
+                "w": f"{w:g}", "v": f"{100 * v:.1f}%", "t": f"{100 * t:.1f}%", "p": f"{p:.2f}"}
+        shown = (lambda x: "—" if x is None else f"{x:g}") if line.get("count") else percent
+        out.append({**line, "how": how, "value_text": shown(v), "target_text": shown(t),
+                    "label": line["label"] + (_("（难度调整后）") if line.get("adjusted") else "")})
+    return out
+
+
+@roles_required(*DISTRICT_ROLES)
+def consequences_page(request: HttpRequest) -> HttpResponse:
+    """Rewards and penalties recorded against months (考用结合): the month's list (?format=csv or
+    xlsx exports it), and for supervisors and administrators the form that records one (POST,
+    through consequences.record)."""
+    _district_only(request)
+    may_record = request.user.role in consequences.RECORDERS
+    error = ""
+    form: dict[str, Any] = {}
+    if request.method == "POST":
+        if not may_record:
+            raise PermissionDenied
+        form = {k: request.POST.get(k, "") for k in ("unit", "month", "kind", "points", "description", "reason")}
+        try:
+            month = periods.parse_month(form["month"])[0]
+            consequences.record(actor=request.user, unit_id=form["unit"], month=month, kind=form["kind"],
+                                points=form["points"], description=form["description"], reason=form["reason"])
+        except DomainError as exc:
+            error = str(exc.message)
+        else:
+            return redirect(f"{reverse('assessment:consequences')}?month={month:%Y-%m}")
+    first, last = _period(request)
+    rows = consequences.for_month(first, last)
+    resp = _export(request, rows, CONSEQUENCE_COLUMNS, f"consequences-{first:%Y-%m}-{last:%Y-%m}")
+    if resp:
+        return resp
+    units = list(Unit.objects.filter(handles_orders=True).order_by("kind", "name").values("pk", "name"))
+    return render(request, "assessment/consequences.html", _ctx(
+        request, first, last, rows=rows, columns=CONSEQUENCE_COLUMNS, may_record=may_record, units=units,
+        kinds=consequences.MonthlyConsequence.Kind.choices, error=error, form=form,
+        month=f"{first:%Y-%m}"), status=400 if error else 200)

@@ -52,6 +52,7 @@ ASSESSMENT_MENU = [
     Entry("assessment:rules", _("清单回头看"), keeps_query=True),
     Entry("assessment:rule_changes", _("清单修改建议")),
     Entry("assessment:report", _("月度报告")),
+    Entry("assessment:consequences", _("奖惩记录"), keeps_query=True),
 ]
 
 

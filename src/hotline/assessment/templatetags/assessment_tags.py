@@ -12,7 +12,7 @@ from hotline.web.templatetags.hotline_tags import join_list, percent
 
 register = template.Library()
 
-PERCENT_KEYS = ("_rate", "on_time", "composite", "expected_", "_vs_expected", "idle_gap", "load", "share")
+PERCENT_KEYS = ("_rate", "on_time", "composite", "expected_", "_vs_expected", "idle_gap", "load", "share", "adjusted_")
 
 
 @register.filter

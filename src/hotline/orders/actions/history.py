@@ -71,6 +71,7 @@ class HistoryRecord:
     reply: str = ""
     redo_count: int = 0
     return_count: int = 0
+    returns_upheld: int = 0  # of those returns, how many the old system upheld (the first ones)
     closed_at: dt.datetime | None = None
     callback_valid: bool = False
     callback_phone: str = ""
@@ -204,12 +205,17 @@ def _history_plan(r: HistoryRecord, actor: User, copy: snapshot.Snapshot, now: d
     ev(A.DISPATCH, State.RECEIVED, State.DISPATCHED, t_dispatch, unit=unit_id, basis="history", **clocks.event_data())
     returns = []
     for i in range(r.return_count):
+        upheld = i < r.returns_upheld  # the old system upheld it (accepted, the order dispatched again)
         ev(A.RETURN, State.DISPATCHED, State.RETURNED, t_dispatch, True, unit=unit_id, kind=ReturnKind.NOT_REMIT,
-           note="outcome not recorded by the old system")
-        ev(A.REJECT_RETURN, State.RETURNED, State.DISPATCHED, t_dispatch, unit=unit_id, note="history")
+           note="upheld by the old system" if upheld else "outcome not recorded by the old system")
+        if upheld:
+            ev(A.ACCEPT_RETURN, State.RETURNED, State.DISPATCHED, t_dispatch, unit=unit_id, note="history")
+        else:
+            ev(A.REJECT_RETURN, State.RETURNED, State.DISPATCHED, t_dispatch, unit=unit_id, note="history")
         returns.append(OrderReturn(unit=r.unit, kind=ReturnKind.NOT_REMIT, reason=f"历史数据：第{i + 1}次退单（原系统未记录理由）",
-                                   by=actor, at=t_dispatch, outcome=OrderReturn.Outcome.REJECTED, decided_by=actor,
-                                   decided_at=t_dispatch, decision_note="历史数据"))
+                                   by=actor, at=t_dispatch,
+                                   outcome=OrderReturn.Outcome.ACCEPTED if upheld else OrderReturn.Outcome.REJECTED,
+                                   decided_by=actor, decided_at=t_dispatch, decision_note="历史数据"))
     ev(A.SIGN, State.DISPATCHED, State.IN_PROGRESS, t_sign, True, unit=unit_id, late=t_sign > clocks.sign_due)
     if t_contact:
         ev(A.CONTACT, State.IN_PROGRESS, State.IN_PROGRESS, t_contact, True)

@@ -9,7 +9,7 @@ whether the earlier answers were theirs. The verdict is traced on the order as o
   otherwise): the earlier rating is voided with its reason (the row keeps its answers but stops
   counting) and the caller's own answers now are recorded as the real rating, in this
   transaction; the assessment restates the built days (assessment/restate.py) and the unit
-  takes the administrator's deduction (assessment/deductions.py);
+  takes the administrator's deduction (assessment/rechecks.py);
 - not reached: recorded; the callback stays to be re-checked.
 
 The order's state does not change."""

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from hotline import periods
-from hotline.assessment import consequences, gaming, indicators, stats
+from hotline.assessment import gaming, indicators, rechecks, stats
 from hotline.errors import InvalidInput
 
 KEYS = [
@@ -21,6 +21,9 @@ KEYS = [
     "extension_rate", "replies_late", "overdue_now", "hours_to_dispatch", "days_to_close", "excluded_valid",
     "expected_resolution", "expected_satisfaction", "resolution_vs_expected", "satisfaction_vs_expected",
     "excluded_unreasonable",
+    # the group's scheme (assessment/scoring.py): the score out of 100 and each indicator's line
+    "score", "score_lines", "scheme_version", "scheme_adjusted", "upheld_return_rate", "repeat_calls", "repeat_rate",
+    "adjusted_resolution", "adjusted_satisfaction",
 ]
 
 
@@ -60,7 +63,7 @@ class Command(BaseCommand):
             raise CommandError("截止日期早于起始日期。")
         rows = indicators.unit_table(first, last)
         fired = gaming.check(first, last)
-        cut = consequences.deductions(first, last)
+        cut = rechecks.deductions(first, last)
         for row in rows:
             if not opts["all_units"] and not (row["orders"] or row["valid_callbacks"] or row["replies"]
                                               or row["proactive_verified"]):
@@ -88,6 +91,7 @@ class Command(BaseCommand):
         mark = "（样本不足）" if r["small_sample"] else ""
         return (f"{r['unit']}{mark} 工单{r['orders']} 有效回访{r['valid_callbacks']} 响应{pct(r['response_rate'])} "
                 f"解决{pct(r['resolution_rate'])} 满意{pct(r['satisfaction_rate'])} 综合{pct(r['composite'])} "
+                f"得分{'—' if r['score'] is None else r['score']} "
                 f"重办{pct(r['redo_rate'])} 退单{pct(r['return_rate'])} 排名{r['rank'] or '—'}"
                 f" 主动治理办结{r['proactive']['verified']}（一次核验通过{r['proactive']['first_time']}）"
                 + (f" 疑似刷分:{flags}" if flags else ""))

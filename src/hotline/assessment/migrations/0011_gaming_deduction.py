@@ -18,7 +18,7 @@ def seed(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('assessment', '0008_proactive_counters'),
+        ('assessment', '0010_seed_scoring_schemes'),
     ]
 
     operations = [
