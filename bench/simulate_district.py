@@ -54,6 +54,11 @@ STUDY_ORDERS, STUDY_REDO_RATE = 48_813, 5_041 / 48_813
 SIMPLE = ["社保政策咨询", "就医咨询", "入学咨询"]
 
 
+def staff_phone(unit_pk: int, k: int) -> str:
+    """The k-th staff number of a unit: 11 digits whatever the unit's id (on PostgreSQL ids do not
+    restart between tests, and an id past 999 made a 12-digit number the import refused)."""
+    return f"1590{unit_pk % 1000:03d}{k:04d}"
+
 def log(msg: str) -> None:
     print(msg, file=sys.stderr, flush=True)
 
@@ -92,7 +97,7 @@ def directory(rng: random.Random, n_units: int):
         i += 1
     for unit in Unit.objects.filter(handles_orders=True):
         for k in range(5):
-            StaffPhone.objects.get_or_create(unit=unit, phone=f"1590{unit.pk:03d}{k:04d}", defaults={"name": f"员工{k}"})
+            StaffPhone.objects.get_or_create(unit=unit, phone=staff_phone(unit.pk, k), defaults={"name": f"员工{k}"})
     units = list(Unit.objects.filter(handles_orders=True).exclude(kind=UnitKind.AUTHORITY).order_by("pk"))
     areas = list(Area.objects.values_list("name", flat=True))
     leaves = [name for name in district.categories if name not in SIMPLE]
@@ -156,7 +161,7 @@ def simulate(n_orders: int, rng: random.Random, units, areas, leaves, n_gaming: 
             cats[u.pk][0] = rng.choice(sorted(hard_leaves))
     p_late = {u.pk: rng.choice([0.02, 0.05, 0.1, 0.2, 0.35]) for u in units}
     p_upheld = {u.pk: rng.choice([0.1, 0.4, 0.8]) for u in units}
-    staff = {u.pk: [f"1590{u.pk:03d}{k:04d}" for k in range(5)] for u in units}
+    staff = {u.pk: [staff_phone(u.pk, k) for k in range(5)] for u in units}
     friends = {u: staff[u][:2] + [phone(rng), phone(rng)] for u in gaming}
     # Citizens who call one unit again and again about the same matter (scenario 8).
     frequent = {phone(rng): rng.choice(units).pk for _ in range(40)}

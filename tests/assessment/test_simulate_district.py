@@ -50,3 +50,10 @@ def test_a_small_generated_district_is_reproduced():
     assert result["hard_units"]
     assert all(h["rank_adjusted"] <= h["rank_raw"] for h in result["hard_units"])
     assert all(h["adjusted_resolution"] > h["resolution"] for h in result["hard_units"])
+
+
+def test_staff_numbers_are_phone_numbers_whatever_the_unit_ids():
+    sim = _sim()
+    numbers = {sim.staff_phone(pk, k) for pk in (1, 999, 1000, 123456) for k in range(5)}
+    assert all(len(n) == 11 and n.isdigit() for n in numbers)
+    assert len({sim.staff_phone(pk, k) for pk in range(1000, 1016) for k in range(5)}) == 80
