@@ -354,7 +354,7 @@ CALLS: dict[Action, Callable[[int, User, Ctx], Any]] = {
     A.DENY_EXTENSION: lambda o, u, c: actions.do_deny_extension(o, actor=u, note="理由不充分，请按期办结"),
     A.REPLY: lambda o, u, c: actions.do_reply(o, actor=u, contacted_caller=True, **REPLY_TEXT),
     A.APPROVE: lambda o, u, c: actions.do_approve(o, actor=u, note="答复完整"),
-    A.REDO: lambda o, u, c: actions.do_redo(o, actor=u, reasons=["no_evidence"], note="缺少修复后的现场照片"),
+    A.REDO: lambda o, u, c: actions.do_redo(o, actor=u, reasons=["not_solved"], note="未说明修复是否完成"),
     A.CALLBACK: lambda o, u, c: actions.do_callback(o, actor=u, contacted=True, resolved=True, satisfaction="satisfied"),
     A.CALLBACK_ATTEMPT: lambda o, u, c: actions.do_callback_attempt(o, actor=u),
     A.REOPEN: lambda o, u, c: actions.do_reopen(o, actor=u, reason="来电人表示问题仍未解决"),

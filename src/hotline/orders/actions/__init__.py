@@ -43,6 +43,10 @@ from .intake import BatchResult, CleanIntake, Intake, do_create, do_create_many,
 from .proactive import SOURCES_WITH_REF, do_create_proactive, do_verify
 from .recheck import do_recheck
 from .unit import (
+    EFFECT_QUESTIONS,
+    LEGACY_REDO_REASONS,
+    REASON_QUESTIONS,
+    REDO_REASON_LABELS,
     REDO_REASONS,
     do_annotate,
     do_approve,
@@ -77,6 +81,10 @@ __all__ = [
     "HistoryResult",
     "Intake",
     "MIN_REASON_CHARS",
+    "EFFECT_QUESTIONS",
+    "LEGACY_REDO_REASONS",
+    "REASON_QUESTIONS",
+    "REDO_REASON_LABELS",
     "REDO_REASONS",
     "SOURCES_WITH_REF",
     "Replayed",
