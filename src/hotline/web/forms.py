@@ -177,6 +177,8 @@ class EffectChecklistForm(forms.Form):
     CHECK_INITIAL: str | None = "1"
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # the approve and redo forms sit side by side on the order page: ids of their own
+        kwargs.setdefault("auto_id", f"id_{kwargs.get('prefix') or REVIEW_PREFIX}_%s")
         super().__init__(*args, **kwargs)
         for name, label in EFFECT_QUESTIONS.items():
             self.fields[name] = forms.TypedChoiceField(
