@@ -137,8 +137,12 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
         "phone_masked": not shows_full_phone(user),
         "can_view_phone": bool(allowed_actions(order, user, [u.pk for u in co_units], [Action.VIEW_PHONE])),  # type: ignore[arg-type]
         "co_units": co_units,
+        # joint handling: each co-unit's part, its clock and its reply (with its files)
+        "co_parts": order.co_parts.select_related("unit", "gathered_by", "replied_by").prefetch_related("evidence")
+        .order_by("pk") if co_units or order.dispatch_count > 1 else [],
         "timeline": _timeline(order),
-        "replies": order.replies.select_related("unit").prefetch_related("evidence", "reviews").order_by("round"),
+        "replies": order.replies.select_related("unit").prefetch_related("evidence", "reviews", "co_parts__unit")
+        .order_by("round"),
         "evidence": order.evidence.all().order_by("uploaded_at"),
         "notes": order.notes.select_related("by", "unit").order_by("at"),
         "returns": order.returns.select_related("unit", "suggested_unit", "rule_cited", "decided_by").order_by("at"),
