@@ -56,7 +56,7 @@ def test_the_part_table_is_closed_and_pure():
     # every state can be left, and only a withdrawn part is not owed, replied or active
     for state in PartState:
         assert any(coparts.next_part_state(state, step) not in (None, state) for step in PartStep), state
-    assert coparts.ACTIVE - coparts.PENDING == {PartState.REPLIED}
+    assert {PartState.REPLIED} == coparts.ACTIVE - coparts.PENDING
     import ast
     import inspect
     tree = ast.parse(inspect.getsource(coparts))
