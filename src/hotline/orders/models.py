@@ -73,6 +73,10 @@ ACTION_LABELS = {
     Action.KEEP_MARK: _("异议不成立，维持标记"),
     Action.RECHECK: _("复核回访"),
     Action.VERIFY: _("核验办结"),
+    # joint handling (docs/joint.md)
+    Action.CO_SIGN: _("协办签收"),
+    Action.CO_REPLY: _("协办答复"),
+    Action.CO_URGE: _("催办协办单位"),
 }
 
 

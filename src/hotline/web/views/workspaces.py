@@ -320,7 +320,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     ids = [o.pk for o in orders]
     # A fixed number of queries for the page: replies with evidence, reviews and events in bulk.
     replies: dict[int, Any] = {}
-    for r in Reply.objects.filter(order_id__in=ids).prefetch_related("evidence").order_by("round"):
+    for r in Reply.objects.filter(order_id__in=ids).prefetch_related("evidence", "co_parts__unit").order_by("round"):
         replies[r.order_id] = r
     rejections: dict[int, list[Any]] = {}
     for rv in Review.objects.filter(order_id__in=ids, decision=Review.Decision.REDO).select_related(
