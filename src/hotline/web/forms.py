@@ -157,6 +157,12 @@ class ReplyForm(forms.Form):
     co_gap = forms.CharField(label=_("协办答复缺项说明（协办单位超期未答复时填写）"), required=False, max_length=2000,
                              widget=forms.Textarea(attrs={"rows": 2}))
 
+    def for_order(self, order: Any) -> ReplyForm:
+        # the gap is a joint order's: an order without co-units has no part to miss
+        if not order.co_units.exists():  # type: ignore[attr-defined]
+            del self.fields["co_gap"]
+        return self
+
 
 class AttachForm(forms.Form):
     file = forms.FileField(label=_("现场照片或材料"), widget=forms.ClearableFileInput(attrs={"accept": "image/*,.pdf,.doc,.docx,.xls,.xlsx,.mp3,.m4a,.amr,.wav,.txt", "capture": "environment"}))
