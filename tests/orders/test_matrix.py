@@ -108,7 +108,9 @@ FROM_CITY = {"channel": "transfer"}
 # Nor can the unreasonable-request actions (each needs, or makes, the one open report or contest).
 # Nor can a re-check (each gives a callback its one verdict, and needs one its actor did not make).
 REUSABLE = (set(STAYS) - {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION}
-            - UNREASONABLE_ACTIONS - {Action.RECHECK})
+            - UNREASONABLE_ACTIONS - {Action.RECHECK}
+            # a part is signed once and replied once (joint handling)
+            - {Action.CO_SIGN, Action.CO_REPLY})
 
 
 def _check_allowed(d, ctx, state, action, name) -> list[str]:

@@ -66,6 +66,11 @@ class Action(StrEnum):
     # Consequences of gaming: the centre calls the caller again about a suspect callback.
     RECHECK = "recheck"  # 复核回访
     VERIFY = "verify"  # 核验办结 (a proactive order, with no caller, is closed by the centre's verification)
+    # Joint handling (联合处办, docs/joint.md): each co-unit's own part of the order (协办任务); none
+    # of these moves the order, each moves the part (orders/coparts.py).
+    CO_SIGN = "co_sign"  # 协办签收
+    CO_REPLY = "co_reply"  # 协办答复
+    CO_URGE = "co_urge"  # 催办协办单位 (by the lead unit)
 
 
 S, A = State, Action
@@ -97,6 +102,9 @@ REPORTED_STATES = frozenset(
 # called back and closed, or a merged order's caller was called. (A reopened order is being
 # handled again: its new callback will be the one to look at.)
 RECHECK_STATES = frozenset({S.CLOSED, S.MERGED})
+# Joint handling: a co-unit signs and replies its part, and the lead unit urges it, while the lead
+# is on the order's clock (dispatched, in progress); once the lead has replied the parts are gathered.
+CO_PART_STATES = frozenset({S.DISPATCHED, S.IN_PROGRESS})
 
 TRANSITIONS: dict[tuple[State, Action], State] = {
     # received: the district centre (or triage) decides what happens to the request
@@ -185,6 +193,8 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
        for a in (A.UPHOLD_UNREASONABLE, A.REJECT_UNREASONABLE, A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK)},
     # a re-check changes no state: it voids a rating, or confirms it
     **{(s, A.RECHECK): s for s in sorted(RECHECK_STATES)},
+    # joint handling: the co-units' parts move, the order does not
+    **{(s, a): s for s in sorted(CO_PART_STATES) for a in (A.CO_SIGN, A.CO_REPLY, A.CO_URGE)},
 }
 
 # Where an order came from (WorkOrder.source): a caller's request, or the centre's own initiative

@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('orders', '0011_callback_recheck'),
+        ('orders', '0012_co_parts'),
     ]
 
     operations = [
