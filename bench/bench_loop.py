@@ -282,7 +282,7 @@ def drive(ids: list[int], part: int, parts: int, seed: int) -> tuple[int, dict[s
             if reply.order.state != "replied":
                 break  # a sampled procedure passed review by itself
             if r + 1 < rounds:
-                act.do_redo(oid, actor=reviewer, reasons=["no_outcome"], note="办理结果不具体，请补充。")
+                act.do_redo(oid, actor=reviewer, reasons=["not_solved"], note="未说明问题是否解决及后续安排，请补充。")
             else:
                 act.do_approve(oid, actor=reviewer)
             done += 1

@@ -36,7 +36,7 @@ def handled(district, oid: int, unit: str = "street-a", *, redo: int = 0, contac
     for _ in range(redo):
         actions.do_reply(oid, actor=h, responder=h.display_name, process=PROCESS, outcome=OUTCOME,
                          contacted_caller=contact)
-        actions.do_redo(oid, actor=p["zhoushen"], reasons=["no_outcome"], note="办理结果不清楚，请补充。")
+        actions.do_redo(oid, actor=p["zhoushen"], reasons=["not_solved"], note="问题未解决也未说明原因，请补充。")
         actions.do_attach(oid, actor=h, file=photo("site2.jpg"))
     actions.do_reply(oid, actor=h, responder=h.display_name, process=PROCESS, outcome=OUTCOME, contacted_caller=contact)
     from hotline.orders.models import WorkOrder

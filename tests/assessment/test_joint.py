@@ -56,7 +56,7 @@ def _play(d, start: dt.datetime, plan: dict[str, str], redo: str | None, callbac
         gap = "部分协办单位超期未答复，已催办。" if "missed" in plan.values() else ""
         _lead_reply(d, oid, co_gap=gap)
         if redo:
-            actions.do_redo(oid, actor=p["zhoushen"], reasons=["no_evidence"], note="协办部分缺少现场照片",
+            actions.do_redo(oid, actor=p["zhoushen"], reasons=["not_solved"], note="协办部分未说明是否处理完毕",
                             co_unit_ids=[d.units[redo].pk])
     if redo:
         with frozen(later + dt.timedelta(hours=1)):

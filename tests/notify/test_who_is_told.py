@@ -90,9 +90,9 @@ def test_the_actor_is_not_told_of_their_own_action(district, told):
 def test_a_redo_tells_the_unit(district, told):
     p = district.people
     oid = bring_to(district, S.REPLIED)
-    told(actions.do_redo, oid, actor=p["zhoushen"], reasons=["no_outcome"], note="未写明修复完成时间")
+    told(actions.do_redo, oid, actor=p["zhoushen"], reasons=["not_solved"], note="未说明修复完成时间和后续安排")
     assert told.who(kind="redo") == ["liqiang", "lizhang"]
-    assert "未写明修复完成时间" in told.rows[0].text
+    assert "未说明修复完成时间和后续安排" in told.rows[0].text
 
 
 def test_supervision_tells_the_unit_and_lifting_it_tells_nobody(district, told):

@@ -106,7 +106,7 @@ def test_it_lets_only_one_review_decide_a_reply(district):
     before = WorkOrder.objects.get(pk=oid).event_seq
     reviewer = district.people["zhoushen"]
     approve = lambda: actions.do_approve(oid, actor=reviewer)  # noqa: E731
-    redo = lambda: actions.do_redo(oid, actor=reviewer, reasons=["no_evidence"], note="缺少修复后的照片")  # noqa: E731
+    redo = lambda: actions.do_redo(oid, actor=reviewer, reasons=["not_solved"], note="未说明修复是否完成")  # noqa: E731
     results = _race([approve, redo] * (THREADS // 2))
     winner = _assert_one_winner(results, oid, before)
     order = WorkOrder.objects.get(pk=oid)

@@ -232,10 +232,10 @@ def test_a_redo_reopens_the_parts_it_names(district):
         _lead_ready(d, oid)
         first = actions.do_reply(oid, actor=p["liqiang"], **REPLY_TEXT)
     with pytest.raises(InvalidInput):  # not a co-unit of the order
-        actions.do_redo(oid, actor=p["zhoushen"], reasons=["no_evidence"], note="拆除情况没有照片",
+        actions.do_redo(oid, actor=p["zhoushen"], reasons=["inconsistent"], note="答复称已拆除，与现场情况不符",
                         co_unit_ids=[d.units["water"].pk])
     with frozen(cst(2026, 3, 9, 10)):
-        actions.do_redo(oid, actor=p["zhoushen"], reasons=["no_evidence"], note="拆除情况没有照片",
+        actions.do_redo(oid, actor=p["zhoushen"], reasons=["inconsistent"], note="答复称已拆除，与现场情况不符",
                         co_unit_ids=[d.units["enforcement"].pk])
     enforcement, housing = _part(oid, d, "enforcement"), _part(oid, d, "housing")
     assert (enforcement.state, enforcement.round, enforcement.redo_count, enforcement.gathered_by_id) == (

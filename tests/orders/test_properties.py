@@ -198,6 +198,18 @@ def _machine(d):
                     if fabricated:
                         real = Callback.objects.get(replaces=cb)
                         assert real.valid and real.voided_at is None and fabricated[0].real_callback_id == real.pk
+                # review by effect: a redo stands on a "no" of its checklist, each reason on one of
+                # its questions, never on a completeness code; the checks are those of its event
+                review_events = [e for e in events[order.pk] if e.action in (Action.APPROVE, Action.REDO)]
+                reviews = list(order.reviews.order_by("at", "pk"))
+                assert [r.checks for r in reviews] == [e.data.get("checks", {}) for e in review_events]
+                for rv in reviews:
+                    noes = {q for q, v in rv.checks.items() if v is False}
+                    if rv.decision == "redo":
+                        assert rv.reasons and not set(rv.reasons) & set(actions.LEGACY_REDO_REASONS)
+                        assert all(actions.REASON_QUESTIONS[r] & noes or r == "other" for r in rv.reasons)
+                    elif noes:
+                        assert len(rv.note) >= actions.MIN_REASON_CHARS
                 events_of = [e for e in events[order.pk] if e.action == Action.RECHECK]
                 assert len(events_of) == order.rechecks.count()
                 # a proactive order has no caller: never called back, no first-contact clock, and

@@ -41,11 +41,11 @@ def test_scenario_1_a_one_line_reply_is_refused_then_sent_back_for_redo(district
     actions.do_reply(oid, actor=p["wujian"], responder="吴建", process=process, outcome=outcome, contacted_caller=True,
                      result="explained")
     assert WorkOrder.objects.get(pk=oid).state == State.REPLIED
-    actions.do_redo(oid, actor=p["zhoushen"], reasons=["brush_off", "no_process"], note="只让来电人去法院，没有写做了什么")
+    actions.do_redo(oid, actor=p["zhoushen"], reasons=["brush_off", "not_solved"], note="只让来电人去法院，没有写做了什么")
     order = WorkOrder.objects.get(pk=oid)
     assert (order.state, order.redo_count) == (State.IN_PROGRESS, 1)
     review = Review.objects.get(order=order)
-    assert (review.decision, review.reasons) == ("redo", ["brush_off", "no_process"])
+    assert (review.decision, review.reasons) == ("redo", ["brush_off", "not_solved"])
 
     # the real work, written down, passes
     process = "约谈施工单位项目经理和劳务班组长，调取考勤记录，与来电人逐日核对出工天数。"

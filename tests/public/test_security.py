@@ -37,7 +37,7 @@ def _full_loop(district) -> tuple[Client, int, str, str]:
              "outcome": f"路面已修复。已电话告知{NAME}，号码{PHONE}。"}
     actions.do_reply(oid, actor=p["zhaomin"], **reply)
     if WorkOrder.objects.get(pk=oid).state == "replied":
-        actions.do_redo(oid, actor=p["zhoushen"], reasons=["no_outcome"], note=REVIEW)
+        actions.do_redo(oid, actor=p["zhoushen"], reasons=["not_solved"], note=REVIEW)
         actions.do_attach(oid, actor=p["zhaomin"], file=photo("again.jpg"))
         actions.do_reply(oid, actor=p["zhaomin"], **reply)
     if WorkOrder.objects.get(pk=oid).state == "replied":
@@ -57,7 +57,7 @@ def test_no_staff_data_and_no_caller_data_on_the_public_page(district):
     pages.append(c.get(f"/public/track/{number}/").content.decode())
     order = WorkOrder.objects.get(pk=oid)
     secrets = [NAME, PHONE, NOTE, RETURN, ACCEPT, REVIEW, CONTACT, PROCESS, RESPONDER, "回访员备注", "东湖街道",
-               order.description, "李强", "赵敏", "周审", "chengang", "zhoushen", "liqiang", "no_outcome", "not_remit",
+               order.description, "李强", "赵敏", "周审", "chengang", "zhoushen", "liqiang", "not_solved", "not_remit",
                Ticket.objects.get(order=order).code_hash, code]
     for html in pages:
         for value in secrets:

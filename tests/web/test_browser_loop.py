@@ -129,7 +129,8 @@ def test_it_drives_one_order_round_the_loop_as_six_roles(live_server, page, tmp_
     login(page, live_server, "zhoushen")
     assert page.url.endswith("/review/")
     shot(page, "4-review")
-    page.click(f"form[action='/orders/{order.pk}/act/approve/'] button[type=submit]")
+    with page.expect_navigation():  # the effect checklist is answered "yes" by default: one click
+        page.click(f"form[action='/orders/{order.pk}/act/approve/'] button[type=submit]:not([formaction])")
     page.wait_for_load_state("networkidle")
     order.refresh_from_db()
     assert order.state == State.AWAITING_CALLBACK

@@ -38,7 +38,7 @@ def test_the_review_queue_shows_30_a_page(district):
 def test_the_review_queue_filters_by_redo_round_and_unit(district):
     p = district.people
     first, again = _replied(district, "首次答复的工单"), _replied(district, "重办后的工单")
-    actions.do_redo(again, actor=p["zhoushen"], reasons=["no_evidence"], note="请补充照片材料。")
+    actions.do_redo(again, actor=p["zhoushen"], reasons=["not_solved"], note="请说明问题是否解决。")
     actions.do_reply(again, actor=p["wujian"], responder="吴建", process=PROCESS, outcome=OUTCOME, contacted_caller=True)
     c = as_user(p["zhoushen"])
     redo = c.get("/review/?redo=redo").content.decode()

@@ -26,6 +26,7 @@ from hotline.orders.models import (
     WorkOrder,
 )
 
+from . import burden as burden_of
 from . import scoring, stats
 from . import warnings as warning_rules
 from .models import COUNTERS, UnitDayStats
@@ -331,10 +332,16 @@ def unreasonable(first: dt.date, last: dt.date, *, totals: dict[int, dict[str, i
 # ---- diagnostics: the study's "negative energy", measured ---------------------------------------------
 
 
+# The trace-measured burden (burden.MEASURES) shown beside the other diagnostics.
+BURDEN_KEYS = ("chars_per_reply", "files_per_order", "photos_per_order", "unit_steps_per_order", "redos_per_order",
+               "sign_to_reply_minutes", "contact_to_reply_minutes")
+
+
 def diagnostics(first: dt.date, last: dt.date) -> dict[str, Any]:
     """Pressure, burden, idle governance, no authority and buck-passing, per unit and for the
-    district, each computed from the period's data (documentation time is an estimate from
-    configured minutes per item, and says so)."""
+    district, each computed from the period's data. The burden of the procedures is measured
+    from the trace (assessment/burden.py: characters per reply, steps per order, minutes between
+    events), per unit and per procedure profile ("profiles"); nothing is configured minutes."""
     cfg = config()
     totals = stats.unit_totals(first, last)
     units = handling_units()
@@ -345,15 +352,15 @@ def diagnostics(first: dt.date, last: dt.date) -> dict[str, Any]:
     lo, hi = stats.day_bounds(first, last)
     na_returns = dict(OrderReturn.objects.filter(at__gte=lo, at__lt=hi, kind=ReturnKind.NO_AUTHORITY)
                       .values_list("unit").annotate(n=Count("pk")).values_list("unit", "n"))
+    measured = burden_of.burden(first, last)
+    measured_by_unit = {r["unit_id"]: r for r in measured["units"]}
     rows = []
     for unit in units:
         c = totals.get(unit.pk, dict.fromkeys(COUNTERS, 0))
         f = figures(c, cfg)
         people = handlers.get(unit.pk, 0)
         capacity = people * workdays * cfg["capacity_per_handler_day"]
-        handled = c["first_replies"] or 1
-        doc_minutes = (c["evidence"] * cfg["minutes_per_evidence"] + c["replies"] * cfg["minutes_per_reply"]
-                       + c["notes"] * cfg["minutes_per_note"])
+        unit_burden = measured_by_unit.get(unit.pk, {})
         gap = (None if f["satisfaction_rate"] is None or f["resolution_rate"] is None
                else round(f["satisfaction_rate"] - f["resolution_rate"], 4))
         rows.append({
@@ -362,7 +369,8 @@ def diagnostics(first: dt.date, last: dt.date) -> dict[str, Any]:
             "redo_rate": f["redo_rate"],
             "evidence_per_order": r4(ratio(c["evidence"], c["first_replies"])),
             "reviews_per_order": r4(ratio(c["reviews"], c["first_replies"])),
-            "doc_minutes_per_order": r4(doc_minutes / handled) if c["first_replies"] else None,
+            # measured from the trace (burden.py), for the orders first replied in the period
+            **{k: unit_burden.get(k) for k in BURDEN_KEYS},
             "idle_gap": gap, "small_sample": f["small_sample"],
             "no_authority_replies": c["no_authority_replies"], "no_authority_returns": na_returns.get(unit.pk, 0),
             "excluded_valid": c["excluded_valid"],
@@ -382,8 +390,9 @@ def diagnostics(first: dt.date, last: dt.date) -> dict[str, Any]:
         "excluded_valid": all_c["excluded_valid"], "returns": all_c["returns"], "return_rate": f["return_rate"],
         "pingpong_orders": all_c["pingpong_orders"], "arbitration_hours": f["arbitration_hours"],
         "arbitration_hours_total": r4(all_c["arbitration_seconds"] / 3600), "workdays": workdays,
+        **{k: measured["district"].get(k) for k in BURDEN_KEYS},
     }
-    return {"district": district, "units": rows}
+    return {"district": district, "units": rows, "profiles": measured["profiles"]}
 
 
 def lost_points(unit_id: int, first: dt.date, last: dt.date, *, kind: str) -> list[Callback]:

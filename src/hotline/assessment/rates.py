@@ -45,9 +45,7 @@ DEFAULTS: dict[str, Any] = {
     "warn_min_replies": 10,
     # diagnostics
     "capacity_per_handler_day": 8,  # orders one handler can handle per working day
-    "minutes_per_evidence": 6,  # documentation time, estimated per evidence item
-    "minutes_per_reply": 15,
-    "minutes_per_note": 3,
+    # (the documentation burden is measured from the trace, assessment/burden.py: no configured minutes)
 }
 
 

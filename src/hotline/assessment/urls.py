@@ -12,6 +12,7 @@ urlpatterns = [
     path("warnings/subscribe/", views.subscribe, name="subscribe"),
     path("diagnostics/", views.diagnostics_page, name="diagnostics"),
     path("gaps/", views.gaps_page, name="gaps"),
+    path("review-reasons/", views.review_reasons_page, name="review_reasons"),
     path("report/", views.report_page, name="report"),
     path("rules/", views.rules_page, name="rules"),
     path("consequences/", views.consequences_page, name="consequences"),

@@ -22,9 +22,10 @@ from hotline.directory.models import Unit
 from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.governance import monthly
+from hotline.orders.actions import EFFECT_QUESTIONS, REDO_REASON_LABELS, REDO_REASONS
 from hotline.web.views.common import roles_required
 
-from . import consequences, gaming, indicators, rechecks, rules, stats
+from . import burden, consequences, gaming, indicators, rechecks, rules, stats
 from . import warnings as warning_rules
 from .access import ASSESSMENT_ROLES, DISTRICT_ROLES, unit_scope
 from .templatetags.assessment_tags import evidence_text
@@ -70,13 +71,28 @@ WARNING_COLUMNS = [("rule_label", _l("预警规则")), ("subject", _l("对象"))
 DIAG_COLUMNS = [
     ("unit", _l("单位")), ("group_label", _l("单位类型")), ("orders", _l("派单数")), ("handlers", _l("承办人员")),
     ("load", _l("负荷（派单/处办能力）")), ("redo_rate", _l("重办率")), ("evidence_per_order", _l("每件证据材料")),
-    ("reviews_per_order", _l("每件审核轮次")), ("doc_minutes_per_order", _l("每件留痕耗时估计（分钟）")),
+    ("reviews_per_order", _l("每件审核轮次")), ("redos_per_order", _l("每件重办轮次")),
+    ("chars_per_reply", _l("每次答复字数")), ("photos_per_order", _l("每件现场照片")),
+    ("unit_steps_per_order", _l("每件单位操作步数")), ("sign_to_reply_minutes", _l("签收至答复（工作日分钟，中位数）")),
+    ("contact_to_reply_minutes", _l("首次联系至答复（工作日分钟，中位数）")),
     ("idle_gap", _l("满意率−解决率（百分点）")), ("no_authority_replies", _l("答复称无权处理")),
     ("no_authority_returns", _l("以超权限退单")), ("excluded_valid", _l("确认超权限不计入")),
     ("returns", _l("退单")), ("return_rate", _l("退单率")), ("returns_rejected", _l("退单被驳回")),
     ("pingpong_orders", _l("多次退单工单")), ("arbitration_hours", _l("平均裁定耗时（小时）")),
     ("proactive_verified", _l("主动治理核验办结")), ("proactive_first_time", _l("一次核验通过")),
 ]
+# review by effect (burden.py): the burden per procedure profile, and the redo reasons used
+PROFILE_COLUMNS = [
+    ("profile_name", _l("办理流程")), ("orders", _l("工单数")), ("replies_per_order", _l("每件答复次数")),
+    ("chars_per_reply", _l("每次答复字数")), ("files_per_order", _l("每件证据材料")), ("photos_per_order", _l("每件现场照片")),
+    ("unit_steps_per_order", _l("每件单位操作步数")), ("reviews_per_order", _l("每件审核轮次")),
+    ("redos_per_order", _l("每件重办轮次")), ("sign_to_reply_minutes", _l("签收至答复（工作日分钟，中位数）")),
+    ("contact_to_reply_minutes", _l("首次联系至答复（工作日分钟，中位数）")),
+]
+REASON_UNIT_COLUMNS = [("unit", _l("单位")), ("redos", _l("驳回重办")), ("reasons_text", _l("驳回理由")),
+                       ("form_only", _l("仅因完整性驳回（旧理由）")), ("form_only_share", _l("仅因完整性驳回比例"))]
+REASON_REVIEWER_COLUMNS = [("reviewer", _l("审核员")), ("redos", _l("驳回重办")), ("reasons_text", _l("驳回理由")),
+                           ("form_only", _l("仅因完整性驳回（旧理由）")), ("form_only_share", _l("仅因完整性驳回比例"))]
 UNREASONABLE_COLUMNS = [("unit", _l("单位")), ("reported", _l("上报不合理诉求")), ("upheld", _l("认定（不计入考核）")),
                         ("rejected", _l("不予认定")), ("pending", _l("待审核")),
                         ("excluded_callbacks", _l("不计入的有效回访"))]
@@ -314,12 +330,38 @@ def diagnostics_page(request: HttpRequest) -> HttpResponse:
     data = indicators.diagnostics(first, last)
     if scope is not None:
         data["units"] = [r for r in data["units"] if r["unit_id"] == scope]
-    resp = _export(request, data["units"], DIAG_COLUMNS, f"diagnostics-{first}-{last}")
+        data["profiles"] = []  # the district's orders by procedure: for the centre
+    if request.GET.get("table") == "profiles":
+        resp = _export(request, data["profiles"], PROFILE_COLUMNS, f"burden-profiles-{first}-{last}")
+    else:
+        resp = _export(request, data["units"], DIAG_COLUMNS, f"diagnostics-{first}-{last}")
     if resp:
         return resp
     trend = indicators.monthly(last.replace(day=1) - dt.timedelta(days=330), last) if scope is None else []
     return render(request, "assessment/diagnostics.html", _ctx(
-        request, first, last, data=data, columns=DIAG_COLUMNS, trend=trend, district_view=scope is None))
+        request, first, last, data=data, columns=DIAG_COLUMNS, trend=trend, district_view=scope is None,
+        profile_columns=PROFILE_COLUMNS))
+
+
+@roles_required(*DISTRICT_ROLES)
+def review_reasons_page(request: HttpRequest) -> HttpResponse:
+    """Which redo reasons the reviews of the period used, per unit and per reviewer (review by
+    effect: a reviewer who still rejects for form shows in the last columns)."""
+    _district_only(request)
+    first, last = _period(request)
+    data = burden.reasons(first, last)
+    if request.GET.get("table") == "reviewers":
+        resp = _export(request, data["reviewers"], REASON_REVIEWER_COLUMNS, f"redo-reasons-reviewers-{first}-{last}")
+    else:
+        resp = _export(request, data["units"], REASON_UNIT_COLUMNS, f"redo-reasons-units-{first}-{last}")
+    if resp:
+        return resp
+    labels = [(code, REDO_REASON_LABELS[code], data["district"]["reasons"].get(code, 0)) for code in REDO_REASON_LABELS
+              if code in REDO_REASONS or data["district"]["reasons"].get(code)]
+    questions = [(label, data["district"]["effect_noes"].get(key, 0)) for key, label in EFFECT_QUESTIONS.items()]
+    return render(request, "assessment/review_reasons.html", _ctx(
+        request, first, last, data=data, labels=labels, questions=questions,
+        unit_columns=REASON_UNIT_COLUMNS, reviewer_columns=REASON_REVIEWER_COLUMNS))
 
 
 @roles_required(*DISTRICT_ROLES)

@@ -279,8 +279,9 @@ class Demo:
         if stop >= 3:
             state = self.reply(order_id)
             if redo and state == State.REPLIED and stop >= 4:
-                self.act.do_redo(order_id, actor=self.reviewer, reasons=["no_process"],
-                                 note="处办过程写得笼统，请写明何时到场、做了什么。")
+                self.act.do_redo(order_id, actor=self.reviewer, reasons=["not_solved"],
+                                 checks={"answered": True, "resolved": False, "factual": True, "contacted": True},
+                                 note="答复称已处理，但没有说明问题是否解决、何时到场做了什么，未解决的原因和后续安排也没有写。")
                 state = self.reply(order_id)
             if stop >= 4 and state == State.REPLIED:
                 self.act.do_approve(order_id, actor=self.reviewer)

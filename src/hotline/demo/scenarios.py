@@ -43,7 +43,8 @@ def one_line_reply(demo: Demo) -> list[int]:
     demo.act.do_contact(oid, actor=handler, text="电话联系来电人，告知已受理。")
     demo.act.do_reply(oid, actor=handler, responder=handler.display_name, process=BRUSH_OFF + "，请来电人自行起诉。",
                  outcome=BRUSH_OFF + "。", result="explained", contacted_caller=True)
-    demo.act.do_redo(oid, actor=demo.reviewer, reasons=["brush_off", "no_process"],
+    demo.act.do_redo(oid, actor=demo.reviewer, reasons=["brush_off", "not_solved"],
+                checks={"answered": False, "resolved": False, "factual": True, "contacted": True},
                 note="答复只让来电人去法院，没有写明做了什么、结果如何，请核实欠薪情况后重新答复。")
     demo.act.do_reply(
         oid, actor=handler, responder=handler.display_name,

@@ -357,7 +357,8 @@ class Evidence(models.Model):
 
 
 class Review(models.Model):
-    """The district centre's review of a reply: approve, or reject for redo with a reason."""
+    """The district centre's review of a reply: approve, or reject for redo with a reason, and the
+    reviewer's answers to the effect checklist."""
 
     class Decision(models.TextChoices):
         APPROVE = "approve", _("通过")
@@ -368,6 +369,9 @@ class Review(models.Model):
     reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     decision = models.CharField(_("结论"), max_length=10, choices=Decision.choices)
     reasons = models.JSONField(_("驳回理由代码"), default=list)
+    # The reviewer's answers to the effect questions (actions.EFFECT_QUESTIONS): {"answered":
+    # true, "resolved": false, ...}, only those answered; {} for reviews before review by effect.
+    checks = models.JSONField(_("审核要点"), default=dict, blank=True)
     note = models.TextField(_("意见"), blank=True)
     sampled = models.BooleanField(_("抽样复核"), default=False)
     at = models.DateTimeField()

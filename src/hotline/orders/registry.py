@@ -185,11 +185,34 @@ class ReplyIn(ActionInput):
     co_gap: Text(2000, required=False) = ""  # joint handling: why an overdue co-unit's part is missing
 
 
-class ApproveIn(ActionInput):
+class EffectChecks(ActionInput):
+    """The reviewer's effect checklist (审核要点), each true (yes), false (no) or left out:
+    answered (诉求是否得到回应), resolved (问题是否解决，未解决是否说明原因和后续安排), factual
+    (答复是否与事实相符), contacted (来电人是否被联系)."""
+
+    answered: bool | None = None
+    resolved: bool | None = None
+    factual: bool | None = None
+    contacted: bool | None = None
+
+    def checks(self) -> dict[str, bool | None] | None:
+        """The answers for the do_ function; None when none was given (an older client)."""
+        out = {k: getattr(self, k) for k in do.EFFECT_QUESTIONS}
+        return out if any(v is not None for v in out.values()) else None
+
+
+class ApproveIn(EffectChecks):
+    """Approve the reply; an answer "no" on the effect checklist needs a note."""
+
     note: Text(2000, required=False) = ""
 
 
-class RedoIn(ActionInput):
+class RedoIn(EffectChecks):
+    """Reject for redo by effect: at least one "no" on the checklist, each reason standing on one
+    (not_answered, brush_off: answered; not_solved: resolved; inconsistent: factual;
+    promise_unkept: resolved or factual; other: any). Without any answer the reasons' questions
+    are taken as "no"."""
+
     reasons: Annotated[list[RedoReason], Field(min_length=1, max_length=len(do.REDO_REASONS))]
     note: Text(2000, min_length=REASON)
     co_unit_ids: Ids = []  # joint handling: the co-units whose part is reopened
@@ -299,10 +322,11 @@ _SPECS = [
     ActionSpec(A.REPLY, gettext_lazy("答复"), ReplyIn, lambda o, u, i: do.do_reply(
         o, actor=u, responder=i.responder, process=i.process, outcome=i.outcome, result=i.result,
         contacted_caller=i.contacted_caller, co_gap=i.co_gap)),
-    ActionSpec(A.APPROVE, gettext_lazy("审核通过"), ApproveIn, lambda o, u, i: do.do_approve(o, actor=u, note=i.note)),
+    ActionSpec(A.APPROVE, gettext_lazy("审核通过"), ApproveIn,
+               lambda o, u, i: do.do_approve(o, actor=u, note=i.note, checks=i.checks())),
     ActionSpec(A.REDO, gettext_lazy("驳回重办"), RedoIn,
-               lambda o, u, i: do.do_redo(o, actor=u, reasons=i.reasons, note=i.note, co_unit_ids=i.co_unit_ids),
-               "danger"),
+               lambda o, u, i: do.do_redo(o, actor=u, reasons=i.reasons, note=i.note, checks=i.checks(),
+                                          co_unit_ids=i.co_unit_ids), "danger"),
     ActionSpec(A.CALLBACK, gettext_lazy("记录回访结果"), CallbackIn, lambda o, u, i: do.do_callback(
         o, actor=u, valid=i.valid, contacted=i.contacted, resolved=i.resolved, satisfaction=i.satisfaction or "",
         phone=i.phone, note=i.note)),

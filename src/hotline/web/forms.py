@@ -12,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.directory.models import Area, Category, Unit
-from hotline.orders.actions import REDO_REASONS, SCREEN_REASONS, UNREASONABLE_REASONS
+from hotline.orders.actions import EFFECT_QUESTIONS, REDO_REASONS, SCREEN_REASONS, UNREASONABLE_REASONS
 from hotline.orders.evidence import limit_text
 from hotline.orders.models import Channel, Evidence, Reply, ReturnKind, Satisfaction, Urgency
 from hotline.orders.validation import as_id, as_int
@@ -173,9 +173,38 @@ class AttachForm(forms.Form):
             "limit": limit_text(settings.HOTLINE_MAX_UPLOAD_BYTES)}
 
 
-class RedoForm(forms.Form):
+# ---- review by effect: one checklist shared by the approve and redo forms ---------------------------
+REVIEW_PREFIX = "review"  # the checklist and note are named alike in both forms (one form, two buttons)
+YES_NO = [("1", _("是")), ("0", _("否"))]
+
+
+class EffectChecklistForm(forms.Form):
+    """The effect questions (EFFECT_QUESTIONS), yes or no, and the note, named review-<field> in
+    both the approve and the redo form, so that the review page asks them once and either
+    button sends them."""
+
+    SHARED = (*EFFECT_QUESTIONS, "note")
+    CHECK_INITIAL: str | None = "1"
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # the approve and redo forms sit side by side on the order page: ids of their own
+        kwargs.setdefault("auto_id", f"id_{kwargs.get('prefix') or REVIEW_PREFIX}_%s")
+        super().__init__(*args, **kwargs)
+        for name, label in EFFECT_QUESTIONS.items():
+            self.fields[name] = forms.TypedChoiceField(
+                label=label, choices=YES_NO, widget=forms.RadioSelect(attrs={"class": "inline"}),
+                coerce=lambda v: v == "1", initial=self.CHECK_INITIAL)
+        self.order_fields([*EFFECT_QUESTIONS, *[f for f in self.fields if f not in EFFECT_QUESTIONS]])
+
+    def add_prefix(self, field_name: str) -> str:
+        if self.prefix and field_name in self.SHARED:
+            return f"{REVIEW_PREFIX}-{field_name}"
+        return super().add_prefix(field_name)
+
+
+class RedoForm(EffectChecklistForm):
     reasons = forms.MultipleChoiceField(label=_("驳回理由"), choices=list(REDO_REASONS.items()),
-                                        widget=forms.CheckboxSelectMultiple)
+                                        widget=forms.CheckboxSelectMultiple, required=False)
     note = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
     co_units = IdsChoiceField(queryset=Unit.objects.none(), required=False,
                               label=_("退回协办单位重新答复（问题出在其协办答复时选择）"),
@@ -198,6 +227,12 @@ class CoUrgeForm(forms.Form):
     def for_order(self, order: Any) -> CoUrgeForm:
         self.fields["unit"].queryset = order.co_units.order_by("name")  # type: ignore[attr-defined]
         return self
+
+    def clean_reasons(self) -> list[str]:
+        reasons = self.cleaned_data.get("reasons") or []
+        if not reasons:
+            raise forms.ValidationError(_("驳回重办须选择驳回理由。"))
+        return reasons
 
 
 class CallbackForm(forms.Form):
@@ -242,8 +277,9 @@ class RecheckForm(forms.Form):
         return self
 
 
-class ApproveForm(forms.Form):
-    note = forms.CharField(label=_("审核意见"), required=False, max_length=2000)
+class ApproveForm(EffectChecklistForm):
+    note = forms.CharField(label=_("审核意见（有回答为“否”仍予通过的须写明理由）"), required=False, max_length=2000,
+                           widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class VerifyForm(forms.Form):

@@ -48,6 +48,7 @@ ASSESSMENT_MENU = [
     Entry("assessment:rechecks", _("复核回访"), keeps_query=True),
     Entry("assessment:warnings", _("预警")),
     Entry("assessment:diagnostics", _("负能诊断"), keeps_query=True),
+    Entry("assessment:review_reasons", _("驳回理由"), keeps_query=True),
     Entry("assessment:gaps", _("制度空白"), keeps_query=True),
     Entry("assessment:rules", _("清单回头看"), keeps_query=True),
     Entry("assessment:rule_changes", _("清单修改建议")),

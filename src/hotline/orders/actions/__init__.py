@@ -44,6 +44,10 @@ from .joint import MIN_CO_REPLY_CHARS, do_co_reply, do_co_sign, do_co_urge
 from .proactive import SOURCES_WITH_REF, do_create_proactive, do_verify
 from .recheck import do_recheck
 from .unit import (
+    EFFECT_QUESTIONS,
+    LEGACY_REDO_REASONS,
+    REASON_QUESTIONS,
+    REDO_REASON_LABELS,
     REDO_REASONS,
     do_annotate,
     do_approve,
@@ -79,6 +83,10 @@ __all__ = [
     "Intake",
     "MIN_CO_REPLY_CHARS",
     "MIN_REASON_CHARS",
+    "EFFECT_QUESTIONS",
+    "LEGACY_REDO_REASONS",
+    "REASON_QUESTIONS",
+    "REDO_REASON_LABELS",
     "REDO_REASONS",
     "SOURCES_WITH_REF",
     "Replayed",

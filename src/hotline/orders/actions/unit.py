@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from typing import IO, Any
 
 from django.conf import settings
@@ -28,6 +28,7 @@ from ..states import Action, State
 from ..validation import as_id
 from . import joint as joint_parts
 from ._base import (
+    MIN_REASON_CHARS,
     A,
     _atomic,
     _calendar,
@@ -279,17 +280,94 @@ def do_reply(
     return reply
 
 
+# ---- review by effect (审核看实效) -----------------------------------------------------------------
+# The reviewer answers what the caller got (EFFECT_QUESTIONS); a redo stands on at least one
+# "no" and names the effect it failed (REDO_REASONS). Completeness (process written, contact
+# recorded, evidence uploaded) is checked before the reply is sent (procedures.reply_gaps) and
+# is no reason for redo on its own. See docs/review.md.
 # Lazy: the review form's choices are built at import, before any user's language is known.
-REDO_REASONS = {
-    "no_process": gettext_lazy("未写明处办过程"),
-    "no_outcome": gettext_lazy("未写明办理结果"),
-    "no_contact": gettext_lazy("未与来电人联系"),
-    "brush_off": gettext_lazy("推诿，仅让来电人另寻途径"),
-    "not_solved": gettext_lazy("诉求未解决且未说明原因"),
-    "no_evidence": gettext_lazy("缺少现场证据"),
-    "inconsistent": gettext_lazy("答复与诉求不符"),
-    "other": gettext_lazy("其他"),
+EFFECT_QUESTIONS = {
+    "answered": gettext_lazy("诉求是否得到回应"),
+    "resolved": gettext_lazy("问题是否解决，未解决是否说明原因和后续安排"),
+    "factual": gettext_lazy("答复是否与事实相符"),
+    "contacted": gettext_lazy("来电人是否被联系"),
 }
+REDO_REASONS = {
+    "not_answered": gettext_lazy("未回应诉求的核心问题"),
+    "not_solved": gettext_lazy("诉求未解决且未说明原因和后续安排"),
+    "brush_off": gettext_lazy("推诿（仅让来电人另寻途径）"),
+    "inconsistent": gettext_lazy("答复与事实或来电人所述不符"),
+    "promise_unkept": gettext_lazy("承诺事项未落实"),
+    "other": gettext_lazy("其他（须说明）"),
+}
+# The effect questions a reason stands on: a redo reason needs a "no" on one of them ("other"
+# stands on any "no", and its note says which).
+REASON_QUESTIONS: dict[str, frozenset[str]] = {
+    "not_answered": frozenset({"answered"}),
+    "not_solved": frozenset({"resolved"}),
+    "brush_off": frozenset({"answered", "resolved"}),
+    "inconsistent": frozenset({"factual"}),
+    "promise_unkept": frozenset({"resolved", "factual"}),
+    "other": frozenset(EFFECT_QUESTIONS),
+}
+# Completeness codes of the reviews before review by effect: no longer selectable, still shown
+# (and counted in the reasons report) for the reviews and events that carry them.
+LEGACY_REDO_REASONS = {
+    "no_process": gettext_lazy("未写明处办过程（旧完整性理由）"),
+    "no_outcome": gettext_lazy("未写明办理结果（旧完整性理由）"),
+    "no_contact": gettext_lazy("未与来电人联系（旧完整性理由）"),
+    "no_evidence": gettext_lazy("缺少现场证据（旧完整性理由）"),
+}
+REDO_REASON_LABELS = {**REDO_REASONS, **LEGACY_REDO_REASONS}
+
+
+def _effect_checks(checks: Mapping[str, Any] | None) -> dict[str, bool]:
+    """The reviewer's answers, only the questions answered (True = yes, False = no)."""
+    if checks is None:
+        return {}
+    if not isinstance(checks, Mapping):
+        raise InvalidInput(_("审核要点的回答格式不正确。"), details={"checks": [_("请逐项回答是或否。")]})
+    unknown = [str(k) for k in checks if k not in EFFECT_QUESTIONS]
+    if unknown:
+        raise InvalidInput(_("未知的审核要点。"), details={"checks": unknown[:10]})
+    out: dict[str, bool] = {}
+    for key in EFFECT_QUESTIONS:
+        value = checks.get(key)
+        if value is None:
+            continue
+        if not isinstance(value, bool):
+            raise InvalidInput(_("审核要点的回答格式不正确。"), details={key: [_("请回答是或否。")]})
+        out[key] = value
+    return out
+
+
+def _redo_grounds(reasons: Sequence[str], checks: Mapping[str, Any] | None) -> tuple[list[str], dict[str, bool]]:
+    """Check a redo's reasons against the effect checklist. Without a checklist (a client of the
+    API before review by effect) the questions the reasons name are taken as answered "no"."""
+    if isinstance(reasons, str) or not isinstance(reasons, Sequence):
+        raise InvalidInput(_("请选择驳回理由。"), details={"reasons": [_("至少选择一项。")]})
+    reasons = list(dict.fromkeys(str(r) for r in reasons))
+    legacy = [r for r in reasons if r in LEGACY_REDO_REASONS]
+    if legacy:
+        message = _("答复是否填写完整已在提交前检查，不能单独作为驳回理由；请说明答复在回应和解决诉求上的问题。")
+        raise InvalidInput(message, code="completeness_not_a_reason", details={"reasons": [message], "codes": legacy})
+    unknown = [r for r in reasons if r not in REDO_REASONS]
+    if not reasons or unknown:
+        raise InvalidInput(_("请选择驳回理由。"), details={"reasons": unknown[:10] or [_("至少选择一项。")]})
+    answered = _effect_checks(checks)
+    if checks is None:
+        answered = {q: False for r in reasons if r != "other" for q in sorted(REASON_QUESTIONS[r])}
+        return reasons, answered
+    noes = {q for q, v in answered.items() if v is False}
+    if not noes:
+        raise InvalidInput(_("驳回重办须至少有一项审核要点回答为“否”：答复在哪一点上没有做到？"),
+                           code="redo_without_effect", details={"checks": [_("请指出未做到的审核要点。")]})
+    unmatched = [r for r in reasons if not REASON_QUESTIONS[r] & noes]
+    if unmatched:
+        message = _("驳回理由与审核要点不一致：%(reasons)s") % {
+            "reasons": _("、").join(str(REDO_REASONS[r]) for r in unmatched)}
+        raise InvalidInput(message, code="reasons_do_not_match", details={"reasons": [message], "codes": unmatched})
+    return reasons, answered
 
 
 def _reply_under_review(order: WorkOrder) -> Reply:
@@ -299,32 +377,38 @@ def _reply_under_review(order: WorkOrder) -> Reply:
     return reply
 
 
-def do_approve(order_id: int, *, actor: User, note: str = "") -> Review:
-    """Accept a reply: the order goes to callback."""
+def do_approve(order_id: int, *, actor: User, note: str = "", checks: Mapping[str, Any] | None = None) -> Review:
+    """Accept a reply: the order goes to callback. `checks` are the reviewer's answers to the
+    effect questions (EFFECT_QUESTIONS); an approval with a "no" needs a note saying why the
+    reply still passes. After: the Review with its checks, one event carrying them."""
+    answered = _effect_checks(checks)
+    note = (note or "").strip()
+    if any(v is False for v in answered.values()) and len(note) < MIN_REASON_CHARS:
+        raise InvalidInput(_("审核要点有回答为“否”仍予通过的，须在意见中写明理由（至少%(n)d个字）。") % {"n": MIN_REASON_CHARS},
+                           code="approve_needs_note", details={"note": [_("请说明为何仍予通过。")]})
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.APPROVE)
         now = clock.now()
         reply = _reply_under_review(order)
-        note = (note or "").strip()
         review = Review.objects.create(order=order, reply=reply, reviewer=actor, decision=Review.Decision.APPROVE,
-                                       note=note, sampled=True, at=now)
-        _finish(order, actor, A.APPROVE, target, now, reply=reply.pk, note=note)
+                                       note=note, sampled=True, at=now, checks=answered)
+        _finish(order, actor, A.APPROVE, target, now, reply=reply.pk, note=note, checks=answered)
     return review
 
 
 def do_redo(order_id: int, *, actor: User, reasons: Sequence[str], note: str,
-            co_unit_ids: Sequence[int] = ()) -> Review:
-    """Reject a reply for redo (驳回重办), with the reasons; the unit has at least the redo limit
-    again to reply. On a joint order the reviewer names the co-units whose part caused it
-    (`co_unit_ids`): their replied parts are reopened, each due again by the co-reply limit and
-    counted as a redo of the co-unit (docs/joint.md)."""
+            checks: Mapping[str, Any] | None = None, co_unit_ids: Sequence[int] = ()) -> Review:
+    """Reject a reply for redo (驳回重办) for its effect: the reasons (REDO_REASONS) must each stand
+    on a "no" in the reviewer's effect checklist (`checks`), and there must be one; completeness
+    codes are refused (the reply was checked for them before it was sent). The unit has at least
+    the redo limit again to reply. On a joint order the reviewer names the co-units whose part
+    caused it (`co_unit_ids`): their replied parts are reopened, each due again by the co-reply
+    limit and counted as a redo of the co-unit (docs/joint.md). After: the Review with reasons and
+    checks, one event."""
     if isinstance(co_unit_ids, str | int) or co_unit_ids is None:
         raise InvalidInput(_("参数格式不正确。"), details={"co_unit_ids": [_("须为单位编号的列表。")]})
-    reasons = list(dict.fromkeys(reasons or []))
-    unknown = [r for r in reasons if r not in REDO_REASONS]
-    if not reasons or unknown:
-        raise InvalidInput(_("请选择驳回理由。"), details={"reasons": unknown or [_("至少选择一项。")]})
+    reasons, answered = _redo_grounds(reasons, checks)
     note = _reason(note)
     with _atomic():
         order = _lock(order_id)
@@ -332,9 +416,10 @@ def do_redo(order_id: int, *, actor: User, reasons: Sequence[str], note: str,
         now = clock.now()
         reply = _reply_under_review(order)
         review = Review.objects.create(order=order, reply=reply, reviewer=actor, decision=Review.Decision.REDO,
-                                       reasons=reasons, note=note, sampled=True, at=now)
+                                       reasons=reasons, note=note, sampled=True, at=now, checks=answered)
         order.redo_count += 1
         order.reply_due = _later(order.reply_due, _calendar().add(now, settings.HOTLINE_REDO_LIMIT))
         reopened = joint_parts.reopen(order, co_unit_ids, now)
-        _finish(order, actor, A.REDO, target, now, reply=reply.pk, reasons=reasons, note=note, co_reopened=reopened)
+        _finish(order, actor, A.REDO, target, now, reply=reply.pk, reasons=reasons, note=note, checks=answered,
+                co_reopened=reopened)
     return review

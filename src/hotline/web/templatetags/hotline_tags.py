@@ -9,7 +9,7 @@ from typing import Any
 from django import template
 from django.utils.translation import gettext as _
 
-from hotline.orders.actions import REDO_REASONS
+from hotline.orders.actions import EFFECT_QUESTIONS, REDO_REASON_LABELS
 from hotline.orders.models import action_label as _action_label
 from hotline.web.menu import ASSESSMENT_MENU, MAIN_MENU, menu
 
@@ -32,7 +32,16 @@ def pct(value: Any, digits: int = 1) -> str:
 def redo_labels(codes: Any) -> str:
     """A review's redo reason codes as the reviewer ticked them, in words and in the user's
     language ("未写明处办过程、缺少现场证据")."""
-    return listing([str(REDO_REASONS.get(str(c), c)) for c in (codes or [])])
+    return listing([str(REDO_REASON_LABELS.get(str(c), c)) for c in (codes or [])])
+
+
+@register.filter
+def effect_noes(checks: Any) -> str:
+    """The effect questions a reviewer answered "no" (审核要点), in words; "" when none or when
+    the review predates the checklist."""
+    if not isinstance(checks, dict):
+        return ""
+    return listing([str(label) for key, label in EFFECT_QUESTIONS.items() if checks.get(key) is False])
 
 
 @register.filter

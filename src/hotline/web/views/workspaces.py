@@ -20,6 +20,7 @@ from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
 from hotline.orders import deadlines
+from hotline.orders.actions import EFFECT_QUESTIONS
 from hotline.orders.models import (
     Callback,
     CallerMark,
@@ -333,13 +334,14 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     for order in orders:
         reply = replies.get(order.pk)
         rows.append({
-            "order": order, "reply": reply, "redo_form": RedoForm(prefix="redo"),
+            "order": order, "reply": reply, "redo_form": RedoForm(prefix="redo", use_required_attribute=False),  # one form, two buttons
             "events": events.get(order.pk, [])[:8], "rejections": rejections.get(order.pk, []),
             "brush_off": bool(reply and _brush_off(reply)),
         })
     filters = {k: g.get(k, "") for k in ("unit", "category", "overdue", "redo", "sort") if g.get(k)}
     return render(request, "web/review.html", {
         "page": page, "rows": rows, "query": urlencode(filters), "f": filters, "sort": sort,
+        "effect_fields": list(EFFECT_QUESTIONS),
         "units": Unit.objects.filter(active=True, handles_orders=True).order_by("kind", "name").values_list("id", "name"),
         "categories": Category.objects.filter(active=True, level=1).order_by("path").values_list("id", "path"),
     })

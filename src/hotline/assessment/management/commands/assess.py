@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from hotline import periods
-from hotline.assessment import gaming, indicators, joint, rechecks, stats
+from hotline.assessment import burden, gaming, indicators, joint, rechecks, stats
 from hotline.errors import InvalidInput
 
 KEYS = [
@@ -64,6 +64,7 @@ class Command(BaseCommand):
         rows = indicators.unit_table(first, last)
         fired = gaming.check(first, last)
         cut = rechecks.deductions(first, last)
+        measured = {r["unit_id"]: r for r in burden.burden(first, last)["units"]}
         co = joint.figures(first, last)
         for row in rows:
             if not opts["all_units"] and not (row["orders"] or row["valid_callbacks"] or row["replies"]
@@ -81,6 +82,10 @@ class Command(BaseCommand):
             # joint handling (docs/joint.md): its own parts as a co-unit, its share of the joint
             # orders' callbacks, and (as lead) the redos that named a co-unit's part
             out["joint"] = co.get(row["unit_id"], joint.empty_row())
+            # the burden of the procedures measured from the trace (assessment/burden.py), for the
+            # orders the unit first replied to in the period
+            m = measured.get(row["unit_id"], {})
+            out["burden"] = {k: m.get(k, 0 if k in ("orders", "replies") else None) for k in burden.MEASURES}
             if opts["json"]:
                 self.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
             else:
