@@ -393,6 +393,11 @@ def score_lines(row: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for line in row.get("score_lines") or []:
         v, t, w, p = line["value"], line["target"], line["weight"], line["points"]
+        if line.get("adjustment"):
+            how = (_("复核认定回访不实%(n)s条，按管理员设定的标准扣分：%(p)s") if line["indicator"] == "gaming_deduction"
+                   else _("得分申诉成立%(n)s项，督办领导裁定的更正合计：%(p)s")) % {"n": v, "p": f"{p:+.2f}"}
+            out.append({**line, "how": how, "value_text": str(v), "target_text": "—"})
+            continue
         if v is None:
             how = _("本期无数据，不计分，总分按其余指标折算")
         elif line.get("count"):

@@ -65,6 +65,12 @@ class Action(StrEnum):
     KEEP_MARK = "keep_mark"  # 异议不成立，维持标记
     # Consequences of gaming: the centre calls the caller again about a suspect callback.
     RECHECK = "recheck"  # 复核回访
+    # Appeals (申诉): the lead unit's head appeals a redo decision or a callback of its order; a
+    # supervisor upholds or rejects the appeal. None of these moves the order (docs/appeals.md).
+    APPEAL_REDO = "appeal_redo"  # 对驳回重办提出申诉
+    APPEAL_CALLBACK = "appeal_callback"  # 对回访结果提出申诉
+    UPHOLD_APPEAL = "uphold_appeal"  # 申诉成立
+    REJECT_APPEAL = "reject_appeal"  # 申诉不成立
     VERIFY = "verify"  # 核验办结 (a proactive order, with no caller, is closed by the centre's verification)
 
 
@@ -97,6 +103,12 @@ REPORTED_STATES = frozenset(
 # called back and closed, or a merged order's caller was called. (A reopened order is being
 # handled again: its new callback will be the one to look at.)
 RECHECK_STATES = frozenset({S.CLOSED, S.MERGED})
+
+# States in which an appeal (申诉) is filed and decided: once a unit has had the order, whatever it
+# went on to (the same as REPORTED_STATES; an appeal does not stop the loop). The action itself
+# checks that there is a redo or a callback to appeal.
+APPEAL_STATES = REPORTED_STATES
+APPEAL_ACTIONS = (Action.APPEAL_REDO, Action.APPEAL_CALLBACK, Action.UPHOLD_APPEAL, Action.REJECT_APPEAL)
 
 TRANSITIONS: dict[tuple[State, Action], State] = {
     # received: the district centre (or triage) decides what happens to the request
@@ -185,6 +197,8 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
        for a in (A.UPHOLD_UNREASONABLE, A.REJECT_UNREASONABLE, A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK)},
     # a re-check changes no state: it voids a rating, or confirms it
     **{(s, A.RECHECK): s for s in sorted(RECHECK_STATES)},
+    # appeals (申诉) change no state: they correct the figures when upheld
+    **{(s, a): s for s in sorted(APPEAL_STATES) for a in APPEAL_ACTIONS},
 }
 
 # Where an order came from (WorkOrder.source): a caller's request, or the centre's own initiative

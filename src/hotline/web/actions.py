@@ -41,6 +41,8 @@ FORMS: dict[Action, type[forms.Form]] = {
     A.REPORT_UNREASONABLE: f.ReportUnreasonableForm, A.UPHOLD_UNREASONABLE: f.NoteForm,
     A.REJECT_UNREASONABLE: f.NoteForm, A.CONTEST_MARK: f.ReasonForm, A.LIFT_MARK: f.NoteForm,
     A.KEEP_MARK: f.NoteForm, A.RECHECK: f.RecheckForm,
+    A.APPEAL_REDO: f.AppealRedoForm, A.APPEAL_CALLBACK: f.AppealCallbackForm,
+    A.UPHOLD_APPEAL: f.AppealDecisionForm, A.REJECT_APPEAL: f.AppealDecisionForm,
 }
 # What a layer above the orders does after an action (orders cannot call triage).
 FOLLOW_UPS = {A.UNMERGE: suggest_route}
