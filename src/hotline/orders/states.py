@@ -104,10 +104,11 @@ REPORTED_STATES = frozenset(
 # handled again: its new callback will be the one to look at.)
 RECHECK_STATES = frozenset({S.CLOSED, S.MERGED})
 
-# States in which an appeal (申诉) is filed and decided: once a unit has had the order, whatever it
-# went on to (the same as REPORTED_STATES; an appeal does not stop the loop). The action itself
-# checks that there is a redo or a callback to appeal.
-APPEAL_STATES = REPORTED_STATES
+# States in which an appeal (申诉) is filed and decided: those an order can be in once it has had a
+# redo or a callback (an order sent back for redo is in progress, and never again dispatched or
+# returned); an appeal does not stop the loop. The action itself checks that there is a redo or a
+# callback of the unit to appeal.
+APPEAL_STATES = frozenset({S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK, S.CLOSED})
 APPEAL_ACTIONS = (Action.APPEAL_REDO, Action.APPEAL_CALLBACK, Action.UPHOLD_APPEAL, Action.REJECT_APPEAL)
 
 TRANSITIONS: dict[tuple[State, Action], State] = {
