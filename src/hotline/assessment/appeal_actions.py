@@ -31,7 +31,7 @@ from hotline import periods
 from hotline.directory import calendar as workdays
 from hotline.directory.models import Unit, User
 from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
-from hotline.orders import evidence, selectors
+from hotline.orders import clock, evidence, selectors
 from hotline.orders.validation import as_id
 
 from . import scoring
@@ -146,7 +146,7 @@ def filing_closes(month: dt.date) -> dt.datetime:
 def is_overdue(appeal: ScoreAppeal, now: dt.datetime | None = None) -> bool:
     if appeal.decided_at is not None:
         return appeal.decided_at > appeal.due
-    return appeal.state == AppealState.PENDING and (now or timezone.now()) > appeal.due
+    return appeal.state == AppealState.PENDING and (now or clock.now()) > appeal.due
 
 
 # ---- input -----------------------------------------------------------------------------------------
@@ -240,7 +240,7 @@ def file(*, actor: User, month: Any, indicators: Any, reasons: Any, explanation:
     why = _codes(reasons, SCORE_APPEAL_REASONS, "reasons", _("请至少选择一项申诉理由。"))
     text = _text(explanation, "explanation", minimum=MIN_EXPLANATION, maximum=MAX_EXPLANATION)
     numbers = _orders(actor, order_numbers)
-    now = timezone.now()
+    now = clock.now()
     if periods.month_bounds(first)[1] >= timezone.localdate(now):
         raise InvalidTransition(_("该月尚未结束，月度得分还未确定，月末后再申诉。"), code="month_not_over")
     closes = filing_closes(first)
@@ -309,7 +309,7 @@ def _step(appeal_id: Any, actor: User, action: AppealAction, note: str, **change
                                  appeal_unit_id=appeal.unit_id)
         if not decision.allowed:
             _refuse(decision.reason, action)
-        now = timezone.now()
+        now = clock.now()
         from_state = appeal.state
         appeal.state = target.value
         if action is not A.WITHDRAW:
