@@ -224,7 +224,7 @@ def test_a_rejected_appeal_changes_no_figure_and_writes_no_restatement(district)
 def test_an_upheld_callback_appeal_voids_the_rating_with_the_appeal_as_reason(district):
     d, p = district, district.people
     unit = d.units["street-a"].pk
-    oid = bring_to(d, State.CLOSED)  # satisfied
+    bring_to(d, State.CLOSED)  # satisfied
     other = bring_to(d, State.AWAITING_CALLBACK)
     actions.do_callback(other, actor=p["sunhui"], contacted=True, resolved=False, satisfaction="unsatisfied")
     today = timezone.localdate()

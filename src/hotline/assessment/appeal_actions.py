@@ -32,9 +32,10 @@ from hotline.directory import calendar as workdays
 from hotline.directory.models import Unit, User
 from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
 from hotline.orders import clock, evidence, selectors
+from hotline.orders.models import OrderAppeal
 from hotline.orders.validation import as_id
 
-from . import scoring
+from . import scoring, stats
 from .appealflow import (
     CENTRE_READERS,
     UNIT_READERS,
@@ -370,3 +371,34 @@ def corrections(first: dt.date, last: dt.date, *, unit_ids: list[int] | None = N
     for row in out.values():
         row["points"] = float(row["points"])
     return out
+
+
+def summary(first: dt.date, last: dt.date) -> dict[str, Any]:
+    """The monthly report's section on appeals: for the appeals filed in days first..last, by kind
+    (redo, callback, score) and by unit, how many were filed, upheld, rejected, withdrawn, are
+    still pending, and were decided after their deadline (or are pending past it now)."""
+    lo, hi = stats.day_bounds(first, last)
+    now = clock.now()
+    rows: list[tuple[str, int, str, bool]] = []  # (kind, unit, state, late)
+    for kind, unit_id, status, due, decided in (OrderAppeal.objects.filter(at__gte=lo, at__lt=hi)
+                                                .values_list("kind", "unit_id", "status", "due", "decided_at")):
+        rows.append((kind, unit_id, status, (decided or now) > due))
+    for unit_id, state, due, decided in (ScoreAppeal.objects.filter(filed_at__gte=lo, filed_at__lt=hi)
+                                         .values_list("unit_id", "state", "due", "decided_at")):
+        late = (decided or now) > due if state != AppealState.WITHDRAWN else False
+        rows.append(("score", unit_id, state, late))
+
+    def count(selected: list[tuple[str, int, str, bool]]) -> dict[str, int]:
+        return {"filed": len(selected), "upheld": sum(r[2] == "upheld" for r in selected),
+                "rejected": sum(r[2] == "rejected" for r in selected),
+                "withdrawn": sum(r[2] == "withdrawn" for r in selected),
+                "pending": sum(r[2] == "pending" for r in selected), "late": sum(r[3] for r in selected)}
+
+    names = dict(Unit.objects.filter(pk__in={r[1] for r in rows}).values_list("pk", "name"))
+    kinds = {"redo": _("驳回重办申诉"), "callback": _("回访申诉"), "score": _("考核得分申诉")}
+    return {
+        "total": count(rows),
+        "kinds": [{"kind": k, "label": label, **count([r for r in rows if r[0] == k])} for k, label in kinds.items()],
+        "units": [{"unit_id": u, "unit": names.get(u, str(u)), **count([r for r in rows if r[1] == u])}
+                  for u in sorted(names, key=lambda u: names[u])],
+    }
