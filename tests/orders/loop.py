@@ -293,6 +293,27 @@ def bring_proactive_to(d: District, state: State, **kw: Any) -> int:
     return oid
 
 
+def bring_proactive_appealable_to(d: District, state: State) -> int:
+    """A proactive order whose first reply 周审 sent back for redo, walked on to `state` (in
+    progress, replied, awaiting verification, closed): an appeal of the redo applies to it."""
+    p = d.people
+    oid = bring_proactive_to(d, S.REPLIED)
+    actions.do_redo(oid, actor=p["zhoushen"], reasons=["not_solved"], note="诉求未解决且未说明原因")
+    if state is S.IN_PROGRESS:
+        return oid
+    actions.do_attach(oid, actor=p["liqiang"], file=photo())
+    actions.do_reply(oid, actor=p["liqiang"], **PROACTIVE_REPLY)
+    if state is S.REPLIED:
+        return oid
+    if WorkOrder.objects.get(pk=oid).state == S.REPLIED:
+        actions.do_approve(oid, actor=p["zhoushen"])
+    if state is S.AWAITING_CALLBACK:
+        return oid
+    actions.do_verify(oid, actor=p["chengang"], note="已到现场核验，路面修复完好")
+    assert state is S.CLOSED, state
+    return oid
+
+
 PROACTIVE_REPLY = {
     "responder": "李强",
     "process": "接单后当天下午到现场查看，设置围挡并通知市政养护单位修复路面。",

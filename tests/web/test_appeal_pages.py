@@ -74,6 +74,8 @@ def test_the_supervisor_decides_from_the_queue_and_the_overdue_are_flagged(distr
     assert done.status_code == 302 and done["Location"] == "/appeals/"
     appeal.refresh_from_db()
     assert appeal.status == "upheld" and appeal.callback.voided_at is not None
+    order_page = sup.get(f"/orders/{new}/").content.decode()
+    assert 'id="appeals"' in order_page and "申诉成立" in order_page and "已作废" in order_page
     # another street's head sees none of it; the unit sees its own
     assert 'class="card appeal"' not in _as(client, d, "zhaomin").get("/appeals/").content.decode()
     assert _as(client, d, "lizhang").get("/appeals/").content.decode().count('class="card appeal"') == 2
