@@ -16,20 +16,23 @@ ROOT = SRC / "hotline"
 # cli, settings) may import anything below it.
 ALLOWED = {
     "errors": set(),
+    # hash chains (canonical values, a link's hash): every trace's, a leaf
+    "chain": set(),
     "periods": {"errors"},
     "csvfile": {"errors"},
     "exports": {"errors"},
     # form widgets (Django only) for the staff pages and the public part
     "widgets": set(),
-    "directory": {"errors", "periods", "csvfile", "widgets"},
+    "directory": {"errors", "periods", "csvfile", "widgets", "chain"},
     # the transactional outbox sits below orders (orders' actions write its rows)
     "outbox": {"errors", "directory"},
-    "orders": {"directory", "errors", "periods", "csvfile", "outbox"},
+    "orders": {"directory", "errors", "periods", "csvfile", "outbox", "chain"},
     # the shared security log; its admin reuses the orders' read-only admin
     "audit": {"directory", "orders", "errors", "periods"},
     "triage": {"orders", "directory", "audit", "errors", "periods", "csvfile", "exports"},
     # the assessment hears of upheld unreasonable requests through the outbox (assessment.restate)
-    "assessment": {"orders", "directory", "audit", "outbox", "errors", "periods", "csvfile", "exports"},
+    # (and keeps the trace of score appeals with the shared hash chain)
+    "assessment": {"orders", "directory", "audit", "outbox", "errors", "periods", "csvfile", "exports", "chain"},
     # the city platform link: orders in through the actions, updates out through the outbox
     "citylink": {"orders", "directory", "outbox", "errors"},
     # GeoReport v2 beside the JSON API: its keys authenticate a post (api.keys)

@@ -12,8 +12,6 @@ content is not what its name says (orders/evidence.py)."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Mapping
 from decimal import Decimal, InvalidOperation
 from typing import IO, Any
@@ -27,7 +25,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_noop
 
-from hotline import periods
+from hotline import chain, periods
 from hotline.directory import calendar as workdays
 from hotline.directory.models import Unit, User
 from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
@@ -47,7 +45,7 @@ from .appealflow import (
 from .models import ScoreAppeal, ScoreAppealEvent
 
 A = AppealAction
-GENESIS = "0" * 64
+GENESIS = chain.GENESIS
 MIN_EXPLANATION = 10
 MAX_EXPLANATION = 4000
 MAX_NOTE = 4000
@@ -75,32 +73,15 @@ def indicator_choices() -> dict[str, str]:
 # ---- the trace ---------------------------------------------------------------------------------
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Decimal):
-        return str(value)
-    if isinstance(value, Mapping):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def event_hash(*, prev_hash: str, appeal_id: int, seq: int, action: str, from_state: str, to_state: str,
                actor_id: int | None, actor_role: str, at: dt.datetime, data: dict[str, Any]) -> str:
-    body = json.dumps([prev_hash, appeal_id, seq, action, from_state, to_state, actor_id, actor_role,
-                       _canonical(at), _canonical(data)], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return chain.link_hash([prev_hash, appeal_id, seq, action, from_state, to_state, actor_id, actor_role, at, data])
 
 
 def _event(appeal: ScoreAppeal, actor: User, action: AppealAction, from_state: str, to_state: str,
            at: dt.datetime, data: dict[str, Any]) -> ScoreAppealEvent:
-    data = _canonical({k: v for k, v in data.items() if v not in (None, "", [], {})})
+    data = chain.canonical({k: str(v) if isinstance(v, Decimal) else v for k, v in data.items()
+                            if v not in (None, "", [], {})})
     seq = appeal.event_seq + 1
     prev = appeal.last_hash or GENESIS
     digest = event_hash(prev_hash=prev, appeal_id=appeal.pk, seq=seq, action=str(action), from_state=from_state,
