@@ -8,6 +8,7 @@ import csv
 import datetime as dt
 import io
 
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from hotline.assessment.models import ScoreAppeal
@@ -15,6 +16,7 @@ from hotline.directory.calendar import load_calendar
 from hotline.orders import actions, clock
 from hotline.orders.models import OrderAppeal, Review
 from hotline.orders.states import State
+from tests.orders import files
 from tests.orders.loop import APPEAL_TEXT, bring_appealable_to, bring_to
 
 WHY = "本月三张工单属于市政道路塌陷，按权责清单应由城管执法局承办，误计入本单位的解决率。"
@@ -99,10 +101,17 @@ def test_the_unit_head_files_a_score_appeal_from_the_score_page_and_the_supervis
         bad = head.post("/appeals/score/file/", {"month": f"{month:%Y-%m}", "indicators": ["resolution"],
                                                  "reasons": ["attribution"], "explanation": "太短"})
         assert bad.status_code == 400 and "理由" in bad.content.decode()
+        upload = SimpleUploadedFile("统计截图.png", files.png(), content_type="image/png")
         ok = head.post("/appeals/score/file/", {"month": f"{month:%Y-%m}", "indicators": ["resolution"],
-                                                "reasons": ["attribution"], "explanation": WHY})
+                                                "reasons": ["attribution"], "explanation": WHY, "evidence": upload})
         assert ok.status_code == 302
         appeal = ScoreAppeal.objects.get()
+        assert appeal.evidence_type == "image/png"
+        # the file goes to whoever reads the appeal, as the orders' evidence does; to no one else
+        got = _as(client, d, "liudu").get(f"/appeals/score/{appeal.pk}/evidence/")
+        assert got.status_code == 200 and got["Content-Type"] == "image/png" and got["X-Content-Type-Options"] == "nosniff"
+        assert _as(client, d, "zhaomin").get(f"/appeals/score/{appeal.pk}/evidence/").status_code == 404
+        head = _as(client, d, "lizhang")
         assert _as(client, d, "liqiang").post("/appeals/score/file/", {}).status_code == 403
         sup = _as(client, d, "liudu")
         assert sup.post(f"/appeals/score/{appeal.pk}/uphold/", {"correction": "x", "note": "申诉成立，更正"}).status_code == 400

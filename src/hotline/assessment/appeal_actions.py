@@ -254,6 +254,7 @@ def file(*, actor: User, month: Any, indicators: Any, reasons: Any, explanation:
                                      checked.content, save=False)
                 stored = appeal.evidence.name
                 appeal.evidence_name, appeal.evidence_sha256 = checked.name, checked.sha256
+                appeal.evidence_type = checked.content_type
             appeal.save()
             _event(appeal, actor, A.FILE, "", AppealState.PENDING.value, now,
                    {"unit": unit.pk, "month": first, "indicators": codes, "reasons": why, "explanation": text,

@@ -326,6 +326,7 @@ class ScoreAppeal(models.Model):
     evidence = models.FileField(_("佐证材料"), upload_to="appeals/%Y/%m/", blank=True)
     evidence_name = models.CharField(_("文件名"), max_length=200, blank=True)
     evidence_sha256 = models.CharField(max_length=64, blank=True)
+    evidence_type = models.CharField(_("文件类型"), max_length=100, blank=True)  # as orders/evidence.py found it
     state = models.CharField(_("状态"), max_length=10, default="pending", db_index=True)
     filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
                                  verbose_name=_("申诉人"))

@@ -30,5 +30,6 @@ urlpatterns = [
     path("marks/", unreasonable.marks, name="marks"),
     path("appeals/", appeals.appeals, name="appeals"),
     path("appeals/score/file/", appeals.file_score_appeal, name="score_appeal_file"),
+    path("appeals/score/<int:appeal_id>/evidence/", appeals.score_appeal_evidence, name="score_appeal_evidence"),
     path("appeals/score/<int:appeal_id>/<str:verb>/", appeals.score_appeal_step, name="score_appeal_step"),
 ]

@@ -9,9 +9,10 @@ posted to the order's act URL); the steps of a score appeal go through assessmen
 from __future__ import annotations
 
 import datetime as dt
+from types import SimpleNamespace
 from typing import Any
 
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -31,6 +32,7 @@ from hotline.orders.selectors import orders_visible_to
 from hotline.orders.states import Action
 
 from .common import roles_required
+from .evidence import serve
 
 A, R = Action, Role
 TABS = ("pending", "overdue", "decided", "all")
@@ -140,6 +142,16 @@ def appeals(request: HttpRequest) -> HttpResponse:
     """The queue: pending appeals by deadline (overdue flagged), the decided ones, all; ?format=csv
     or xlsx exports the tab."""
     return _page(request)
+
+
+@roles_required(*READERS)
+def score_appeal_evidence(request: HttpRequest, appeal_id: int) -> HttpResponse:
+    """A score appeal's file, to whoever reads the appeal (else the same 404 as for none); served
+    as the orders' evidence is (its verified type, a download unless a re-encoded photo)."""
+    appeal = appeal_actions.visible_to(request.user).filter(pk=appeal_id).first()
+    if appeal is None or not appeal.evidence:
+        raise Http404(_("材料不存在或您无权查看。"))
+    return serve(SimpleNamespace(content_type=appeal.evidence_type, file=appeal.evidence, name=appeal.evidence_name))
 
 
 @roles_required(R.UNIT_HEAD)
