@@ -490,7 +490,7 @@ def second_callback_agent(d: District) -> User:
 
 
 SIDE_TABLES = ("notes", "replies", "reviews", "returns", "callbacks", "extensions", "evidence", "events",
-               "unreasonable_reports", "caller_marks", "mark_contests", "rechecks")
+               "unreasonable_reports", "caller_marks", "mark_contests", "rechecks", "appeals")
 
 
 def snapshot(oid: int) -> tuple[dict[str, Any], list[int], tuple[int, ...]]:

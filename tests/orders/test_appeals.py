@@ -295,3 +295,20 @@ def test_the_registry_takes_the_appeal_and_refuses_an_unknown_code(district):
         registry.run_action(Action.UPHOLD_APPEAL, oid, d.people["liudu"], {"appeal_id": "1", "note": "申诉成立了的"})
     registry.run_action(Action.UPHOLD_APPEAL, oid, d.people["liudu"], {"appeal_id": appeal.pk, "note": "申诉成立了的"})
     assert OrderAppeal.objects.get().status == "upheld"
+
+
+def test_a_callback_voided_by_a_recheck_while_its_appeal_waits_keeps_its_own_reason(district):
+    from tests.orders.loop import second_callback_agent
+
+    d, p = district, district.people
+    oid = bring_to(d, State.CLOSED)
+    cb = Callback.objects.get(order_id=oid)
+    actions.do_appeal_callback(oid, actor=p["lizhang"], reasons=["wrong_person"],
+                               explanation="回访接听人是来电人的邻居，并非来电人本人")
+    actions.do_recheck(oid, actor=second_callback_agent(d), callback_id=cb.pk, reached=True, confirmed=False,
+                       resolved=True, satisfaction="basic", note="来电人表示此前回访不是本人接听")
+    reason = Callback.objects.get(pk=cb.pk).void_reason
+    appeal = actions.do_uphold_appeal(oid, actor=p["liudu"], note="与复核结论一致，申诉成立")
+    assert appeal.status == "upheld" and Callback.objects.get(pk=cb.pk).void_reason == reason
+    last = Event.objects.filter(order_id=oid).order_by("-seq").first()
+    assert last.data["already_voided"] == cb.pk and "voided" not in last.data

@@ -192,7 +192,6 @@ def _machine(d):
                     fabricated = [r for r in checks if r.verdict == "fabricated"]
                     appealed = OrderAppeal.objects.filter(callback=cb, status="upheld").exists()
                     assert (cb.voided_at is not None) == (bool(fabricated) or appealed), cb.pk
-                    assert not (fabricated and appealed)
                     if fabricated:
                         real = Callback.objects.get(replaces=cb)
                         assert real.valid and real.voided_at is None and fabricated[0].real_callback_id == real.pk

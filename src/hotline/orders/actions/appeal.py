@@ -214,6 +214,10 @@ def _decide(order_id: int, actor: User, action: A, appeal_id: Any, note: str) ->
                 appeal.review.overturned_at = now
                 appeal.review.save(update_fields=["overturned_at"])
                 corrected = {"review": appeal.review_id, "review_at": appeal.review.at}
+            elif appeal.callback.voided_at is not None:
+                # voided meanwhile (a re-check found it fabricated): it no longer counts; its own
+                # reason and the caller's real answers stand
+                corrected = {"already_voided": appeal.callback_id}
             else:
                 cb = appeal.callback
                 cb.voided_at, cb.voided_by = now, actor
