@@ -303,6 +303,9 @@ HOTLINE_CALLER_MARK_MONTHS = envint("HOTLINE_CALLER_MARK_MONTHS", "12")
 # (a redo, a callback) or of the end of the month whose score it appeals.
 HOTLINE_APPEAL_DAYS = envint("HOTLINE_APPEAL_DAYS", "5")
 HOTLINE_APPEAL_FILING_DAYS = envint("HOTLINE_APPEAL_FILING_DAYS", "5")
+# Joint handling (联合处办, docs/joint.md): a co-unit replies its part to the lead unit within this
+# many working days of being asked, and never later than the lead's own reply is due.
+HOTLINE_CO_REPLY_DAYS = envint("HOTLINE_CO_REPLY_DAYS", "3")
 # Triage: orders classified and routed above this confidence are dispatched without a human.
 HOTLINE_AUTO_DISPATCH_CONFIDENCE = envfloat("HOTLINE_AUTO_DISPATCH_CONFIDENCE", "0.9")
 # The worker: how often each `db_worker` writes its heartbeat, after how long without one its

@@ -90,6 +90,11 @@ STAYS: dict[Action, frozenset[State]] = {
     # redo or a callback of the unit to appeal)
     **{a: frozenset({S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK, S.CLOSED})
        for a in (A.APPEAL_REDO, A.APPEAL_CALLBACK, A.UPHOLD_APPEAL, A.REJECT_APPEAL)},
+    # joint handling: a co-unit signs and replies its own part, the lead urges it, while the lead
+    # is on the order's clock; the order does not move (docs/joint.md)
+    A.CO_SIGN: frozenset({S.DISPATCHED, S.IN_PROGRESS}),
+    A.CO_REPLY: frozenset({S.DISPATCHED, S.IN_PROGRESS}),
+    A.CO_URGE: frozenset({S.DISPATCHED, S.IN_PROGRESS}),
 }
 
 
@@ -105,6 +110,8 @@ UNIT_RIGHTS = {
     A.CLAIM: "unit", A.SIGN: "lead", A.RETURN: "lead", A.REQUEST_EXTENSION: "lead", A.REPLY: "lead",
     A.CONTACT: "involved", A.PROGRESS: "involved", A.ANNOTATE: "involved", A.ATTACH: "involved",
     A.VIEW_PHONE: "involved", A.VIEW_EVIDENCE: "unit", A.REPORT_UNREASONABLE: "lead",
+    # "co" = the actor's unit co-handles the order and does not lead it (its own part)
+    A.CO_SIGN: "co", A.CO_REPLY: "co", A.CO_URGE: "lead",
 }
 # Only the unit's head files an appeal (the unit's formal position), for the order its unit leads.
 UNIT_HEAD_RIGHTS = {A.APPEAL_REDO: "lead", A.APPEAL_CALLBACK: "lead"}
@@ -165,6 +172,8 @@ def intended_allowed(role: Role, action: Action, state: State, relation: str, pr
             return relation == "lead"
         if scope == "involved":
             return relation in ("lead", "co")
+        if scope == "co":
+            return relation == "co"
         return False
     rights = DISTRICT_RIGHTS.get(role, {})
     if action not in rights:
@@ -244,6 +253,7 @@ def bring_to(d: District, state: State, *, report: bool = False, **order_kw: Any
         return oid
     actions.do_contact(oid, actor=p["liqiang"], text="已电话联系张先生，约定下午到场。")
     actions.do_attach(oid, actor=p["liqiang"], file=photo())
+    answer_parts(d, oid)
     actions.do_reply(oid, actor=p["liqiang"], **REPLY_TEXT)
     if state is S.REPLIED:
         return oid
@@ -253,6 +263,26 @@ def bring_to(d: District, state: State, *, report: bool = False, **order_kw: Any
     actions.do_callback(oid, actor=p["sunhui"], contacted=True, resolved=True, satisfaction="satisfied")
     assert state is S.CLOSED, state
     return oid
+
+
+CO_REPLY_TEXT = "已到现场核查，涉及本单位职责的部分已处理完毕，情况如上，请主办单位汇总答复。"
+
+
+def unit_member(d: District, unit_id: int) -> User:
+    """A person of the unit who may act for it (a handler, or its head)."""
+    return next(u for u in d.people.values() if u.unit_id == unit_id and u.role in (R.HANDLER, R.UNIT_HEAD))
+
+
+def answer_parts(d: District, oid: int) -> None:
+    """Each co-unit with a part still owed signs for it and replies it (joint handling), so that
+    the lead unit's reply may gather them."""
+    from hotline.orders.models import CoPart
+
+    for part in CoPart.objects.filter(order_id=oid, state__in=("assigned", "signed")):
+        member = unit_member(d, part.unit_id)
+        if part.state == "assigned":
+            actions.do_co_sign(oid, actor=member)
+        actions.do_co_reply(oid, actor=member, text=CO_REPLY_TEXT)
 
 
 PROACTIVE_STATES = (S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK, S.CLOSED)
@@ -352,6 +382,13 @@ class Ctx:
                  .values_list("pk", flat=True).first())
         return found or 0
 
+    def co_unit_of(self, oid: int) -> int:
+        """A co-unit of the order (城管执法局 if it has none: the action refuses it)."""
+        pk = as_id(oid)
+        found = WorkOrder.co_units.through.objects.filter(workorder_id=pk).values_list("unit_id", flat=True).first() \
+            if pk else None
+        return found or self.unit("enforcement")
+
     def evidence_of(self, oid: int) -> int:
         """An evidence file of the order (0, which names none, if it has none)."""
         pk = as_id(oid)  # the garbage-id tests pass anything as the order
@@ -411,6 +448,9 @@ CALLS: dict[Action, Callable[[int, User, Ctx], Any]] = {
         o, actor=u, reasons=["other_matter"], explanation=APPEAL_CALLBACK_TEXT),
     A.UPHOLD_APPEAL: lambda o, u, c: actions.do_uphold_appeal(o, actor=u, note="经核实答复已说明原因，申诉成立"),
     A.REJECT_APPEAL: lambda o, u, c: actions.do_reject_appeal(o, actor=u, note="答复确未说明原因，申诉不成立"),
+    A.CO_SIGN: lambda o, u, c: actions.do_co_sign(o, actor=u),
+    A.CO_REPLY: lambda o, u, c: actions.do_co_reply(o, actor=u, text=CO_REPLY_TEXT),
+    A.CO_URGE: lambda o, u, c: actions.do_co_urge(o, actor=u, unit_id=c.co_unit_of(o), text="请抓紧答复协办部分"),
 }
 APPEAL_TEXT = "答复已写明无法立即修复的原因（需市政排期）和后续安排，并已告知来电人，驳回理由与事实不符。"
 APPEAL_CALLBACK_TEXT = "回访录音显示来电人评价的是另一件物业纠纷，与本工单的路面修复无关。"
@@ -473,6 +513,12 @@ def prepare(d: District, oid: int, state: State, action: Action | None = None) -
         actions.do_uphold_unreasonable(oid, actor=d.people["liudu"], note="经核实，已充分答复，属重复诉求")
         if action is not A.CONTEST_MARK:
             actions.do_contest_mark(oid, actor=d.people["wangfang"], reason="来电人称此次反映的是新问题")
+    if action is A.CO_REPLY and state in (S.DISPATCHED, S.IN_PROGRESS):
+        # the co-unit signs for its part before it replies it
+        from hotline.orders.models import CoPart
+
+        for part in CoPart.objects.filter(order_id=oid, state="assigned"):
+            actions.do_co_sign(oid, actor=unit_member(d, part.unit_id))
     if state is not S.IN_PROGRESS:
         return
     if action in (None, A.APPROVE_EXTENSION, A.DENY_EXTENSION):
@@ -480,6 +526,8 @@ def prepare(d: District, oid: int, state: State, action: Action | None = None) -
                                      reason="需协调市政养护单位排期施工，时间不够")
     if action in (None, A.REPLY):
         actions.do_attach(oid, actor=d.people["liqiang"], file=photo())
+    if action is A.REPLY:
+        answer_parts(d, oid)
 
 
 def second_callback_agent(d: District) -> User:
@@ -490,7 +538,7 @@ def second_callback_agent(d: District) -> User:
 
 
 SIDE_TABLES = ("notes", "replies", "reviews", "returns", "callbacks", "extensions", "evidence", "events",
-               "unreasonable_reports", "caller_marks", "mark_contests", "rechecks", "appeals")
+               "unreasonable_reports", "caller_marks", "mark_contests", "rechecks", "appeals", "co_parts")
 
 
 def snapshot(oid: int) -> tuple[dict[str, Any], list[int], tuple[int, ...]]:

@@ -110,7 +110,9 @@ FROM_CITY = {"channel": "transfer"}
 # Nor can the unreasonable-request actions (each needs, or makes, the one open report or contest).
 # Nor can a re-check (each gives a callback its one verdict, and needs one its actor did not make).
 REUSABLE = (set(STAYS) - {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION}
-            - UNREASONABLE_ACTIONS - {Action.RECHECK} - APPEAL_ACTIONS)
+            - UNREASONABLE_ACTIONS - {Action.RECHECK} - APPEAL_ACTIONS
+            # a part is signed once and replied once (joint handling)
+            - {Action.CO_SIGN, Action.CO_REPLY})
 # An appeal needs an order with a redo and a callback of the lead unit to appeal, and a decision
 # a pending appeal (李长, the unit's head, appeals the redo first).
 NEEDS_APPEAL = frozenset({Action.UPHOLD_APPEAL, Action.REJECT_APPEAL})

@@ -72,6 +72,11 @@ class Action(StrEnum):
     UPHOLD_APPEAL = "uphold_appeal"  # 申诉成立
     REJECT_APPEAL = "reject_appeal"  # 申诉不成立
     VERIFY = "verify"  # 核验办结 (a proactive order, with no caller, is closed by the centre's verification)
+    # Joint handling (联合处办, docs/joint.md): each co-unit's own part of the order (协办任务); none
+    # of these moves the order, each moves the part (orders/coparts.py).
+    CO_SIGN = "co_sign"  # 协办签收
+    CO_REPLY = "co_reply"  # 协办答复
+    CO_URGE = "co_urge"  # 催办协办单位 (by the lead unit)
 
 
 S, A = State, Action
@@ -103,6 +108,9 @@ REPORTED_STATES = frozenset(
 # called back and closed, or a merged order's caller was called. (A reopened order is being
 # handled again: its new callback will be the one to look at.)
 RECHECK_STATES = frozenset({S.CLOSED, S.MERGED})
+# Joint handling: a co-unit signs and replies its part, and the lead unit urges it, while the lead
+# is on the order's clock (dispatched, in progress); once the lead has replied the parts are gathered.
+CO_PART_STATES = frozenset({S.DISPATCHED, S.IN_PROGRESS})
 
 # States in which an appeal (申诉) is filed and decided: those an order can be in once it has had a
 # redo or a callback (an order sent back for redo is in progress, and never again dispatched or
@@ -200,6 +208,8 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     **{(s, A.RECHECK): s for s in sorted(RECHECK_STATES)},
     # appeals (申诉) change no state: they correct the figures when upheld
     **{(s, a): s for s in sorted(APPEAL_STATES) for a in APPEAL_ACTIONS},
+    # joint handling: the co-units' parts move, the order does not
+    **{(s, a): s for s in sorted(CO_PART_STATES) for a in (A.CO_SIGN, A.CO_REPLY, A.CO_URGE)},
 }
 
 # Where an order came from (WorkOrder.source): a caller's request, or the centre's own initiative

@@ -43,6 +43,8 @@ FORMS: dict[Action, type[forms.Form]] = {
     A.KEEP_MARK: f.NoteForm, A.RECHECK: f.RecheckForm,
     A.APPEAL_REDO: f.AppealRedoForm, A.APPEAL_CALLBACK: f.AppealCallbackForm,
     A.UPHOLD_APPEAL: f.AppealDecisionForm, A.REJECT_APPEAL: f.AppealDecisionForm,
+    # joint handling (docs/joint.md)
+    A.CO_SIGN: f.EmptyForm, A.CO_REPLY: f.CoReplyForm, A.CO_URGE: f.CoUrgeForm,
 }
 # What a layer above the orders does after an action (orders cannot call triage).
 FOLLOW_UPS = {A.UNMERGE: suggest_route}

@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from hotline import periods
-from hotline.assessment import gaming, indicators, rechecks, stats
+from hotline.assessment import gaming, indicators, joint, rechecks, stats
 from hotline.errors import InvalidInput
 
 KEYS = [
@@ -64,9 +64,10 @@ class Command(BaseCommand):
         rows = indicators.unit_table(first, last)
         fired = gaming.check(first, last)
         cut = rechecks.deductions(first, last)
+        co = joint.figures(first, last)
         for row in rows:
             if not opts["all_units"] and not (row["orders"] or row["valid_callbacks"] or row["replies"]
-                                              or row["proactive_verified"]):
+                                              or row["proactive_verified"] or row["unit_id"] in co):
                 continue
             out = {k: row.get(k) for k in KEYS}
             # Proactive work (未诉先办), outside the callback-based rates: orders the centre verified
@@ -77,6 +78,9 @@ class Command(BaseCommand):
             out["gaming_suspect"] = gaming.suspect(out["gaming"])
             # ratings a re-check found fabricated, and the administrator's deduction for them
             out["deductions"] = cut.get(row["unit_id"], {"count": 0, "points": 0.0})
+            # joint handling (docs/joint.md): its own parts as a co-unit, its share of the joint
+            # orders' callbacks, and (as lead) the redos that named a co-unit's part
+            out["joint"] = co.get(row["unit_id"], joint.empty_row())
             if opts["json"]:
                 self.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
             else:
