@@ -31,7 +31,8 @@ ALLOWED = {
     "audit": {"directory", "orders", "errors", "periods"},
     "triage": {"orders", "directory", "audit", "errors", "periods", "csvfile", "exports"},
     # the assessment hears of upheld unreasonable requests through the outbox (assessment.restate)
-    "assessment": {"orders", "directory", "audit", "outbox", "errors", "periods", "csvfile", "exports"},
+    # (and keeps the trace of score appeals with the shared hash chain)
+    "assessment": {"orders", "directory", "audit", "outbox", "errors", "periods", "csvfile", "exports", "chain"},
     # the city platform link: orders in through the actions, updates out through the outbox
     "citylink": {"orders", "directory", "outbox", "errors"},
     # GeoReport v2 beside the JSON API: its keys authenticate a post (api.keys)

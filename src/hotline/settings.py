@@ -298,6 +298,11 @@ HOTLINE_MAX_EXTENSION_DAYS = envint("HOTLINE_MAX_EXTENSION_DAYS", "30")
 # An upheld unreasonable request marks the caller's record for this many months (then the mark
 # expires by itself; docs/unreasonable.md).
 HOTLINE_CALLER_MARK_MONTHS = envint("HOTLINE_CALLER_MARK_MONTHS", "12")
+# Appeals (申诉, docs/appeals.md): the centre decides an appeal within this many working days of its
+# filing; a unit files within HOTLINE_APPEAL_FILING_DAYS working days of the decision it appeals
+# (a redo, a callback) or of the end of the month whose score it appeals.
+HOTLINE_APPEAL_DAYS = envint("HOTLINE_APPEAL_DAYS", "5")
+HOTLINE_APPEAL_FILING_DAYS = envint("HOTLINE_APPEAL_FILING_DAYS", "5")
 # Joint handling (联合处办, docs/joint.md): a co-unit replies its part to the lead unit within this
 # many working days of being asked, and never later than the lead's own reply is due.
 HOTLINE_CO_REPLY_DAYS = envint("HOTLINE_CO_REPLY_DAYS", "3")

@@ -8,6 +8,7 @@ import io
 import json
 from decimal import Decimal
 
+import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
@@ -125,6 +126,13 @@ def test_the_deduction_follows_the_administrators_rule_in_force_that_month(distr
     east = next(r for r in lines if r["unit_code"] == "street-a")
     assert east["deductions"] == {"count": 2, "points": 5.0}
     assert east["gaming_suspect"] is True and "valid_callbacks" in east and "composite" in east
+    # the deduction is a line of score_lines too, subtracted in the score
+    scheme_lines = [x for x in east["score_lines"] if not x.get("adjustment")]
+    cut = [x for x in east["score_lines"] if x["indicator"] == "gaming_deduction"]
+    assert len(cut) == 1 and cut[0]["value"] == 2 and cut[0]["points"] == -5.0
+    earned = sum(x["points"] for x in scheme_lines if x["points"] is not None)
+    counted = sum(x["weight"] for x in scheme_lines if x["points"] is not None)
+    assert east["score"] == pytest.approx(max(0.0, 100 * earned / counted - 5.0), abs=0.01)
     west = next((r for r in lines if r["unit_code"] == "street-b"), None)
     assert west is None or west["deductions"] == {"count": 0, "points": 0.0}
 

@@ -280,3 +280,27 @@ def test_proactive_work_is_a_count_against_a_target_count():
     with pytest.raises(InvalidInput, match="件数"):
         scoring.validate(lines(("resolution", 80, 1.0), ("proactive", 20, 0.5)))
     assert scoring.validate(lines(("resolution", 80, 1.0), ("proactive", 20, 4)))[1]["target"] == 4.0
+
+
+# ---- lines outside the scheme: the gaming deduction and upheld score appeals ------------------------
+
+
+def test_the_gaming_deduction_and_appeal_corrections_are_lines_of_their_own_and_move_the_score():
+    scheme = ScoringScheme(group="street", version=1, effective_from=dt.date(2023, 1, 1),
+                           lines=[{"indicator": "resolution", "weight": 100, "target": 1.0}])
+    total, lines = scoring.score({"resolution_rate": 0.8}, scheme)
+    assert total == 80.0
+    # nothing to add: the same score and lines
+    assert scoring.adjust(total, lines) == (80.0, lines)
+    assert scoring.adjust(total, lines, deduction={"count": 0, "points": 0.0}) == (80.0, lines)
+    score, out = scoring.adjust(total, lines, deduction={"count": 3, "points": 4.5},
+                                correction={"count": 1, "points": 2.25})
+    assert score == pytest.approx(80.0 - 4.5 + 2.25)
+    assert [x["indicator"] for x in out] == ["resolution", "gaming_deduction", "appeal_correction"]
+    assert (out[1]["value"], out[1]["points"], out[1]["adjustment"]) == (3, -4.5, True)
+    assert (out[2]["value"], out[2]["points"]) == (1, 2.25)
+    # the score stays within 0..100; a unit with nothing to score stays unscored
+    assert scoring.adjust(3.0, lines, deduction={"count": 9, "points": 9.0})[0] == 0.0
+    assert scoring.adjust(99.0, lines, correction={"count": 1, "points": 5.0})[0] == 100.0
+    none, shown = scoring.adjust(None, [], deduction={"count": 1, "points": 1.0})
+    assert none is None and shown[0]["indicator"] == "gaming_deduction"

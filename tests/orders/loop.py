@@ -85,6 +85,11 @@ STAYS: dict[Action, frozenset[State]] = {
     # the centre re-checks a callback (复核回访) once one has been made: the order was called back
     # and closed, or a merged order's caller was called
     A.RECHECK: frozenset({S.CLOSED, S.MERGED}),
+    # appeals (申诉): filed and decided once the order has had a redo or a callback, whatever it went
+    # on to: it is then in progress, replied, awaiting callback or closed (the action itself needs a
+    # redo or a callback of the unit to appeal)
+    **{a: frozenset({S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK, S.CLOSED})
+       for a in (A.APPEAL_REDO, A.APPEAL_CALLBACK, A.UPHOLD_APPEAL, A.REJECT_APPEAL)},
     # joint handling: a co-unit signs and replies its own part, the lead urges it, while the lead
     # is on the order's clock; the order does not move (docs/joint.md)
     A.CO_SIGN: frozenset({S.DISPATCHED, S.IN_PROGRESS}),
@@ -108,6 +113,8 @@ UNIT_RIGHTS = {
     # "co" = the actor's unit co-handles the order and does not lead it (its own part)
     A.CO_SIGN: "co", A.CO_REPLY: "co", A.CO_URGE: "lead",
 }
+# Only the unit's head files an appeal (the unit's formal position), for the order its unit leads.
+UNIT_HEAD_RIGHTS = {A.APPEAL_REDO: "lead", A.APPEAL_CALLBACK: "lead"}
 # District roles act on every order; some only in some states.
 DISTRICT_RIGHTS: dict[Role, dict[Action, frozenset[State] | None]] = {
     R.AGENT: {a: None for a in (A.ANSWER, A.SCREEN_OUT, A.MERGE, A.UNMERGE, A.URGE, A.ANNOTATE, A.ATTACH,
@@ -127,7 +134,9 @@ DISTRICT_RIGHTS: dict[Role, dict[Action, frozenset[State] | None]] = {
                    A.UPHOLD_UNREASONABLE: None, A.REJECT_UNREASONABLE: None, A.LIFT_MARK: None,
                    A.KEEP_MARK: None,
                    # the second, independent callback of a suspect one
-                   A.RECHECK: None},
+                   A.RECHECK: None,
+                   # the centre's decision on a unit's appeal
+                   A.UPHOLD_APPEAL: None, A.REJECT_APPEAL: None},
     R.ADMIN: {A.ANNOTATE: None, A.VIEW_EVIDENCE: None},
     # triage never closes or screens out by itself; a reply not drawn for sampled review is
     # passed by do_reply itself, so the system never approves through do_approve
@@ -156,7 +165,7 @@ def intended_allowed(role: Role, action: Action, state: State, relation: str, pr
     if proactive and action is A.REOPEN and role in PROACTIVE_REOPEN:
         return state in PROACTIVE_REOPEN[role]
     if role in (R.HANDLER, R.UNIT_HEAD):
-        scope = UNIT_RIGHTS.get(action)
+        scope = UNIT_RIGHTS.get(action) or (UNIT_HEAD_RIGHTS.get(action) if role is R.UNIT_HEAD else None)
         if scope == "unit":
             return relation != "none"
         if scope == "lead":
@@ -177,7 +186,7 @@ def intended_for_source(action: Action, proactive: bool) -> bool:
     """Whether the action applies to a proactive order / a caller's: a callback needs a caller,
     a verification is for proactive orders only."""
     if action in (A.CALLBACK, A.CALLBACK_ATTEMPT, A.RECHECK, A.REPORT_UNREASONABLE, A.UPHOLD_UNREASONABLE,
-                  A.REJECT_UNREASONABLE, A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK):
+                  A.REJECT_UNREASONABLE, A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK, A.APPEAL_CALLBACK):
         return not proactive  # no caller: nobody to call back, no caller's request or record
     if action is A.VERIFY:
         return proactive
@@ -314,6 +323,27 @@ def bring_proactive_to(d: District, state: State, **kw: Any) -> int:
     return oid
 
 
+def bring_proactive_appealable_to(d: District, state: State) -> int:
+    """A proactive order whose first reply 周审 sent back for redo, walked on to `state` (in
+    progress, replied, awaiting verification, closed): an appeal of the redo applies to it."""
+    p = d.people
+    oid = bring_proactive_to(d, S.REPLIED)
+    actions.do_redo(oid, actor=p["zhoushen"], reasons=["not_solved"], note="诉求未解决且未说明原因")
+    if state is S.IN_PROGRESS:
+        return oid
+    actions.do_attach(oid, actor=p["liqiang"], file=photo())
+    actions.do_reply(oid, actor=p["liqiang"], **PROACTIVE_REPLY)
+    if state is S.REPLIED:
+        return oid
+    if WorkOrder.objects.get(pk=oid).state == S.REPLIED:
+        actions.do_approve(oid, actor=p["zhoushen"])
+    if state is S.AWAITING_CALLBACK:
+        return oid
+    actions.do_verify(oid, actor=p["chengang"], note="已到现场核验，路面修复完好")
+    assert state is S.CLOSED, state
+    return oid
+
+
 PROACTIVE_REPLY = {
     "responder": "李强",
     "process": "接单后当天下午到现场查看，设置围挡并通知市政养护单位修复路面。",
@@ -413,10 +443,46 @@ CALLS: dict[Action, Callable[[int, User, Ctx], Any]] = {
                                                   confirmed=True, resolved=True, satisfaction="satisfied",
                                                   note="来电人确认此前回访是本人作答"),
     A.VERIFY: lambda o, u, c: actions.do_verify(o, actor=u, note="已到现场核验，办理结果属实"),
+    A.APPEAL_REDO: lambda o, u, c: actions.do_appeal_redo(
+        o, actor=u, reasons=["reply_explained"], explanation=APPEAL_TEXT),
+    A.APPEAL_CALLBACK: lambda o, u, c: actions.do_appeal_callback(
+        o, actor=u, reasons=["other_matter"], explanation=APPEAL_CALLBACK_TEXT),
+    A.UPHOLD_APPEAL: lambda o, u, c: actions.do_uphold_appeal(o, actor=u, note="经核实答复已说明原因，申诉成立"),
+    A.REJECT_APPEAL: lambda o, u, c: actions.do_reject_appeal(o, actor=u, note="答复确未说明原因，申诉不成立"),
     A.CO_SIGN: lambda o, u, c: actions.do_co_sign(o, actor=u),
     A.CO_REPLY: lambda o, u, c: actions.do_co_reply(o, actor=u, text=CO_REPLY_TEXT),
     A.CO_URGE: lambda o, u, c: actions.do_co_urge(o, actor=u, unit_id=c.co_unit_of(o), text="请抓紧答复协办部分"),
 }
+APPEAL_TEXT = "答复已写明无法立即修复的原因（需市政排期）和后续安排，并已告知来电人，驳回理由与事实不符。"
+APPEAL_CALLBACK_TEXT = "回访录音显示来电人评价的是另一件物业纠纷，与本工单的路面修复无关。"
+APPEAL_ACTIONS = frozenset({A.APPEAL_REDO, A.APPEAL_CALLBACK, A.UPHOLD_APPEAL, A.REJECT_APPEAL})
+
+
+def bring_appealable_to(d: District, state: State, **order_kw: Any) -> int:
+    """An order of 东湖街道办事处 that has both a redo (周审 sent the first reply back) and a valid
+    callback (孙回's), walked on to `state` (one of the appeal states): called back and closed,
+    then, for the other states, reopened by 刘督 and walked again."""
+    p = d.people
+    oid = bring_to(d, S.REPLIED, **order_kw)
+    actions.do_redo(oid, actor=p["zhoushen"], reasons=["not_solved"], note="诉求未解决且未说明原因")
+    actions.do_attach(oid, actor=p["liqiang"], file=photo())
+    actions.do_reply(oid, actor=p["liqiang"], contacted_caller=True, **REPLY_TEXT)
+    if WorkOrder.objects.get(pk=oid).state == S.REPLIED:
+        actions.do_approve(oid, actor=p["zhoushen"])
+    actions.do_callback(oid, actor=p["sunhui"], contacted=True, resolved=False, satisfaction="unsatisfied")
+    if state is S.CLOSED:
+        return oid
+    actions.do_reopen(oid, actor=p["liudu"], reason="来电人反映问题反复出现")
+    if state is S.IN_PROGRESS:
+        return oid
+    actions.do_attach(oid, actor=p["liqiang"], file=photo())
+    actions.do_reply(oid, actor=p["liqiang"], contacted_caller=True, **REPLY_TEXT)
+    if state is S.REPLIED:
+        return oid
+    if WorkOrder.objects.get(pk=oid).state == S.REPLIED:
+        actions.do_approve(oid, actor=p["zhoushen"])
+    assert state is S.AWAITING_CALLBACK, state
+    return oid
 
 # Actions that need a report made earlier (bring_to(report=True)), and what else before them.
 NEEDS_REPORT = frozenset({A.UPHOLD_UNREASONABLE, A.REJECT_UNREASONABLE, A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK})
@@ -473,7 +539,7 @@ def second_callback_agent(d: District) -> User:
 
 
 SIDE_TABLES = ("notes", "replies", "reviews", "returns", "callbacks", "extensions", "evidence", "events",
-               "unreasonable_reports", "caller_marks", "mark_contests", "rechecks", "co_parts")
+               "unreasonable_reports", "caller_marks", "mark_contests", "rechecks", "appeals", "co_parts")
 
 
 def snapshot(oid: int) -> tuple[dict[str, Any], list[int], tuple[int, ...]]:

@@ -17,11 +17,13 @@ from hotline.orders.models import Event, WorkOrder
 from hotline.orders.states import Action, State
 from tests.conftest import make_order
 from tests.orders.loop import (
+    APPEAL_ACTIONS,
     CALLS,
     NEEDS_REPORT,
     STAYS,
     UNREASONABLE_ACTIONS,
     Ctx,
+    bring_appealable_to,
     bring_to,
     intended_allowed,
     intended_for_source,
@@ -108,9 +110,12 @@ FROM_CITY = {"channel": "transfer"}
 # Nor can the unreasonable-request actions (each needs, or makes, the one open report or contest).
 # Nor can a re-check (each gives a callback its one verdict, and needs one its actor did not make).
 REUSABLE = (set(STAYS) - {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION}
-            - UNREASONABLE_ACTIONS - {Action.RECHECK}
+            - UNREASONABLE_ACTIONS - {Action.RECHECK} - APPEAL_ACTIONS
             # a part is signed once and replied once (joint handling)
             - {Action.CO_SIGN, Action.CO_REPLY})
+# An appeal needs an order with a redo and a callback of the lead unit to appeal, and a decision
+# a pending appeal (李长, the unit's head, appeals the redo first).
+NEEDS_APPEAL = frozenset({Action.UPHOLD_APPEAL, Action.REJECT_APPEAL})
 
 
 def _check_allowed(d, ctx, state, action, name) -> list[str]:
@@ -119,6 +124,10 @@ def _check_allowed(d, ctx, state, action, name) -> list[str]:
             ctx.extra["stay"] = bring_to(d, state, **FROM_CITY)
             prepare(d, ctx.extra["stay"], state)
         oid = ctx.extra["stay"]
+    elif action in APPEAL_ACTIONS:
+        oid = bring_appealable_to(d, state, **FROM_CITY)
+        if action in NEEDS_APPEAL:
+            CALLS[Action.APPEAL_REDO](oid, d.people["lizhang"], ctx)
     else:
         oid = bring_to(d, state, report=action in NEEDS_REPORT, **FROM_CITY)
         prepare(d, oid, state, action)

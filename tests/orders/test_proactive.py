@@ -14,11 +14,13 @@ from hotline.orders.models import Event, WorkOrder
 from hotline.orders.states import Action, State
 from tests.conftest import make_order
 from tests.orders.loop import (
+    APPEAL_ACTIONS,
     CALLS,
     PROACTIVE_CREATORS,
     PROACTIVE_STATES,
     STAYS,
     Ctx,
+    bring_proactive_appealable_to,
     bring_proactive_to,
     bring_to,
     intended_allowed,
@@ -91,7 +93,7 @@ def _expected(actor, action: Action, state: State, order: WorkOrder) -> type[Dom
     return None if allowed else NotAllowed
 
 
-REUSABLE = set(STAYS) - {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION}
+REUSABLE = set(STAYS) - {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION} - APPEAL_ACTIONS
 
 
 def _prepare(d, oid, state, action=None):
@@ -125,6 +127,10 @@ def test_it_allows_exactly_the_intended_actions_on_a_proactive_order(district, s
                         ctx.extra["stay"] = bring_proactive_to(d, state)
                         _prepare(d, ctx.extra["stay"], state)
                     oid = ctx.extra["stay"]
+                elif action in APPEAL_ACTIONS:  # an appeal needs a redo; a decision a pending appeal
+                    oid = bring_proactive_appealable_to(d, state)
+                    if action in (Action.UPHOLD_APPEAL, Action.REJECT_APPEAL):
+                        CALLS[Action.APPEAL_REDO](oid, d.people["lizhang"], ctx)
                 else:
                     oid = bring_proactive_to(d, state)
                     _prepare(d, oid, state, action)

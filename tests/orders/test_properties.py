@@ -20,7 +20,7 @@ from hypothesis.stateful import (
 from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions, policies, states, trace
-from hotline.orders.models import Callback, Event, WorkOrder
+from hotline.orders.models import Callback, Event, OrderAppeal, WorkOrder
 from hotline.orders.states import Action, State
 from tests.conftest import make_order
 from tests.orders.loop import CALLS, Ctx, new_proactive, photo
@@ -135,6 +135,16 @@ def _machine(d):
                     actions.do_contest_mark(order.pk, actor=p["wangfang"], reason="来电人认为诉求合理")
             except DomainError:
                 pass
+            head = next((p[n] for n in ACTORS if p[n].unit_id == order.lead_unit_id and order.lead_unit_id
+                         and p[n].role == Role.UNIT_HEAD), None)
+            try:  # a decision on an appeal needs one: the unit's head appeals the redo, else the callback
+                if action in (Action.UPHOLD_APPEAL, Action.REJECT_APPEAL) and head is not None:
+                    try:
+                        CALLS[Action.APPEAL_REDO](order.pk, head, None)
+                    except DomainError:
+                        CALLS[Action.APPEAL_CALLBACK](order.pk, head, None)
+            except DomainError:
+                pass
             if member is None or state is not State.IN_PROGRESS:
                 return
             try:
@@ -194,7 +204,8 @@ def _machine(d):
                     assert sum(r.verdict != "not_reached" for r in checks) <= 1
                     assert all(r.by_id != cb.agent_id for r in checks)
                     fabricated = [r for r in checks if r.verdict == "fabricated"]
-                    assert (cb.voided_at is not None) == bool(fabricated), cb.pk
+                    appealed = OrderAppeal.objects.filter(callback=cb, status="upheld").exists()
+                    assert (cb.voided_at is not None) == (bool(fabricated) or appealed), cb.pk
                     if fabricated:
                         real = Callback.objects.get(replaces=cb)
                         assert real.valid and real.voided_at is None and fabricated[0].real_callback_id == real.pk
@@ -212,6 +223,20 @@ def _machine(d):
                         assert len(rv.note) >= actions.MIN_REASON_CHARS
                 events_of = [e for e in events[order.pk] if e.action == Action.RECHECK]
                 assert len(events_of) == order.rechecks.count()
+                # appeals (申诉): one per redo or callback, each filed by an event and decided by at
+                # most one; a redo is overturned exactly when its appeal was upheld, never decided by
+                # the person who made the decision appealed
+                appeals = list(order.appeals.select_related("review", "callback"))
+                filed = [e for e in events[order.pk] if e.action in (Action.APPEAL_REDO, Action.APPEAL_CALLBACK)]
+                decided = [e for e in events[order.pk] if e.action in (Action.UPHOLD_APPEAL, Action.REJECT_APPEAL)]
+                assert len(filed) == len(appeals)
+                assert len(decided) == sum(a.status != "pending" for a in appeals)
+                for a in appeals:
+                    maker = a.review.reviewer_id if a.review_id else a.callback.agent_id
+                    assert a.decided_by_id is None or a.decided_by_id != maker
+                for rv in order.reviews.all():
+                    upheld_redo = OrderAppeal.objects.filter(review=rv, status="upheld").exists()
+                    assert (rv.overturned_at is not None) == upheld_redo, rv.pk
                 # a proactive order has no caller: never called back, no first-contact clock, and
                 # closed only by the centre's verification
                 if order.is_proactive:

@@ -26,8 +26,8 @@ from hotline.orders.models import (
     WorkOrder,
 )
 
+from . import appeal_actions, rechecks, scoring, stats
 from . import burden as burden_of
-from . import scoring, stats
 from . import warnings as warning_rules
 from .models import COUNTERS, UnitDayStats
 from .rates import config, figures, r4, rank, ratio, three_rates, wilson
@@ -106,6 +106,9 @@ def unit_table(first: dt.date, last: dt.date, *, cfg: dict[str, Any] | None = No
     adjusted = difficulty(first, last, cfg, mix=mix)
     repeats = repeat_calls(first, last)
     schemes = scoring.schemes_for(first)
+    # the lines outside the scheme (scoring.adjust): the gaming deduction, upheld score appeals
+    deductions = rechecks.deductions(first, last, unit_ids=unit_ids)
+    corrections = appeal_actions.corrections(first, last, unit_ids=unit_ids)
     overdue = dict(selectors.overdue(selectors.open_orders(WorkOrder.objects.all()))
                    .values_list("lead_unit").annotate(n=Count("pk")).values_list("lead_unit", "n"))
     rows: list[dict[str, Any]] = []
@@ -122,7 +125,9 @@ def unit_table(first: dt.date, last: dt.date, *, cfg: dict[str, Any] | None = No
         n_repeat, n_base = repeats.get(unit.pk, (0, 0))
         row["repeat_calls"], row["repeat_rate"] = n_repeat, r4(ratio(n_repeat, n_base))
         scheme = schemes[unit.group]
-        row["score"], row["score_lines"] = scoring.score(row, scheme)
+        total, lines = scoring.score(row, scheme)
+        row["score"], row["score_lines"] = scoring.adjust(total, lines, deduction=deductions.get(unit.pk),
+                                                          correction=corrections.get(unit.pk))
         row["scheme_version"], row["scheme_adjusted"] = scheme.version, scheme.adjusted
         rows.append(row)
     by_group: dict[str, list[dict[str, Any]]] = defaultdict(list)

@@ -307,3 +307,64 @@ class MonthlyConsequence(models.Model):
         verbose_name = _("奖惩记录")
         verbose_name_plural = _("奖惩记录")
         indexes = [models.Index(fields=["month", "unit"])]
+
+
+class ScoreAppeal(models.Model):
+    """A unit's appeal (申诉) against its monthly score: the month, the indicators it contests and
+    why, with the orders concerned and, optionally, a file checked by its content
+    (orders/evidence.py); the centre upholds it with a correction of the score (points, shown as
+    its own line of score_lines) or rejects it. Its states are assessment/appealflow.py's table;
+    every step writes one ScoreAppealEvent (its hash-chained trace). Written by
+    assessment/appeal_actions.py only (docs/appeals.md)."""
+
+    unit = models.ForeignKey(Unit, on_delete=models.PROTECT, related_name="+", verbose_name=_("申诉单位"))
+    month = models.DateField(_("考核月份"))  # its first day
+    indicators = models.JSONField(_("申诉的指标"), default=list)
+    reasons = models.JSONField(_("申诉理由"), default=list)
+    explanation = models.TextField(_("申诉说明"))
+    order_numbers = models.JSONField(_("涉及的工单"), default=list, blank=True)
+    evidence = models.FileField(_("佐证材料"), upload_to="appeals/%Y/%m/", blank=True)
+    evidence_name = models.CharField(_("文件名"), max_length=200, blank=True)
+    evidence_sha256 = models.CharField(max_length=64, blank=True)
+    evidence_type = models.CharField(_("文件类型"), max_length=100, blank=True)  # as orders/evidence.py found it
+    state = models.CharField(_("状态"), max_length=10, default="pending", db_index=True)
+    filed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+",
+                                 verbose_name=_("申诉人"))
+    filed_at = models.DateTimeField(_("申诉时间"))
+    due = models.DateTimeField(_("裁定时限"))
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+", verbose_name=_("裁定人"))
+    decided_at = models.DateTimeField(_("裁定时间"), null=True, blank=True)
+    decision_note = models.TextField(_("裁定意见"), blank=True)
+    correction = models.DecimalField(_("得分更正（分）"), max_digits=6, decimal_places=2, null=True, blank=True)
+    event_seq = models.PositiveIntegerField(default=0)
+    last_hash = models.CharField(max_length=64, blank=True)
+
+    class Meta:
+        verbose_name = _("考核得分申诉")
+        verbose_name_plural = _("考核得分申诉")
+        constraints = [models.UniqueConstraint(fields=["unit", "month"], condition=models.Q(state="pending"),
+                                               name="scoreappeal_one_pending_per_month")]
+        indexes = [models.Index(fields=["state", "due"]), models.Index(fields=["month", "unit"])]
+
+
+class ScoreAppealEvent(models.Model):
+    """One step of a score appeal, append-only and hash-chained per appeal (as the orders' trace)."""
+
+    appeal = models.ForeignKey(ScoreAppeal, on_delete=models.PROTECT, related_name="events")
+    seq = models.PositiveIntegerField()
+    action = models.CharField(max_length=20)
+    from_state = models.CharField(max_length=10, blank=True)
+    to_state = models.CharField(max_length=10)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    actor_role = models.CharField(max_length=20)
+    actor_unit_id = models.BigIntegerField(null=True, blank=True)
+    at = models.DateTimeField()
+    data = models.JSONField(default=dict)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64)
+
+    class Meta:
+        verbose_name = _("考核得分申诉记录")
+        verbose_name_plural = _("考核得分申诉记录")
+        constraints = [models.UniqueConstraint(fields=["appeal", "seq"], name="scoreappeal_event_seq")]

@@ -2,7 +2,8 @@
 
 The centre may uphold a unit's unreasonable-request report after the order was called back and
 the day built into the daily aggregates: the unit's figures of that day must then leave the order
-out. Likewise a re-check (复核回访) that finds a rating fabricated voids it: the day of the voided
+out. Likewise an upheld appeal (申诉成立, docs/appeals.md): the redo's day stops counting it, or
+the voided callback's day loses the rating. Likewise a re-check (复核回访) that finds a rating fabricated voids it: the day of the voided
 rating loses it, and the day of the re-check gains the caller's real answers. The action cannot call the assessment (orders sit below it), so its event goes through the
 outbox (DESIGN.md: turn the call into an outbox row the worker picks up): this module's subscriber
 writes one row for each upheld report, in the action's transaction, and its deliverer rebuilds the
@@ -20,14 +21,14 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline import outbox
-from hotline.orders.models import Callback
+from hotline.orders.models import Callback, Review
 from hotline.orders.states import Action
 
 from . import stats
 from .stats.sql import local_tz
 
 CHANNEL = "assessment"
-RESTATING = frozenset({Action.UPHOLD_UNREASONABLE.value})
+RESTATING = frozenset({Action.UPHOLD_UNREASONABLE.value, Action.UPHOLD_APPEAL.value})
 # A re-check (复核回访) restates only when it found the rating fabricated (the rating is voided and
 # the caller's real answers counted); a confirmed or unreached one changes no figure.
 RESTATING_VERDICTS = {Action.RECHECK.value: frozenset({"fabricated"})}
@@ -52,12 +53,14 @@ def messages_for_event(event: Any) -> Iterable[outbox.Message]:
 
 
 def restate_order(order_id: int) -> list[Any]:
-    """Rebuild the built days that hold the order's callbacks; returns the days rebuilt."""
+    """Rebuild the built days that hold the order's callbacks and reviews (an upheld appeal
+    against a redo changes a review's day); returns the days rebuilt."""
     mark = stats.build_mark()
     if mark is None or mark.built_through is None or mark.built_from is None:
         return []  # nothing built: every day is computed live, already without the order
-    days = sorted({timezone.localtime(at, local_tz()).date()
-                   for at in Callback.objects.filter(order_id=order_id).values_list("at", flat=True)})
+    moments = [*Callback.objects.filter(order_id=order_id).values_list("at", flat=True),
+               *Review.objects.filter(order_id=order_id).values_list("at", flat=True)]
+    days = sorted({timezone.localtime(at, local_tz()).date() for at in moments})
     done = []
     for day in days:
         if mark.built_from <= day <= mark.built_through:

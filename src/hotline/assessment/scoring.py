@@ -242,3 +242,34 @@ def score(row: dict[str, Any], scheme: ScoringScheme) -> tuple[float | None, lis
 
 def _r(x: Any) -> Any:
     return None if x is None else round(float(x), 4)
+
+
+# ---- lines outside the scheme: the gaming deduction and appeal corrections ------------------------
+
+ADJUSTMENTS = {
+    # ratings a re-check found fabricated, times the administrator's deduction (rechecks.py)
+    "gaming_deduction": gettext_noop("刷分扣分（复核认定回访不实）"),
+    # upheld score appeals (申诉成立), their corrections summed (appeal_actions.py)
+    "appeal_correction": gettext_noop("申诉更正"),
+}
+
+
+def adjust(total: float | None, lines: list[dict[str, Any]], *, deduction: dict[str, Any] | None = None,
+           correction: dict[str, Any] | None = None) -> tuple[float | None, list[dict[str, Any]]]:
+    """The score after the lines that are not indicators of the scheme: the gaming deduction
+    (subtracted) and the corrections of upheld score appeals (added, either sign), each its own
+    line of score_lines where there is one (`value` the count, `points` signed). The score stays
+    within 0..100; a unit with nothing to score (None) stays unscored, its lines still shown."""
+    extra = []
+    if deduction and deduction.get("count"):
+        extra.append(("gaming_deduction", deduction["count"], -float(deduction.get("points") or 0.0)))
+    if correction and correction.get("count"):
+        extra.append(("appeal_correction", correction["count"], float(correction.get("points") or 0.0)))
+    out = list(lines)
+    for code, count, pts in extra:
+        out.append({"indicator": code, "label": _(ADJUSTMENTS[code]), "value": count, "weight": None,
+                    "target": None, "points": _r(pts), "higher_is_better": pts >= 0, "count": True,
+                    "adjusted": False, "adjustment": True})
+    if total is None or not extra:
+        return total, out
+    return round(min(100.0, max(0.0, total + sum(p for _c, _n, p in extra))), 2), out

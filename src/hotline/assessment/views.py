@@ -25,7 +25,7 @@ from hotline.governance import monthly
 from hotline.orders.actions import EFFECT_QUESTIONS, REDO_REASON_LABELS, REDO_REASONS
 from hotline.web.views.common import roles_required
 
-from . import burden, consequences, gaming, indicators, rechecks, rules, stats
+from . import appeal_actions, burden, consequences, gaming, indicators, rechecks, rules, stats
 from . import warnings as warning_rules
 from .access import ASSESSMENT_ROLES, DISTRICT_ROLES, unit_scope
 from .templatetags.assessment_tags import evidence_text
@@ -96,6 +96,10 @@ REASON_REVIEWER_COLUMNS = [("reviewer", _l("审核员")), ("redos", _l("驳回�
 UNREASONABLE_COLUMNS = [("unit", _l("单位")), ("reported", _l("上报不合理诉求")), ("upheld", _l("认定（不计入考核）")),
                         ("rejected", _l("不予认定")), ("pending", _l("待审核")),
                         ("excluded_callbacks", _l("不计入的有效回访"))]
+# The monthly report's section on appeals (申诉, docs/appeals.md): per kind and per unit.
+APPEAL_COLUMNS = [("label", _l("申诉类型")), ("filed", _l("提出")), ("upheld", _l("成立")), ("rejected", _l("不成立")),
+                  ("withdrawn", _l("撤回")), ("pending", _l("待裁定")), ("late", _l("超期裁定或超期未裁定"))]
+APPEAL_UNIT_COLUMNS = [("unit", _l("单位")), *APPEAL_COLUMNS[1:]]
 ENDING_COLUMNS = [("unit", _l("单位")), ("suspect_callbacks", _l("疑似回访")), ("rechecked", _l("已复核")),
                   ("confirmed", _l("确认属实")), ("fabricated", _l("回访不实")), ("not_reached", _l("复核未接通")),
                   ("pending", _l("待复核")), ("deduction_points", _l("扣分"))]
@@ -227,7 +231,14 @@ def unit_page(request: HttpRequest, unit_id: int) -> HttpResponse:
         lost_rows=lost_rows, lost_columns=LOST_COLUMNS, lost_kinds=LOST_KINDS, lost_counts=lost_counts,
         trend=trend, fired=fired, suspect=gaming.suspect(fired),
         deduction=rechecks.deductions(first, last, unit_ids=[unit.pk]).get(unit.pk, {"count": 0, "points": 0.0}),
-        unreasonable=next((r for r in indicators.unreasonable(first, last)["units"] if r["unit_id"] == unit.pk), {})))
+        unreasonable=next((r for r in indicators.unreasonable(first, last)["units"] if r["unit_id"] == unit.pk), {}),
+        # the unit's head appeals the score from here (web/_score_appeal_form.html, docs/appeals.md)
+        may_appeal=request.user.role == "unit_head" and request.user.unit_id == unit.pk,
+        score_appeals=list(appeal_actions.visible_to(request.user).filter(
+            unit=unit, month__gte=first.replace(day=1), month__lte=last).order_by("-filed_at")[:20]),
+        indicator_choices=list(appeal_actions.indicator_choices().items()),
+        reason_choices=[(k, _(v)) for k, v in appeal_actions.SCORE_APPEAL_REASONS.items()],
+        appeal_month=f"{first:%Y-%m}", form={}))
 
 
 def _evidence_text(evidence: dict[str, Any]) -> str:
@@ -420,7 +431,9 @@ def report_page(request: HttpRequest) -> HttpResponse:
         diagnostics=indicators.diagnostics(first, last)["district"], month=f"{first:%Y-%m}",
         tasks=governance_tasks(first, last), unreasonable=indicators.unreasonable(first, last),
         consequences=consequences.for_month(first, last), consequence_columns=CONSEQUENCE_COLUMNS,
-        unreasonable_columns=UNREASONABLE_COLUMNS, endings=endings, ending_columns=ENDING_COLUMNS))
+        unreasonable_columns=UNREASONABLE_COLUMNS, endings=endings, ending_columns=ENDING_COLUMNS,
+        appeals=appeal_actions.summary(first, last), appeal_columns=APPEAL_COLUMNS,
+        appeal_unit_columns=APPEAL_UNIT_COLUMNS))
 
 
 def governance_tasks(first: dt.date, last: dt.date) -> list[Any]:
@@ -435,6 +448,11 @@ def score_lines(row: dict[str, Any]) -> list[dict[str, Any]]:
     out = []
     for line in row.get("score_lines") or []:
         v, t, w, p = line["value"], line["target"], line["weight"], line["points"]
+        if line.get("adjustment"):
+            how = (_("复核认定回访不实%(n)s条，按管理员设定的标准扣分：%(p)s") if line["indicator"] == "gaming_deduction"
+                   else _("得分申诉成立%(n)s项，督办领导裁定的更正合计：%(p)s")) % {"n": v, "p": f"{p:+.2f}"}
+            out.append({**line, "how": how, "value_text": str(v), "target_text": "—"})
+            continue
         if v is None:
             how = _("本期无数据，不计分，总分按其余指标折算")
         elif line.get("count"):

@@ -375,6 +375,9 @@ class Review(models.Model):
     note = models.TextField(_("意见"), blank=True)
     sampled = models.BooleanField(_("抽样复核"), default=False)
     at = models.DateTimeField()
+    # An upheld appeal (申诉成立) against a redo: the redo stays in the trace but stops counting
+    # against the unit from then on (docs/appeals.md).
+    overturned_at = models.DateTimeField(_("申诉成立时间"), null=True, blank=True)
 
     class Meta:
         verbose_name = _("审核")
@@ -716,6 +719,79 @@ class CallbackRecheck(models.Model):
         indexes = [models.Index(fields=["unit", "verdict"])]
 
 
+# ---- appeals (申诉) by units against a redo decision or a callback: docs/appeals.md ---------------
+
+
+class AppealReason(models.TextChoices):
+    """Why a unit appeals (申诉理由). The first four are for a redo decision, the next four for a
+    callback; "other" for either (the explanation then says it all)."""
+
+    REPLY_EXPLAINED = "reply_explained", _("答复已说明原因和后续安排")
+    ACTUALLY_SOLVED = "actually_solved", _("诉求实际已解决，有办理记录为证")
+    REASON_UNFOUNDED = "reason_unfounded", _("驳回理由与事实不符")
+    BEYOND_AUTHORITY = "beyond_authority", _("诉求超出本单位职权，已如实说明")
+    OTHER_MATTER = "other_matter", _("来电人评价的是其他事项")
+    WRONG_PERSON = "wrong_person", _("回访对象不是来电人本人")
+    CONTRADICTS_TRACE = "contradicts_trace", _("回访回答与办理留痕明显矛盾")
+    RECORD_ERROR = "record_error", _("回访记录错误")
+    OTHER = "other", _("其他（须详细说明）")
+
+
+REDO_APPEAL_REASONS = ("reply_explained", "actually_solved", "reason_unfounded", "beyond_authority", "other")
+CALLBACK_APPEAL_REASONS = ("other_matter", "wrong_person", "contradicts_trace", "record_error", "other")
+
+
+class OrderAppeal(models.Model):
+    """A unit's appeal (申诉) against a redo decision (a Review with decision redo of its reply) or
+    a callback of its order it believes invalid, and the centre's decision.
+
+    Written only by the actions (orders/actions/appeal.py). Invariants: one appeal per target,
+    ever (a unique constraint on each target: a rejected appeal is final); an upheld redo appeal
+    has set its Review's overturned_at, an upheld callback appeal has voided its Callback."""
+
+    class Kind(models.TextChoices):
+        REDO = "redo", _("驳回重办申诉")
+        CALLBACK = "callback", _("回访申诉")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("待裁定")
+        UPHELD = "upheld", _("申诉成立")
+        REJECTED = "rejected", _("申诉不成立")
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="appeals")
+    kind = models.CharField(_("申诉类型"), max_length=10, choices=Kind.choices)
+    review = models.OneToOneField(Review, verbose_name=_("被申诉的审核"), null=True, blank=True,
+                                  on_delete=models.CASCADE, related_name="appeal")
+    callback = models.OneToOneField(Callback, verbose_name=_("被申诉的回访"), null=True, blank=True,
+                                    on_delete=models.CASCADE, related_name="appeal")
+    unit = models.ForeignKey(Unit, verbose_name=_("申诉单位"), on_delete=models.PROTECT, related_name="+")
+    reasons = models.JSONField(_("申诉理由"), default=list)
+    explanation = models.TextField(_("申诉说明"))
+    evidence = models.ManyToManyField(Evidence, verbose_name=_("佐证材料"), blank=True, related_name="+")
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(_("申诉时间"))
+    due = models.DateTimeField(_("裁定时限"))
+    status = models.CharField(_("裁定结果"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    decided_at = models.DateTimeField(_("裁定时间"), null=True, blank=True)
+    decision_note = models.TextField(_("裁定意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("工单申诉")
+        verbose_name_plural = _("工单申诉")
+        constraints = [
+            models.CheckConstraint(condition=(models.Q(kind="redo", review__isnull=False, callback__isnull=True)
+                                              | models.Q(kind="callback", review__isnull=True, callback__isnull=False)),
+                                   name="appeal_one_target"),
+        ]
+        indexes = [models.Index(fields=["status", "due"]), models.Index(fields=["unit", "at"])]
+
+    @property
+    def late(self) -> bool:
+        """Decided after its deadline (or, pending, past it now: see is_overdue)."""
+        return self.decided_at is not None and self.decided_at > self.due
 PART_STATE_LABELS = {
     "assigned": _("待签收"),
     "signed": _("办理中"),

@@ -87,7 +87,9 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         A.VIEW_EVIDENCE: _ANY,
     },
     R.HANDLER: dict(_UNIT_RIGHTS),
-    R.UNIT_HEAD: dict(_UNIT_RIGHTS),
+    # An appeal (申诉) is the unit's formal position against the centre's decision: its head files
+    # it (a handler drafts it with the head off the system; docs/appeals.md).
+    R.UNIT_HEAD: {**_UNIT_RIGHTS, A.APPEAL_REDO: _LEAD, A.APPEAL_CALLBACK: _LEAD},
     R.REVIEWER: {
         A.APPROVE: _ANY,
         A.REDO: _ANY,
@@ -123,6 +125,10 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         A.LIFT_MARK: _ANY,
         A.KEEP_MARK: _ANY,
         A.RECHECK: _ANY,
+        # appeals (申诉) are decided by the centre's leadership; do_uphold_appeal / do_reject_appeal
+        # refuse the reviewer who made the redo and the agent who made the callback appealed
+        A.UPHOLD_APPEAL: _ANY,
+        A.REJECT_APPEAL: _ANY,
     },
     R.ADMIN: {
         A.ANNOTATE: _ANY,
@@ -249,8 +255,9 @@ def applies_to_channel(action: Action, channel: str) -> bool:
 # caller's record to mark or contest.
 CALLER_ACTIONS = frozenset({A.REPORT_UNREASONABLE, A.UPHOLD_UNREASONABLE, A.REJECT_UNREASONABLE, A.CONTEST_MARK,
                             A.LIFT_MARK, A.KEEP_MARK})
-# (a re-check calls the caller again about a callback: a proactive order has none)
-ONLY_FOR_CALLS = frozenset({A.CALLBACK, A.CALLBACK_ATTEMPT, A.RECHECK}) | CALLER_ACTIONS
+# (a re-check calls the caller again about a callback: a proactive order has none; nor has it a
+# callback to appeal)
+ONLY_FOR_CALLS = frozenset({A.CALLBACK, A.CALLBACK_ATTEMPT, A.RECHECK, A.APPEAL_CALLBACK}) | CALLER_ACTIONS
 ONLY_FOR_PROACTIVE = frozenset({A.VERIFY})
 
 

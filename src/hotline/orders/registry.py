@@ -25,8 +25,8 @@ from hotline.errors import InvalidInput
 
 from . import actions as do
 from . import policies, states
+from .models import CALLBACK_APPEAL_REASONS, REDO_APPEAL_REASONS, ReturnKind, Satisfaction, WorkOrder
 from .models import Reply as ReplyRow
-from .models import ReturnKind, Satisfaction, WorkOrder
 from .states import Action
 
 MAX_ID = 2**63 - 1  # the largest value an id column holds on every database
@@ -260,6 +260,27 @@ class RecheckIn(ActionInput):
     note: Text(4000, required=False) = ""
 
 
+# appeals (申诉, docs/appeals.md)
+class AppealRedoIn(ActionInput):
+    review_id: Id | None = None
+    reasons: Annotated[list[_codes(REDO_APPEAL_REASONS)], Field(min_length=1, max_length=len(REDO_APPEAL_REASONS))]
+    explanation: Text(4000, min_length=10)
+    evidence_ids: Annotated[list[Id], Field(max_length=20)] = []
+
+
+class AppealCallbackIn(ActionInput):
+    callback_id: Id | None = None
+    reasons: Annotated[list[_codes(CALLBACK_APPEAL_REASONS)],
+                       Field(min_length=1, max_length=len(CALLBACK_APPEAL_REASONS))]
+    explanation: Text(4000, min_length=10)
+    evidence_ids: Annotated[list[Id], Field(max_length=20)] = []
+
+
+class AppealDecisionIn(ActionInput):
+    appeal_id: Id | None = None
+    note: Text(4000, min_length=REASON)
+
+
 class AttachIn(ActionInput):
     """Not a JSON body: the API takes the file as multipart (POST .../evidence)."""
 
@@ -355,6 +376,15 @@ _SPECS = [
     ActionSpec(A.RECHECK, gettext_lazy("复核回访"), RecheckIn, lambda o, u, i: do.do_recheck(
         o, actor=u, callback_id=i.callback_id, reached=i.reached, confirmed=i.confirmed, contacted=i.contacted,
         resolved=i.resolved, satisfaction=i.satisfaction or "", note=i.note)),
+    ActionSpec(A.APPEAL_REDO, gettext_lazy("对驳回重办提出申诉"), AppealRedoIn, lambda o, u, i: do.do_appeal_redo(
+        o, actor=u, review_id=i.review_id, reasons=i.reasons, explanation=i.explanation, evidence_ids=i.evidence_ids)),
+    ActionSpec(A.APPEAL_CALLBACK, gettext_lazy("对回访结果提出申诉"), AppealCallbackIn,
+               lambda o, u, i: do.do_appeal_callback(o, actor=u, callback_id=i.callback_id, reasons=i.reasons,
+                                                     explanation=i.explanation, evidence_ids=i.evidence_ids)),
+    ActionSpec(A.UPHOLD_APPEAL, gettext_lazy("申诉成立"), AppealDecisionIn,
+               lambda o, u, i: do.do_uphold_appeal(o, actor=u, note=i.note, appeal_id=i.appeal_id)),
+    ActionSpec(A.REJECT_APPEAL, gettext_lazy("申诉不成立"), AppealDecisionIn,
+               lambda o, u, i: do.do_reject_appeal(o, actor=u, note=i.note, appeal_id=i.appeal_id)),
     # joint handling (联合处办, docs/joint.md): the co-units' own parts
     ActionSpec(A.CO_SIGN, gettext_lazy("协办签收"), EmptyIn, lambda o, u, i: do.do_co_sign(o, actor=u)),
     ActionSpec(A.CO_REPLY, gettext_lazy("协办答复"), CoReplyIn, lambda o, u, i: do.do_co_reply(o, actor=u, text=i.text)),

@@ -65,6 +65,12 @@ class Action(StrEnum):
     KEEP_MARK = "keep_mark"  # 异议不成立，维持标记
     # Consequences of gaming: the centre calls the caller again about a suspect callback.
     RECHECK = "recheck"  # 复核回访
+    # Appeals (申诉): the lead unit's head appeals a redo decision or a callback of its order; a
+    # supervisor upholds or rejects the appeal. None of these moves the order (docs/appeals.md).
+    APPEAL_REDO = "appeal_redo"  # 对驳回重办提出申诉
+    APPEAL_CALLBACK = "appeal_callback"  # 对回访结果提出申诉
+    UPHOLD_APPEAL = "uphold_appeal"  # 申诉成立
+    REJECT_APPEAL = "reject_appeal"  # 申诉不成立
     VERIFY = "verify"  # 核验办结 (a proactive order, with no caller, is closed by the centre's verification)
     # Joint handling (联合处办, docs/joint.md): each co-unit's own part of the order (协办任务); none
     # of these moves the order, each moves the part (orders/coparts.py).
@@ -105,6 +111,13 @@ RECHECK_STATES = frozenset({S.CLOSED, S.MERGED})
 # Joint handling: a co-unit signs and replies its part, and the lead unit urges it, while the lead
 # is on the order's clock (dispatched, in progress); once the lead has replied the parts are gathered.
 CO_PART_STATES = frozenset({S.DISPATCHED, S.IN_PROGRESS})
+
+# States in which an appeal (申诉) is filed and decided: those an order can be in once it has had a
+# redo or a callback (an order sent back for redo is in progress, and never again dispatched or
+# returned); an appeal does not stop the loop. The action itself checks that there is a redo or a
+# callback of the unit to appeal.
+APPEAL_STATES = frozenset({S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK, S.CLOSED})
+APPEAL_ACTIONS = (Action.APPEAL_REDO, Action.APPEAL_CALLBACK, Action.UPHOLD_APPEAL, Action.REJECT_APPEAL)
 
 TRANSITIONS: dict[tuple[State, Action], State] = {
     # received: the district centre (or triage) decides what happens to the request
@@ -193,6 +206,8 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
        for a in (A.UPHOLD_UNREASONABLE, A.REJECT_UNREASONABLE, A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK)},
     # a re-check changes no state: it voids a rating, or confirms it
     **{(s, A.RECHECK): s for s in sorted(RECHECK_STATES)},
+    # appeals (申诉) change no state: they correct the figures when upheld
+    **{(s, a): s for s in sorted(APPEAL_STATES) for a in APPEAL_ACTIONS},
     # joint handling: the co-units' parts move, the order does not
     **{(s, a): s for s in sorted(CO_PART_STATES) for a in (A.CO_SIGN, A.CO_REPLY, A.CO_URGE)},
 }

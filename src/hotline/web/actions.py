@@ -41,6 +41,8 @@ FORMS: dict[Action, type[forms.Form]] = {
     A.REPORT_UNREASONABLE: f.ReportUnreasonableForm, A.UPHOLD_UNREASONABLE: f.NoteForm,
     A.REJECT_UNREASONABLE: f.NoteForm, A.CONTEST_MARK: f.ReasonForm, A.LIFT_MARK: f.NoteForm,
     A.KEEP_MARK: f.NoteForm, A.RECHECK: f.RecheckForm,
+    A.APPEAL_REDO: f.AppealRedoForm, A.APPEAL_CALLBACK: f.AppealCallbackForm,
+    A.UPHOLD_APPEAL: f.AppealDecisionForm, A.REJECT_APPEAL: f.AppealDecisionForm,
     # joint handling (docs/joint.md)
     A.CO_SIGN: f.EmptyForm, A.CO_REPLY: f.CoReplyForm, A.CO_URGE: f.CoUrgeForm,
 }

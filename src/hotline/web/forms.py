@@ -14,7 +14,19 @@ from django.utils.translation import gettext_lazy as _
 from hotline.directory.models import Area, Category, Unit
 from hotline.orders.actions import EFFECT_QUESTIONS, REDO_REASONS, SCREEN_REASONS, UNREASONABLE_REASONS
 from hotline.orders.evidence import limit_text
-from hotline.orders.models import Channel, Evidence, Reply, ReturnKind, Satisfaction, Urgency
+from hotline.orders.models import (
+    CALLBACK_APPEAL_REASONS,
+    REDO_APPEAL_REASONS,
+    AppealReason,
+    Channel,
+    Evidence,
+    OrderAppeal,
+    Reply,
+    ReturnKind,
+    Review,
+    Satisfaction,
+    Urgency,
+)
 from hotline.orders.validation import as_id, as_int
 from hotline.widgets import QuickSelect
 
@@ -311,6 +323,68 @@ class ReportUnreasonableForm(forms.Form):
         field = self.fields["evidence"]
         field.queryset = order.evidence.order_by("uploaded_at")  # type: ignore[attr-defined]
         field.label_from_instance = lambda e: e.name  # type: ignore[attr-defined]
+        return self
+
+
+# ---- appeals (申诉, docs/appeals.md) ---------------------------------------------------------------
+
+_APPEAL_LABELS = dict(AppealReason.choices)
+
+
+class _AppealForm(forms.Form):
+    """A unit's appeal: the decision appealed (for_order offers the order's own), reason codes,
+    the explanation and the order's own files as evidence (the action checks all of it again)."""
+
+    target_field = ""
+    codes: tuple[str, ...] = ()
+    reasons = forms.MultipleChoiceField(label=_("申诉理由"), choices=[], widget=forms.CheckboxSelectMultiple)
+    explanation = forms.CharField(label=_("申诉说明（事实、依据、与留痕的对照）"), max_length=4000,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    evidence = IdsChoiceField(queryset=Evidence.objects.none(), required=False, label=_("佐证材料（本工单已上传的材料）"),
+                              widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["reasons"].choices = [(c, _APPEAL_LABELS[c]) for c in self.codes]
+
+    def targets(self, order: Any) -> list[tuple[int, str]]:
+        return []
+
+    def for_order(self, order: Any) -> _AppealForm:
+        field = self.fields["evidence"]
+        field.queryset = order.evidence.order_by("uploaded_at")  # type: ignore[attr-defined]
+        field.label_from_instance = lambda e: e.name  # type: ignore[attr-defined]
+        self.fields[self.target_field].choices = self.targets(order)
+        return self
+
+
+class AppealRedoForm(_AppealForm):
+    target_field, codes = "review_id", REDO_APPEAL_REASONS
+    review_id = forms.TypedChoiceField(label=_("被申诉的驳回重办"), choices=[], coerce=int)
+
+    def targets(self, order: Any) -> list[tuple[int, str]]:
+        rows = order.reviews.filter(decision=Review.Decision.REDO, appeal__isnull=True).order_by("-at")
+        return [(r.pk, f"{timezone.localtime(r.at):%Y-%m-%d %H:%M} {r.note[:40]}") for r in rows]
+
+
+class AppealCallbackForm(_AppealForm):
+    target_field, codes = "callback_id", CALLBACK_APPEAL_REASONS
+    callback_id = forms.TypedChoiceField(label=_("被申诉的回访"), choices=[], coerce=int)
+
+    def targets(self, order: Any) -> list[tuple[int, str]]:
+        rows = order.callbacks.filter(valid=True, reached=True, voided_at__isnull=True,
+                                      appeal__isnull=True).order_by("-at")
+        return [(cb.pk, f"{timezone.localtime(cb.at):%Y-%m-%d %H:%M} {cb.get_satisfaction_display()}") for cb in rows]
+
+
+class AppealDecisionForm(forms.Form):
+    appeal_id = forms.TypedChoiceField(label=_("申诉"), choices=[], coerce=int)
+    note = forms.CharField(label=_("裁定意见（理由）"), widget=forms.Textarea(attrs={"rows": 2}), max_length=4000)
+
+    def for_order(self, order: Any) -> AppealDecisionForm:
+        rows = order.appeals.filter(status=OrderAppeal.Status.PENDING).order_by("at")
+        self.fields["appeal_id"].choices = [
+            (a.pk, f"{a.get_kind_display()} {timezone.localtime(a.at):%Y-%m-%d} {a.explanation[:40]}") for a in rows]
         return self
 
 

@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import common, deadlines, evidence, lists, order, proactive, unreasonable, workspaces
+from .views import appeals, common, deadlines, evidence, lists, order, proactive, unreasonable, workspaces
 
 app_name = "web"
 urlpatterns = [
@@ -28,4 +28,8 @@ urlpatterns = [
     path("deadlines/", deadlines.deadline_rules, name="deadlines"),
     path("unreasonable/", unreasonable.reports, name="unreasonable"),
     path("marks/", unreasonable.marks, name="marks"),
+    path("appeals/", appeals.appeals, name="appeals"),
+    path("appeals/score/file/", appeals.file_score_appeal, name="score_appeal_file"),
+    path("appeals/score/<int:appeal_id>/evidence/", appeals.score_appeal_evidence, name="score_appeal_evidence"),
+    path("appeals/score/<int:appeal_id>/<str:verb>/", appeals.score_appeal_step, name="score_appeal_step"),
 ]

@@ -153,8 +153,11 @@ def _compute(first: dt.date, last: dt.date) -> Computed:
                                          order__first_contact_at__lte=F("order__contact_due")))
                      .values("unit", "d", "n", "due", "ok"))
     add(first_replies, "unit", {"n": "first_replies", "due": "contact_due", "ok": "contact_on_time"})
+    # A redo the centre overturned on the unit's appeal (申诉成立, docs/appeals.md) is no longer
+    # counted against the unit: it stays a review of that day, not a redo.
     reviews = (Review.objects.filter(active, at__gte=lo, at__lt=hi).values("reply__unit")
-               .annotate(d=local_day("at"), n=Count("pk"), redo=count_where(decision=Review.Decision.REDO))
+               .annotate(d=local_day("at"), n=Count("pk"),
+                         redo=count_where(decision=Review.Decision.REDO, overturned_at__isnull=True))
                .values("reply__unit", "d", "n", "redo"))
     add(reviews, "reply__unit", {"n": "reviews", "redo": "redos"})
 

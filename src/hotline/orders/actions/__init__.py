@@ -21,6 +21,7 @@ from ._base import (
     rule_for,
     system_user,
 )
+from .appeal import do_appeal_callback, do_appeal_redo, do_reject_appeal, do_uphold_appeal
 from .callback import do_callback, do_callback_attempt, do_reopen
 from .centre import (
     SCREEN_REASONS,
@@ -95,6 +96,10 @@ __all__ = [
     "WorkOrder",
     "check_key",
     "do_accept_return",
+    "do_appeal_callback",
+    "do_appeal_redo",
+    "do_reject_appeal",
+    "do_uphold_appeal",
     "do_annotate",
     "do_answer",
     "do_approve",

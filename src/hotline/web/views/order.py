@@ -163,6 +163,7 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
         "merged_orders": order.merged_orders.all()[:50],
         "unreasonable_reports": order.unreasonable_reports.select_related("unit", "by", "decided_by")
         .prefetch_related("evidence").order_by("at"),
+        "appeals": order.appeals.select_related("unit", "by", "decided_by").prefetch_related("evidence").order_by("at"),
         "caller_marks": order.caller_marks.prefetch_related("contests__by", "contests__decided_by")
         .order_by("created_at"),
         "now": timezone.now(),
