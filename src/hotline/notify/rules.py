@@ -71,6 +71,8 @@ TRIGGERS: dict[str, Trigger] = {
     "reopen": Trigger(Kind.REDO, Audience.LEAD_UNIT),
     "urge": Trigger(Kind.URGE, Audience.ALL_UNITS),
     "supervise": Trigger(Kind.SUPERVISE, Audience.ALL_UNITS),
+    # the supervision was escalated to the city (联合督办): the lead unit hears of it at once
+    "escalate_supervision": Trigger(Kind.SUPERVISE, Audience.LEAD_UNIT),
 }
 
 # What a person who has not chosen is told through, per kind: a text message for the unit's

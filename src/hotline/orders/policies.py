@@ -43,6 +43,8 @@ _UNIT_RIGHTS: dict[Action, Scope] = {
     A.VIEW_EVIDENCE: _UNIT,
     # only the unit that leads the order reports it as unreasonable (a co-unit tells the lead unit)
     A.REPORT_UNREASONABLE: _LEAD,
+    # supervision (督办): the lead unit answers the supervisor (a co-unit reports to the lead unit)
+    A.SUPERVISION_FEEDBACK: _LEAD,
 }
 
 RIGHTS: dict[Role, dict[Action, Scope]] = {
@@ -118,6 +120,11 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         A.LIFT_MARK: _ANY,
         A.KEEP_MARK: _ANY,
         A.RECHECK: _ANY,
+        # supervision (督办): the supervisors open it (SUPERVISE above), close it on the unit's
+        # feedback, lift it, and escalate it to the city by hand
+        A.CLOSE_SUPERVISION: _ANY,
+        A.LIFT_SUPERVISION: _ANY,
+        A.ESCALATE_SUPERVISION: _ANY,
     },
     R.ADMIN: {
         A.ANNOTATE: _ANY,
@@ -130,6 +137,8 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         A.DISPATCH: _ANY,
         A.MERGE: _ANY,
         A.ANNOTATE: _ANY,
+        # the worker escalates a supervision whose deadline passed without feedback (联合督办)
+        A.ESCALATE_SUPERVISION: _ANY,
         # No APPROVE: a reply not drawn for sampled review is passed by do_reply itself, in the
         # same transaction. A right here would let the system approve a drawn reply unseen.
     },

@@ -66,6 +66,12 @@ class Action(StrEnum):
     # Consequences of gaming: the centre calls the caller again about a suspect callback.
     RECHECK = "recheck"  # 复核回访
     VERIFY = "verify"  # 核验办结 (a proactive order, with no caller, is closed by the centre's verification)
+    # Supervision (督办, docs/supervision.md): SUPERVISE opens a supervision with its own deadline;
+    # the lead unit feeds back, a supervisor closes or lifts it; missed, it is escalated to the city.
+    SUPERVISION_FEEDBACK = "supervision_feedback"  # 督办反馈
+    CLOSE_SUPERVISION = "close_supervision"  # 督办办结
+    LIFT_SUPERVISION = "lift_supervision"  # 撤销督办
+    ESCALATE_SUPERVISION = "escalate_supervision"  # 提请市级联合督办
 
 
 S, A = State, Action
@@ -97,6 +103,14 @@ REPORTED_STATES = frozenset(
 # called back and closed, or a merged order's caller was called. (A reopened order is being
 # handled again: its new callback will be the one to look at.)
 RECHECK_STATES = frozenset({S.CLOSED, S.MERGED})
+# ---- supervision (督办): none of its steps moves the order --------------------------------------
+# The lead unit feeds back, and a supervisor closes the supervision on that feedback, while a unit
+# leads the order or once it has closed (a unit may have settled the matter before feeding back).
+SUPERVISION_FEEDBACK_STATES = LED_STATES | {S.CLOSED}
+# A supervision opened while the order was open may outlive it in any state: it can always be lifted.
+SUPERVISION_LIFT_STATES = frozenset(State)
+# Escalation asks the city to press the unit that holds the order: only while one does.
+SUPERVISION_ESCALATE_STATES = LED_STATES
 
 TRANSITIONS: dict[tuple[State, Action], State] = {
     # received: the district centre (or triage) decides what happens to the request
@@ -185,6 +199,11 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
        for a in (A.UPHOLD_UNREASONABLE, A.REJECT_UNREASONABLE, A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK)},
     # a re-check changes no state: it voids a rating, or confirms it
     **{(s, A.RECHECK): s for s in sorted(RECHECK_STATES)},
+    # supervision: its feedback, close, lift and escalation change no state of the order
+    **{(s, a): s for s in sorted(SUPERVISION_FEEDBACK_STATES)
+       for a in (A.SUPERVISION_FEEDBACK, A.CLOSE_SUPERVISION)},
+    **{(s, A.LIFT_SUPERVISION): s for s in sorted(SUPERVISION_LIFT_STATES)},
+    **{(s, A.ESCALATE_SUPERVISION): s for s in sorted(SUPERVISION_ESCALATE_STATES)},
 }
 
 # Where an order came from (WorkOrder.source): a caller's request, or the centre's own initiative

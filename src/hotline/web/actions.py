@@ -41,6 +41,9 @@ FORMS: dict[Action, type[forms.Form]] = {
     A.REPORT_UNREASONABLE: f.ReportUnreasonableForm, A.UPHOLD_UNREASONABLE: f.NoteForm,
     A.REJECT_UNREASONABLE: f.NoteForm, A.CONTEST_MARK: f.ReasonForm, A.LIFT_MARK: f.NoteForm,
     A.KEEP_MARK: f.NoteForm, A.RECHECK: f.RecheckForm,
+    # supervision (督办)
+    A.SUPERVISION_FEEDBACK: f.SupervisionFeedbackForm, A.CLOSE_SUPERVISION: f.NoteForm,
+    A.LIFT_SUPERVISION: f.NoteForm, A.ESCALATE_SUPERVISION: f.NoteForm,
 }
 # What a layer above the orders does after an action (orders cannot call triage).
 FOLLOW_UPS = {A.UNMERGE: suggest_route}

@@ -55,10 +55,17 @@ from .unit import (
     do_reply,
     do_request_extension,
     do_sign,
-    do_supervise,
     do_urge,
     do_view_evidence,
     do_view_phone,
+)
+from .supervision import (
+    do_close_supervision,
+    do_escalate_supervision,
+    do_lift_supervision,
+    do_supervise,
+    do_supervision_feedback,
+    escalate_missed,
 )
 from .unreasonable import (
     UNREASONABLE_REASONS,
@@ -127,6 +134,11 @@ __all__ = [
     "do_reject_unreasonable",
     "do_report_unreasonable",
     "do_uphold_unreasonable",
+    "do_close_supervision",
+    "do_escalate_supervision",
+    "do_lift_supervision",
+    "do_supervision_feedback",
+    "escalate_missed",
     "idempotent",
     "key_reused",
     "one_transaction",
