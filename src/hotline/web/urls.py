@@ -1,7 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import common, deadlines, evidence, lists, order, proactive, unreasonable, workspaces
+from .views import common, deadlines, evidence, lists, order, proactive, supervision, unreasonable, workspaces
 
 app_name = "web"
 urlpatterns = [
@@ -28,4 +28,5 @@ urlpatterns = [
     path("deadlines/", deadlines.deadline_rules, name="deadlines"),
     path("unreasonable/", unreasonable.reports, name="unreasonable"),
     path("marks/", unreasonable.marks, name="marks"),
+    path("supervision/", supervision.supervision_list, name="supervision"),
 ]

@@ -149,6 +149,8 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
         .prefetch_related("evidence").order_by("at"),
         "caller_marks": order.caller_marks.prefetch_related("contests__by", "contests__decided_by")
         .order_by("created_at"),
+        "supervisions": order.supervisions.select_related("unit", "opened_by", "feedback_by", "ended_by")
+        .order_by("opened_at"),
         "now": timezone.now(),
         # the caller's marks in force, from this order or others: for the centre (not the units)
         "active_marks": list(active_marks(order.caller_phone)[:10]) if shows_full_phone(user) else [],

@@ -36,6 +36,8 @@ from hotline.orders.selectors import (
     due_soon,
     orders_visible_to,
     overdue,
+    supervision_tab,
+    supervisions_visible_to,
     with_overdue,
 )
 from hotline.orders.states import PROACTIVE_SOURCES, State
@@ -253,7 +255,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         latest[rv.order_id] = rv
     for o in redo_orders:
         o.last_redo = latest.get(o.pk)
-    return render(request, "web/inbox.html", {"sections": sections, "now": now,
+    # Supervised orders (督办) with their own feedback deadline, the nearest first.
+    supervised = list(supervision_tab(supervisions_visible_to(user), "active", now)  # type: ignore[arg-type]
+                      .select_related("order").order_by("due", "pk")[:50])
+    return render(request, "web/inbox.html", {"sections": sections, "now": now, "supervised": supervised,
                                               "overdue": overdue(led, now).count()})
 
 
