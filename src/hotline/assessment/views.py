@@ -25,6 +25,7 @@ from hotline.governance import monthly
 from hotline.web.views.common import roles_required
 
 from . import consequences, gaming, indicators, rechecks, rules, stats
+from . import supervision as supervision_figures
 from . import warnings as warning_rules
 from .access import ASSESSMENT_ROLES, DISTRICT_ROLES, unit_scope
 from .templatetags.assessment_tags import evidence_text
@@ -80,6 +81,9 @@ DIAG_COLUMNS = [
 UNREASONABLE_COLUMNS = [("unit", _l("单位")), ("reported", _l("上报不合理诉求")), ("upheld", _l("认定（不计入考核）")),
                         ("rejected", _l("不予认定")), ("pending", _l("待审核")),
                         ("excluded_callbacks", _l("不计入的有效回访"))]
+SUPERVISION_COLUMNS = [("unit", _l("单位")), ("received", _l("收到督办")), ("answered", _l("已反馈")),
+                       ("on_time", _l("按期反馈")), ("missed", _l("逾期（含逾期反馈）")),
+                       ("escalated", _l("提请市级联合督办")), ("on_time_rate", _l("按期反馈率"))]
 ENDING_COLUMNS = [("unit", _l("单位")), ("suspect_callbacks", _l("疑似回访")), ("rechecked", _l("已复核")),
                   ("confirmed", _l("确认属实")), ("fabricated", _l("回访不实")), ("not_reached", _l("复核未接通")),
                   ("pending", _l("待复核")), ("deduction_points", _l("扣分"))]
@@ -378,7 +382,8 @@ def report_page(request: HttpRequest) -> HttpResponse:
         diagnostics=indicators.diagnostics(first, last)["district"], month=f"{first:%Y-%m}",
         tasks=governance_tasks(first, last), unreasonable=indicators.unreasonable(first, last),
         consequences=consequences.for_month(first, last), consequence_columns=CONSEQUENCE_COLUMNS,
-        unreasonable_columns=UNREASONABLE_COLUMNS, endings=endings, ending_columns=ENDING_COLUMNS))
+        unreasonable_columns=UNREASONABLE_COLUMNS, endings=endings, ending_columns=ENDING_COLUMNS,
+        supervision=supervision_figures.table(first, last), supervision_columns=SUPERVISION_COLUMNS))
 
 
 def governance_tasks(first: dt.date, last: dt.date) -> list[Any]:

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from hotline import periods
 from hotline.assessment import gaming, indicators, rechecks, stats
+from hotline.assessment import supervision as supervision_figures
 from hotline.errors import InvalidInput
 
 KEYS = [
@@ -64,6 +65,7 @@ class Command(BaseCommand):
         rows = indicators.unit_table(first, last)
         fired = gaming.check(first, last)
         cut = rechecks.deductions(first, last)
+        supervised = supervision_figures.per_unit(first, last)
         for row in rows:
             if not opts["all_units"] and not (row["orders"] or row["valid_callbacks"] or row["replies"]
                                               or row["proactive_verified"]):
@@ -77,6 +79,8 @@ class Command(BaseCommand):
             out["gaming_suspect"] = gaming.suspect(out["gaming"])
             # ratings a re-check found fabricated, and the administrator's deduction for them
             out["deductions"] = cut.get(row["unit_id"], {"count": 0, "points": 0.0})
+            # supervision (督办): received, answered on time, missed, escalated to the city
+            out["supervision"] = supervised.get(row["unit_id"], supervision_figures.empty())
             if opts["json"]:
                 self.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
             else:
