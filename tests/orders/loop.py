@@ -22,12 +22,10 @@ from django.db import connection
 from hotline.demo.district import District
 from hotline.directory.models import User
 from hotline.directory.roles import Role
-from hotline.orders import actions
-from hotline.orders import clock
+from hotline.orders import actions, clock
 from hotline.orders.models import Callback, Evidence, Supervision, WorkOrder
 from hotline.orders.states import Action, State
 from hotline.orders.validation import as_id
-from tests.conftest import make_order
 from tests.conftest import make_order as _make_order
 from tests.orders import files
 

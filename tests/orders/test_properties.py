@@ -21,8 +21,8 @@ from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions, policies, states, trace
 from hotline.orders.models import Callback, Event, WorkOrder
-from hotline.outbox.models import OutboxMessage
 from hotline.orders.states import Action, State
+from hotline.outbox.models import OutboxMessage
 from tests.conftest import make_order
 from tests.orders.loop import CALLS, Ctx, new_proactive, photo
 

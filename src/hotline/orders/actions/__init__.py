@@ -42,6 +42,14 @@ from .history import HistoryRecord, HistoryResult, do_import_history
 from .intake import BatchResult, CleanIntake, Intake, do_create, do_create_many, validate_intake
 from .proactive import SOURCES_WITH_REF, do_create_proactive, do_verify
 from .recheck import do_recheck
+from .supervision import (
+    do_close_supervision,
+    do_escalate_supervision,
+    do_lift_supervision,
+    do_supervise,
+    do_supervision_feedback,
+    escalate_missed,
+)
 from .unit import (
     REDO_REASONS,
     do_annotate,
@@ -58,14 +66,6 @@ from .unit import (
     do_urge,
     do_view_evidence,
     do_view_phone,
-)
-from .supervision import (
-    do_close_supervision,
-    do_escalate_supervision,
-    do_lift_supervision,
-    do_supervise,
-    do_supervision_feedback,
-    escalate_missed,
 )
 from .unreasonable import (
     UNREASONABLE_REASONS,
