@@ -8,6 +8,8 @@ import csv
 import datetime as dt
 import io
 
+from django.test import Client
+
 from hotline.orders import actions, clock
 from hotline.orders.models import Supervision
 from hotline.orders.states import State
@@ -92,3 +94,22 @@ def test_who_opens_the_list_and_a_unit_sees_only_its_own(district, client):
     assert 'id="sec-supervision"' in inbox and number[ours] in inbox and number[theirs] not in inbox
     menu = _as(client, d, "chengang").get("/orders/").content.decode()
     assert "/supervision/" in menu
+
+
+def test_the_order_page_offers_only_the_steps_the_supervision_can_take(district, client):
+    d = district
+    oid = bring_to(d, State.IN_PROGRESS)
+    c = _as(client, d, "liudu")
+
+    def offered() -> set[str]:
+        page = c.get(f"/orders/{oid}/").content.decode()
+        verbs = ("supervise", "close_supervision", "lift_supervision", "escalate_supervision")
+        return {v for v in verbs if f"/orders/{oid}/act/{v}/" in page}
+
+    assert offered() == {"supervise"}
+    actions.do_supervise(oid, actor=d.people["liudu"], text=INSTRUCTION)
+    assert offered() == {"lift_supervision", "escalate_supervision"}
+    actions.do_supervision_feedback(oid, actor=d.people["liqiang"], text=FEEDBACK_TEXT)
+    assert offered() == {"close_supervision", "lift_supervision"}
+    handler = _as(Client(), d, "liqiang").get(f"/orders/{oid}/").content.decode()
+    assert f"/orders/{oid}/act/supervision_feedback/" not in handler  # answered already

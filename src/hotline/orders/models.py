@@ -73,6 +73,11 @@ ACTION_LABELS = {
     Action.KEEP_MARK: _("异议不成立，维持标记"),
     Action.RECHECK: _("复核回访"),
     Action.VERIFY: _("核验办结"),
+    # supervision (督办)
+    Action.SUPERVISION_FEEDBACK: _("督办反馈"),
+    Action.CLOSE_SUPERVISION: _("督办办结"),
+    Action.LIFT_SUPERVISION: _("撤销督办"),
+    Action.ESCALATE_SUPERVISION: _("提请市级联合督办"),
 }
 
 

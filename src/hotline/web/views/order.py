@@ -21,11 +21,12 @@ from hotline.directory.models import limit_label
 from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
-from hotline.orders import procedures
+from hotline.orders import procedures, supervisions
 from hotline.orders.actions import UNREASONABLE_REASONS
-from hotline.orders.models import STATE_LABELS, Event, WorkOrder, action_label
+from hotline.orders.models import STATE_LABELS, Event, Supervision, WorkOrder, action_label
 from hotline.orders.selectors import active_marks, order_for
 from hotline.orders.states import Action, State
+from hotline.orders.supervisions import Step, SupervisionState
 from hotline.triage.services import board_suggestions
 
 from ..actions import REGISTRY, allowed_actions, form_for, perform
@@ -105,10 +106,28 @@ def _deadline_line(data: dict[str, Any]) -> str:
     return str(text)
 
 
+# The supervision steps, offered on the page only where the order's supervision can take them.
+SUPERVISION_STEPS = {Action.SUPERVISION_FEEDBACK: Step.FEEDBACK, Action.CLOSE_SUPERVISION: Step.CLOSE,
+                     Action.LIFT_SUPERVISION: Step.LIFT, Action.ESCALATE_SUPERVISION: Step.ESCALATE}
+
+
+def _fits_supervision(action: Action, active: Supervision | None) -> bool:
+    """Whether to offer `action` given the order's active supervision (none: no step to take, a
+    new one may be opened). The actions check the same themselves; this only spares forms."""
+    if action is Action.SUPERVISE:
+        return active is None
+    step = SUPERVISION_STEPS.get(action)
+    if step is None:
+        return True
+    return active is not None and supervisions.next_state(SupervisionState(active.state), step) is not None
+
+
 def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, Any] | None = None) -> dict[str, Any]:
     user = request.user
     co_units = list(order.co_units.all())
     allowed = allowed_actions(order, user, [u.pk for u in co_units])  # type: ignore[arg-type]
+    active = order.supervisions.filter(state__in=[s.value for s in supervisions.ACTIVE]).first()
+    allowed = [a for a in allowed if (bound is not None and bound[0] is a) or _fits_supervision(a, active)]
     forms = []
     for action in allowed:
         spec = REGISTRY[action]
