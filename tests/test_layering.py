@@ -16,15 +16,17 @@ ROOT = SRC / "hotline"
 # cli, settings) may import anything below it.
 ALLOWED = {
     "errors": set(),
+    # hash chains (canonical values, a link's hash): every trace's, a leaf
+    "chain": set(),
     "periods": {"errors"},
     "csvfile": {"errors"},
     "exports": {"errors"},
     # form widgets (Django only) for the staff pages and the public part
     "widgets": set(),
-    "directory": {"errors", "periods", "csvfile", "widgets"},
+    "directory": {"errors", "periods", "csvfile", "widgets", "chain"},
     # the transactional outbox sits below orders (orders' actions write its rows)
     "outbox": {"errors", "directory"},
-    "orders": {"directory", "errors", "periods", "csvfile", "outbox"},
+    "orders": {"directory", "errors", "periods", "csvfile", "outbox", "chain"},
     # the shared security log; its admin reuses the orders' read-only admin
     "audit": {"directory", "orders", "errors", "periods"},
     "triage": {"orders", "directory", "audit", "errors", "periods", "csvfile", "exports"},

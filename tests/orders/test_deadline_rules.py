@@ -252,3 +252,44 @@ def test_scenario_欠薪的工单按15个工作日计算答复时限(district):
     assert order.reply_due == cst(2026, 11, 30, 18)
     # 留痕中的派单记录写明了依据的时限规则和时限
     assert dispatch_event(order).data["reply_limit"] == [15, "workdays"]
+
+
+def test_an_intake_that_does_not_name_the_urgency_takes_the_categorys_default_on_every_channel(district):
+    """欠薪诉求经网上接口、Open311 或市级平台转来而未注明紧急程度时，按分类规则默认为“复杂”，
+    而不是一律“一般”；注明了的以注明为准，未知的值仍被拒绝。"""
+    import json
+
+    from django.test import Client
+
+    from hotline.errors import InvalidInput
+    from hotline.orders.actions import Intake
+
+    d = district
+    wage_rule(d)
+    wages, roads = d.categories["拖欠农民工工资"], d.categories["道路塌陷破损"]
+    base = dict(title="包工头拖欠工资", description="某工地包工头拖欠二十名工人三个月工资，多次讨要未果。",
+                caller_phone="13800001111", area_id=d.areas["north-hill"].pk)
+    agent = d.people["wangfang"]
+    assert actions.do_create(Intake(**base, category_id=wages.pk), actor=agent).urgency == "complex"
+    assert actions.do_create(Intake(**base, category_id=roads.pk), actor=agent).urgency == "general"
+    assert actions.do_create(Intake(**base, category_id=None), actor=agent).urgency == "general"
+    assert actions.do_create(Intake(**base, category_id=wages.pk, urgency="utility"), actor=agent).urgency == "utility"
+    with pytest.raises(InvalidInput):
+        actions.do_create(Intake(**base, category_id=wages.pk, urgency="whenever"), actor=agent)
+
+    c = Client()
+    c.force_login(agent)
+    r = c.post("/api/orders", data=json.dumps(base | {"category_id": wages.pk}), content_type="application/json")
+    assert r.status_code == 201, r.content
+    assert r.json()["urgency"] == "complex"
+
+    # 市级平台转来的欠薪工单未注明紧急程度（或注明了本区不认识的值）：同样按分类默认
+    from hotline.citylink import inbound
+    from tests.citylink.conftest import city_order
+
+    for number, extra in (("SZ-WAGE-1", {}), ("SZ-WAGE-2", {"urgency": "whatever"})):
+        body = city_order(number, category_code=wages.path, text=base["description"], title=base["title"]) | extra
+        if not extra:
+            body.pop("urgency")
+        result = inbound.take_order(body)
+        assert WorkOrder.objects.get(number=result.number).urgency == "complex", number

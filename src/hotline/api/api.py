@@ -143,7 +143,7 @@ class IntakeIn(Schema):
     address: str = ""
     area_id: int | None = None
     category_id: int | None = None
-    urgency: str = "general"
+    urgency: str = ""  # omitted: the category's default (its deadline rule), else general
     latitude: float | None = None
     longitude: float | None = None
 

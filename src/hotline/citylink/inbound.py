@@ -132,7 +132,7 @@ def take_order(body: dict) -> Result:
     address = _text(body, "address", errors, limit=200)
     category_code = _text(body, "category_code", errors, limit=400)
     area_code = _text(body, "area_code", errors, limit=60)
-    urgency = _text(body, "urgency", errors, limit=20) or Urgency.GENERAL
+    urgency = _text(body, "urgency", errors, limit=20)
     received_at = _time(body, "received_at", errors)
     sign_due = _time(body, "sign_deadline", errors)
     reply_due = _time(body, "reply_deadline", errors)
@@ -147,7 +147,8 @@ def take_order(body: dict) -> Result:
     intake = actions.Intake(
         title=title, description=text, caller_name=caller_name, caller_phone=caller_phone, channel=Channel.TRANSFER,
         address=address, area_id=area.pk if area else None, category_id=category.pk if category else None,
-        urgency=urgency if urgency in Urgency.values else Urgency.GENERAL, received_at=received_at,
+        # a tier the district does not know, or none: the category's default urgency, else general
+        urgency=urgency if urgency in Urgency.values else "", received_at=received_at,
         idempotency_key=key_of(number),
     )
     actor = city_user()

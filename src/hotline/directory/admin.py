@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.http import HttpRequest
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from hotline.widgets import IdSafeAutocompleteMixin
@@ -78,11 +79,32 @@ class CategoryAdmin(admin.ModelAdmin):
 
 @admin.register(ResponsibilityRule)
 class ResponsibilityRuleAdmin(IdSafeAutocompleteMixin, CalendarWarningMixin, admin.ModelAdmin):
+    """New lines of the list, and corrections of a line not yet in force. A line already in force
+    (or ended) is read-only here: orders were dispatched under it, and its next version comes from
+    an approved change request (修改建议, docs/responsibility_list.md), which ends this one."""
+
     list_display = ["id", "category", "area", "lead_unit", "effective_from", "effective_to", "version"]
     list_filter = ["lead_unit", "area"]
     search_fields = ["category__path", "lead_unit__name", "basis"]
     autocomplete_fields = ["category"]
     filter_horizontal = ["co_units"]
+
+    @staticmethod
+    def _in_use(obj: ResponsibilityRule | None) -> bool:
+        return obj is not None and obj.pk is not None and obj.effective_from <= timezone.localdate()
+
+    def has_change_permission(self, request: HttpRequest, obj: ResponsibilityRule | None = None) -> bool:
+        return super().has_change_permission(request, obj) and not self._in_use(obj)
+
+    def has_delete_permission(self, request: HttpRequest, obj: ResponsibilityRule | None = None) -> bool:
+        return super().has_delete_permission(request, obj) and not self._in_use(obj)
+
+    def change_view(self, request: HttpRequest, object_id: str, form_url: str = "", extra_context=None):  # type: ignore[no-untyped-def]
+        obj = self.get_object(request, object_id)
+        if self._in_use(obj) and request.method == "GET":
+            messages.info(request, _("该条目已生效，不能直接修改或删除：请在“清单回头看”中对其“提出修改建议”，"
+                                     "批准后自该日起生成新版本，已派工单仍按原条目。"))
+        return super().change_view(request, object_id, form_url, extra_context)
 
 
 @admin.register(CalendarDay)

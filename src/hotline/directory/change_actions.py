@@ -21,8 +21,6 @@ area that already has a rule in force from that date."""
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 import re
 from collections.abc import Iterable, Mapping
 from typing import Any
@@ -33,6 +31,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline.chain import GENESIS, canonical, link_hash
 from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
 
 from . import snapshot
@@ -57,7 +56,6 @@ from .models import (
 )
 
 A = ChangeAction
-GENESIS = "0" * 64
 MAX_CO_UNITS = 10
 MAX_AHEAD_DAYS = 2 * 366  # an effective date further ahead is a typing error, not a plan
 STATE_LABELS = dict(CHANGE_STATE_CHOICES)
@@ -182,30 +180,14 @@ def _figures(value: Any) -> dict[str, Any]:
 # ---- the trace --------------------------------------------------------------------------------
 
 
-def _canonical(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_canonical(v) for v in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
-
-
 def event_hash(*, prev_hash: str, change_id: int, seq: int, action: str, from_state: str, to_state: str,
                actor_id: int | None, actor_role: str, at: dt.datetime, data: dict[str, Any]) -> str:
-    body = json.dumps([prev_hash, change_id, seq, action, from_state, to_state, actor_id, actor_role,
-                       _canonical(at), _canonical(data)], ensure_ascii=False, sort_keys=True, separators=(",", ":"))
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return link_hash([prev_hash, change_id, seq, action, from_state, to_state, actor_id, actor_role, at, data])
 
 
 def _event(change: RuleChange, actor: User, action: ChangeAction, from_state: str, to_state: str, at: dt.datetime,
            data: dict[str, Any]) -> RuleChangeEvent:
-    data = _canonical({k: v for k, v in data.items() if v not in (None, "", [], {})})
+    data = canonical({k: v for k, v in data.items() if v not in (None, "", [], {})})
     seq = change.event_seq + 1
     prev = change.last_hash or GENESIS
     digest = event_hash(prev_hash=prev, change_id=change.pk, seq=seq, action=str(action), from_state=from_state,

@@ -126,8 +126,8 @@ def parse(data: QueryDict) -> tuple[actions.Intake, dict[str, Any]]:
     if area and by_id and area != by_id:
         errors.setdefault("address_id", []).append(_("区域编码与属性中的区域不一致。"))
     area = area or by_id
-    urgency = attrs.get("urgency") or Urgency.GENERAL
-    if urgency not in Urgency.values:
+    urgency = attrs.get("urgency") or ""  # omitted: the category's default urgency
+    if urgency and urgency not in Urgency.values:
         errors.setdefault("attribute[urgency]", []).append(_("未知的紧急程度：请使用服务定义中列出的值。"))
     description = v["description"]
     if not description:

@@ -9,29 +9,15 @@ orders independent.
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
-import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from hotline.chain import GENESIS, canonical, link_hash
+
 from .models import Event, WorkOrder
 
-GENESIS = "0" * 64
-
-
-def canonical(value: Any) -> Any:
-    if isinstance(value, dt.datetime):
-        return value.astimezone(dt.UTC).isoformat(timespec="microseconds")
-    if isinstance(value, dt.date):
-        return value.isoformat()
-    if isinstance(value, dict):
-        return {str(k): canonical(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [canonical(v) for v in value]
-    if isinstance(value, float) and value.is_integer():
-        return int(value)
-    return value
+__all__ = ["GENESIS", "canonical", "event_hash"]
 
 
 def event_hash(
@@ -47,14 +33,7 @@ def event_hash(
     at: dt.datetime,
     data: dict[str, Any],
 ) -> str:
-    body = json.dumps(
-        [prev_hash, order_number, seq, action, from_state, to_state, actor_id, actor_role, canonical(at),
-         canonical(data)],
-        ensure_ascii=False,
-        sort_keys=True,
-        separators=(",", ":"),
-    )
-    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+    return link_hash([prev_hash, order_number, seq, action, from_state, to_state, actor_id, actor_role, at, data])
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ from hotline import outbox
 from hotline.directory.models import Area, Category, User
 from hotline.errors import InvalidInput, NotAllowed
 
-from .. import clock, policies
+from .. import clock, deadlines, policies
 from ..models import (
     Channel,
     Event,
@@ -54,7 +54,8 @@ class Intake:
     address: str = ""
     area_id: int | None = None
     category_id: int | None = None
-    urgency: str = Urgency.GENERAL
+    # "" when the intake does not say: the category's default from its deadline rule, else general
+    urgency: str = ""
     latitude: float | None = None
     longitude: float | None = None
     received_at: dt.datetime | None = None
@@ -82,7 +83,7 @@ def validate_intake(data: Intake, *, areas: dict[int, Area] | None = None,
         errors["address"] = [_("地址不能超过200字。")]
     if data.channel not in Channel.values:
         errors["channel"] = [_("未知的渠道。")]
-    if data.urgency not in Urgency.values:
+    if data.urgency and data.urgency not in Urgency.values:
         errors["urgency"] = [_("未知的紧急程度。")]
     if data.idempotency_key is not None and len(data.idempotency_key) > 80:
         errors["idempotency_key"] = [_("幂等键过长。")]
@@ -126,13 +127,23 @@ def _numbers(day: dt.date, count: int) -> list[str]:
     return [f"{day:%Y%m%d}{n:05d}" for n in range(first, first + count)]
 
 
+def _urgency(clean: CleanIntake, now: dt.datetime) -> str:
+    """The urgency the intake names, or, where it names none (an API client, Open311, the city
+    link), the default of the category's deadline rule in force that day, else general."""
+    if clean.intake.urgency:
+        return clean.intake.urgency
+    on = timezone.localdate(clean.intake.received_at or now)
+    named = deadlines.default_urgency(clean.category.pk, on) if clean.category is not None else ""
+    return named or Urgency.GENERAL
+
+
 def _build_order(clean: CleanIntake, number: str, actor: User, now: dt.datetime) -> WorkOrder:
     d = clean.intake
     return WorkOrder(
         number=number, channel=d.channel, caller_name=(d.caller_name or "").strip(),
         caller_phone=normalise_phone(d.caller_phone), address=(d.address or "").strip(), area=clean.area,
         latitude=d.latitude, longitude=d.longitude, title=d.title.strip(), description=d.description.strip(),
-        category=clean.category, urgency=d.urgency, state=State.RECEIVED, received_at=d.received_at or now,
+        category=clean.category, urgency=_urgency(clean, now), state=State.RECEIVED, received_at=d.received_at or now,
         idempotency_key=d.idempotency_key or None, created_by=actor, updated_at=now,
         repeat_of_id=d.repeat_of_id, imported=d.channel == Channel.IMPORT,
     )
