@@ -291,3 +291,27 @@ def test_the_api_takes_the_deadline_and_refuses_bad_input(district):
                   content_type="application/json")
     assert resp.status_code == 200, resp.content
     assert _active(oid).state == "answered"
+
+
+def test_the_migration_gives_an_order_flagged_before_supervision_records_an_open_one(district):
+    """Before this feature `supervise` only set the flag and wrote a note: such an order gets an
+    open supervision from its last note, due no earlier than three days after the upgrade."""
+    import importlib
+
+    from django.apps import apps
+    from django.utils import timezone
+
+    d = district
+    old, plain = bring_to(d, State.IN_PROGRESS), bring_to(d, State.IN_PROGRESS)
+    note = Note.objects.create(order_id=old, kind="supervision", text="老系统的督办意见", by=d.people["liudu"],
+                               at=timezone.now() - dt.timedelta(days=30))
+    WorkOrder.objects.filter(pk=old).update(supervised=True)  # the old toggle's flag (test setup only)
+    migration = importlib.import_module("hotline.orders.migrations.0012_supervision")
+    migration._legacy_supervisions(apps, None)
+    migration._legacy_supervisions(apps, None)  # run twice: one record
+    sup = Supervision.objects.get(order_id=old)
+    assert (sup.state, sup.instruction, sup.opened_at, sup.unit_id) == (
+        "open", "老系统的督办意见", note.at, d.units["street-a"].pk)
+    assert sup.due >= timezone.now() + dt.timedelta(days=3) - dt.timedelta(minutes=1)
+    assert not Supervision.objects.filter(order_id=plain).exists()
+    actions.do_supervision_feedback(old, actor=d.people["liqiang"], text=FEEDBACK_TEXT)
