@@ -53,10 +53,6 @@ WAITING_FOR_UNIT = frozenset({SS.OPEN, SS.ESCALATED})  # the unit's feedback is 
 DEFAULT_DAYS = {"emergency": 1, "utility": 1, "general": 3, "complex": 5}
 MAX_DAYS = 30  # the longest a supervisor may give, in working days (or calendar days for a date)
 
-# Levels: the district's own supervision, or the city's (联合督办, through the city link). A
-# city-level supervision is not escalated to the city again.
-DISTRICT, CITY = "district", "city"
-
 
 def next_state(state: SupervisionState, step: Step) -> SupervisionState | None:
     """The supervision's state after `step`, or None when the step does not apply."""
@@ -66,8 +62,3 @@ def next_state(state: SupervisionState, step: Step) -> SupervisionState | None:
 def default_days(urgency: str) -> int:
     return DEFAULT_DAYS.get(urgency, DEFAULT_DAYS["general"])
 
-
-def is_missed(*, state: str, due_passed: bool, level: str) -> bool:
-    """Whether the worker escalates a supervision: its deadline passed while the unit's feedback
-    was still owed, it was never escalated, and it is the district's own."""
-    return state == SS.OPEN and due_passed and level == DISTRICT

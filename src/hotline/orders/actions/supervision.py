@@ -213,7 +213,7 @@ class RunReport:
 
 def missed(now: dt.datetime | None = None) -> Any:
     """The supervisions the worker escalates now: open, the district's own, past their deadline,
-    on an order a unit leads (supervisions.is_missed, as a query)."""
+    on an order a unit leads: the one rule of what the worker escalates."""
     now = now or clock.now()
     return (Supervision.objects.filter(state=Supervision.State.OPEN, level=Supervision.Level.DISTRICT, due__lt=now,
                                        order__state__in=[s.value for s in LED_STATES])
