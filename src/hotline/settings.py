@@ -298,6 +298,9 @@ HOTLINE_MAX_EXTENSION_DAYS = envint("HOTLINE_MAX_EXTENSION_DAYS", "30")
 # An upheld unreasonable request marks the caller's record for this many months (then the mark
 # expires by itself; docs/unreasonable.md).
 HOTLINE_CALLER_MARK_MONTHS = envint("HOTLINE_CALLER_MARK_MONTHS", "12")
+# Joint handling (联合处办, docs/joint.md): a co-unit replies its part to the lead unit within this
+# many working days of being asked, and never later than the lead's own reply is due.
+HOTLINE_CO_REPLY_DAYS = envint("HOTLINE_CO_REPLY_DAYS", "3")
 # Triage: orders classified and routed above this confidence are dispatched without a human.
 HOTLINE_AUTO_DISPATCH_CONFIDENCE = envfloat("HOTLINE_AUTO_DISPATCH_CONFIDENCE", "0.9")
 # The worker: how often each `db_worker` writes its heartbeat, after how long without one its

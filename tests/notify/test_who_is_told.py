@@ -49,6 +49,20 @@ def test_a_joint_dispatch_tells_the_co_units_too_and_others_nobody(district, tol
     assert "hanxue" not in told.who() and "liudu" not in told.who()
 
 
+def test_the_leads_urge_tells_only_the_co_unit_it_urges(district, told, settings):
+    settings.HOTLINE_NOTIFY_QUIET_HOURS = ""
+    p, u = district.people, district.units
+    oid = make_order(district)
+    actions.do_dispatch(oid, actor=p["chengang"], unit_id=u["street-a"].pk,
+                        co_unit_ids=[u["street-b"].pk, u["enforcement"].pk], note="需街道和城管共同处理")
+    told(actions.do_co_urge, oid, actor=p["liqiang"], unit_id=u["street-b"].pk, text="请尽快反馈协办情况")
+    assert told.who() == ["zhaomin"]
+    assert told.rows[0].kind == "urge" and "请尽快反馈协办情况" in told.rows[0].text
+    told.rows.clear()
+    told(actions.do_co_sign, oid, actor=p["zhaomin"])
+    assert told.rows == []
+
+
 def test_signing_and_progress_tell_nobody(district, told):
     p = district.people
     oid = bring_to(district, S.DISPATCHED)

@@ -94,6 +94,11 @@ STAYS: dict[Action, frozenset[State]] = {
                                     S.CLOSED}),
     A.LIFT_SUPERVISION: ALL,
     A.ESCALATE_SUPERVISION: frozenset({S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK}),
+    # joint handling: a co-unit signs and replies its own part, the lead urges it, while the lead
+    # is on the order's clock; the order does not move (docs/joint.md)
+    A.CO_SIGN: frozenset({S.DISPATCHED, S.IN_PROGRESS}),
+    A.CO_REPLY: frozenset({S.DISPATCHED, S.IN_PROGRESS}),
+    A.CO_URGE: frozenset({S.DISPATCHED, S.IN_PROGRESS}),
 }
 
 
@@ -110,6 +115,8 @@ UNIT_RIGHTS = {
     A.CONTACT: "involved", A.PROGRESS: "involved", A.ANNOTATE: "involved", A.ATTACH: "involved",
     A.VIEW_PHONE: "involved", A.VIEW_EVIDENCE: "unit", A.REPORT_UNREASONABLE: "lead",
     A.SUPERVISION_FEEDBACK: "lead",  # the lead unit answers the supervisor
+    # "co" = the actor's unit co-handles the order and does not lead it (its own part)
+    A.CO_SIGN: "co", A.CO_REPLY: "co", A.CO_URGE: "lead",
 }
 # District roles act on every order; some only in some states.
 DISTRICT_RIGHTS: dict[Role, dict[Action, frozenset[State] | None]] = {
@@ -170,6 +177,8 @@ def intended_allowed(role: Role, action: Action, state: State, relation: str, pr
             return relation == "lead"
         if scope == "involved":
             return relation in ("lead", "co")
+        if scope == "co":
+            return relation == "co"
         return False
     rights = DISTRICT_RIGHTS.get(role, {})
     if action not in rights:
@@ -263,6 +272,7 @@ def bring_to(d: District, state: State, *, report: bool = False, supervise: bool
         return oid
     actions.do_contact(oid, actor=p["liqiang"], text="已电话联系张先生，约定下午到场。")
     actions.do_attach(oid, actor=p["liqiang"], file=photo())
+    answer_parts(d, oid)
     actions.do_reply(oid, actor=p["liqiang"], **REPLY_TEXT)
     if state is S.REPLIED:
         return oid
@@ -272,6 +282,26 @@ def bring_to(d: District, state: State, *, report: bool = False, supervise: bool
     actions.do_callback(oid, actor=p["sunhui"], contacted=True, resolved=True, satisfaction="satisfied")
     assert state is S.CLOSED, state
     return oid
+
+
+CO_REPLY_TEXT = "已到现场核查，涉及本单位职责的部分已处理完毕，情况如上，请主办单位汇总答复。"
+
+
+def unit_member(d: District, unit_id: int) -> User:
+    """A person of the unit who may act for it (a handler, or its head)."""
+    return next(u for u in d.people.values() if u.unit_id == unit_id and u.role in (R.HANDLER, R.UNIT_HEAD))
+
+
+def answer_parts(d: District, oid: int) -> None:
+    """Each co-unit with a part still owed signs for it and replies it (joint handling), so that
+    the lead unit's reply may gather them."""
+    from hotline.orders.models import CoPart
+
+    for part in CoPart.objects.filter(order_id=oid, state__in=("assigned", "signed")):
+        member = unit_member(d, part.unit_id)
+        if part.state == "assigned":
+            actions.do_co_sign(oid, actor=member)
+        actions.do_co_reply(oid, actor=member, text=CO_REPLY_TEXT)
 
 
 PROACTIVE_STATES = (S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK, S.CLOSED)
@@ -350,6 +380,13 @@ class Ctx:
                  .values_list("pk", flat=True).first())
         return found or 0
 
+    def co_unit_of(self, oid: int) -> int:
+        """A co-unit of the order (城管执法局 if it has none: the action refuses it)."""
+        pk = as_id(oid)
+        found = WorkOrder.co_units.through.objects.filter(workorder_id=pk).values_list("unit_id", flat=True).first() \
+            if pk else None
+        return found or self.unit("enforcement")
+
     def evidence_of(self, oid: int) -> int:
         """An evidence file of the order (0, which names none, if it has none)."""
         pk = as_id(oid)  # the garbage-id tests pass anything as the order
@@ -407,6 +444,9 @@ CALLS: dict[Action, Callable[[int, User, Ctx], Any]] = {
     A.CLOSE_SUPERVISION: lambda o, u, c: actions.do_close_supervision(o, actor=u, note="反馈属实，督办办结"),
     A.LIFT_SUPERVISION: lambda o, u, c: actions.do_lift_supervision(o, actor=u, note="来电人已撤回诉求，撤销督办"),
     A.ESCALATE_SUPERVISION: lambda o, u, c: escalate_as(o, u),
+    A.CO_SIGN: lambda o, u, c: actions.do_co_sign(o, actor=u),
+    A.CO_REPLY: lambda o, u, c: actions.do_co_reply(o, actor=u, text=CO_REPLY_TEXT),
+    A.CO_URGE: lambda o, u, c: actions.do_co_urge(o, actor=u, unit_id=c.co_unit_of(o), text="请抓紧答复协办部分"),
 }
 
 
@@ -460,6 +500,12 @@ def prepare(d: District, oid: int, state: State, action: Action | None = None) -
         actions.do_uphold_unreasonable(oid, actor=d.people["liudu"], note="经核实，已充分答复，属重复诉求")
         if action is not A.CONTEST_MARK:
             actions.do_contest_mark(oid, actor=d.people["wangfang"], reason="来电人称此次反映的是新问题")
+    if action is A.CO_REPLY and state in (S.DISPATCHED, S.IN_PROGRESS):
+        # the co-unit signs for its part before it replies it
+        from hotline.orders.models import CoPart
+
+        for part in CoPart.objects.filter(order_id=oid, state="assigned"):
+            actions.do_co_sign(oid, actor=unit_member(d, part.unit_id))
     if state is not S.IN_PROGRESS:
         return
     if action in (None, A.APPROVE_EXTENSION, A.DENY_EXTENSION):
@@ -467,6 +513,8 @@ def prepare(d: District, oid: int, state: State, action: Action | None = None) -
                                      reason="需协调市政养护单位排期施工，时间不够")
     if action in (None, A.REPLY):
         actions.do_attach(oid, actor=d.people["liqiang"], file=photo())
+    if action is A.REPLY:
+        answer_parts(d, oid)
 
 
 def second_callback_agent(d: District) -> User:
@@ -477,7 +525,7 @@ def second_callback_agent(d: District) -> User:
 
 
 SIDE_TABLES = ("notes", "replies", "reviews", "returns", "callbacks", "extensions", "evidence", "events",
-               "unreasonable_reports", "caller_marks", "mark_contests", "rechecks", "supervisions")
+               "unreasonable_reports", "caller_marks", "mark_contests", "rechecks", "supervisions", "co_parts")
 
 
 def snapshot(oid: int) -> tuple[dict[str, Any], list[int], tuple[int, ...]]:

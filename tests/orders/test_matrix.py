@@ -111,7 +111,9 @@ FROM_CITY = {"channel": "transfer"}
 # Nor can a re-check (each gives a callback its one verdict, and needs one its actor did not make),
 # nor the supervision actions (one active supervision per order, each step once).
 REUSABLE = (set(STAYS) - {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION}
-            - UNREASONABLE_ACTIONS - {Action.RECHECK} - SUPERVISION_ACTIONS)
+            - UNREASONABLE_ACTIONS - {Action.RECHECK} - SUPERVISION_ACTIONS
+            # a part is signed once and replied once (joint handling)
+            - {Action.CO_SIGN, Action.CO_REPLY})
 
 
 def _check_allowed(d, ctx, state, action, name) -> list[str]:

@@ -90,6 +90,8 @@ def _expected(actor, action: Action, state: State, order: WorkOrder) -> type[Dom
         return InvalidTransition  # no caller to call back
     if allowed and action is Action.RETURN_TO_CITY:
         return InvalidInput  # the city did not hand it down: the centre opened it
+    if allowed and action is Action.CO_URGE and not order.co_units.exists():
+        return InvalidInput  # the lead may urge a co-unit, and this order has none
     return None if allowed else NotAllowed
 
 

@@ -163,6 +163,20 @@ def _machine(d):
                 if order.state in states.LED_STATES:
                     assert order.lead_unit_id is not None, (order.number, order.state)
                     assert order.lead_unit_id not in {u.pk for u in order.co_units.all()}
+                # joint handling: the co-units are exactly the units with a part not withdrawn; a
+                # part still owed is never due after the lead's reply; a gathered part was replied and
+                # gathered by a reply of its own order
+                parts = list(order.co_parts.all())
+                live = {pt.unit_id for pt in parts if pt.state != "withdrawn"}
+                if parts:
+                    assert live == {u.pk for u in order.co_units.all()}, (order.number, live)
+                for pt in parts:
+                    if pt.state in ("assigned", "signed") and order.reply_due is not None:
+                        assert pt.due <= order.reply_due, (order.number, pt.due, order.reply_due)
+                    if pt.gathered_by_id is not None:
+                        assert pt.state == "replied" and pt.gathered_by.order_id == order.pk
+                    assert (pt.state == "replied") <= (pt.replied_at is not None)
+                    assert (pt.first_replied_at is None) == (pt.first_late is None)
                 # the event chain verifies
                 assert trace.verify_order(order, events[order.pk]) == []
                 # unreasonable requests: at most one open report; the order is marked unreasonable

@@ -306,7 +306,7 @@ def test_the_migration_gives_an_order_flagged_before_supervision_records_an_open
     note = Note.objects.create(order_id=old, kind="supervision", text="老系统的督办意见", by=d.people["liudu"],
                                at=timezone.now() - dt.timedelta(days=30))
     WorkOrder.objects.filter(pk=old).update(supervised=True)  # the old toggle's flag (test setup only)
-    migration = importlib.import_module("hotline.orders.migrations.0012_supervision")
+    migration = importlib.import_module("hotline.orders.migrations.0013_supervision")
     migration._legacy_supervisions(apps, None)
     migration._legacy_supervisions(apps, None)  # run twice: one record
     sup = Supervision.objects.get(order_id=old)

@@ -51,6 +51,7 @@ class Audience(StrEnum):
     LEAD_UNIT = "lead_unit"  # the handlers and head of the order's lead unit
     ALL_UNITS = "all_units"  # ... and of its co-units (joint handling)
     SUPERVISORS = "supervisors"  # the district's supervisors
+    PART_UNIT = "part_unit"  # the co-unit whose part the event is about (its data's "unit")
 
 
 @dataclass(frozen=True)
@@ -73,6 +74,8 @@ TRIGGERS: dict[str, Trigger] = {
     "supervise": Trigger(Kind.SUPERVISE, Audience.ALL_UNITS),
     # the supervision was escalated to the city (联合督办): the lead unit hears of it at once
     "escalate_supervision": Trigger(Kind.SUPERVISE, Audience.LEAD_UNIT),
+    # joint handling: the lead urges one co-unit about its part (docs/joint.md)
+    "co_urge": Trigger(Kind.URGE, Audience.PART_UNIT),
 }
 
 # What a person who has not chosen is told through, per kind: a text message for the unit's

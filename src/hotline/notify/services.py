@@ -66,6 +66,8 @@ def audience_of(order: WorkOrder, audience: Audience, *, actor_id: int | None,
     co-units the event names (a dispatch writes its event before it sets the order's co-units)."""
     if audience is Audience.SUPERVISORS:
         return [p for p in supervisors() if p.pk != actor_id]
+    if audience is Audience.PART_UNIT:
+        return unit_people(co_unit_ids or [], exclude=actor_id)
     units: list[int | None] = [order.lead_unit_id]
     if audience is Audience.ALL_UNITS:
         units += co_unit_ids if co_unit_ids is not None else list(order.co_units.values_list("id", flat=True))
@@ -219,6 +221,8 @@ def for_event(event: Event) -> list[Queued]:
     co = None
     if event.action in ("dispatch", "joint"):  # their event is written before the order's co-units are set
         co = [int(u) for u in data.get("co_units") or []]
+    if trigger.audience is rules.Audience.PART_UNIT:  # the one co-unit whose part it is
+        co = [int(data["unit"])] if data.get("unit") else []
     people = audience_of(order, trigger.audience, actor_id=event.actor_id, co_unit_ids=co)
     text = str(data.get("text") or data.get("note") or "")
     return notify(trigger.kind, people, order_context(order, text=text), order=order,

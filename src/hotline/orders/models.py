@@ -78,6 +78,10 @@ ACTION_LABELS = {
     Action.CLOSE_SUPERVISION: _("督办办结"),
     Action.LIFT_SUPERVISION: _("撤销督办"),
     Action.ESCALATE_SUPERVISION: _("提请市级联合督办"),
+    # joint handling (docs/joint.md)
+    Action.CO_SIGN: _("协办签收"),
+    Action.CO_REPLY: _("协办答复"),
+    Action.CO_URGE: _("催办协办单位"),
 }
 
 
@@ -315,6 +319,8 @@ class Reply(models.Model):
     result = models.CharField(_("办理结论"), max_length=20, choices=Result.choices, default=Result.RESOLVED)
     contacted_caller = models.BooleanField(_("已联系来电人"), default=False)
     round = models.PositiveIntegerField(_("第几次答复"), default=1)
+    # Joint handling (docs/joint.md): why the reply went out without a co-unit's overdue part.
+    co_gap = models.TextField(_("协办答复缺项说明"), blank=True)
 
     class Meta:
         verbose_name = _("答复")
@@ -335,6 +341,8 @@ class Evidence(models.Model):
 
     order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="evidence")
     reply = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence")
+    # a co-unit's file, handed in with its part's reply (joint handling, docs/joint.md)
+    co_part = models.ForeignKey("CoPart", null=True, blank=True, on_delete=models.SET_NULL, related_name="evidence")
     kind = models.CharField(_("类型"), max_length=10, choices=Kind.choices, default=Kind.PHOTO)
     file = models.FileField(_("文件"), upload_to="evidence/%Y/%m/")
     name = models.CharField(_("文件名"), max_length=200)
@@ -772,3 +780,54 @@ class Supervision(models.Model):
     def on_time(self) -> bool | None:
         """Whether the feedback came by the deadline (None while none came)."""
         return None if self.feedback_at is None else self.feedback_at <= self.due
+
+
+PART_STATE_LABELS = {
+    "assigned": _("待签收"),
+    "signed": _("办理中"),
+    "replied": _("已答复"),
+    "withdrawn": _("已撤销"),
+}
+
+
+class CoPart(models.Model):
+    """A co-unit's own part of a joint order (协办任务): what the centre asks of it, its clock, its
+    reply to the lead unit and its files. Written only by the order's actions (orders/actions/joint.py
+    and the centre's dispatch actions), each step by orders/coparts.py's table, in the transaction of
+    the order's event. One row per (order, unit): a co-unit dropped at a re-dispatch is withdrawn,
+    and assigned again if it comes back. docs/joint.md has the rules."""
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="co_parts")
+    unit = models.ForeignKey(Unit, verbose_name=_("协办单位"), on_delete=models.PROTECT, related_name="co_parts")
+    ask = models.TextField(_("协办事项"), blank=True)
+    state = models.CharField(_("协办状态"), max_length=10, default="assigned",
+                             choices=list(PART_STATE_LABELS.items()))
+    assigned_at = models.DateTimeField(_("交办时间"))
+    due = models.DateTimeField(_("协办答复时限"), db_index=True)
+    signed_at = models.DateTimeField(_("签收时间"), null=True, blank=True)
+    replied_at = models.DateTimeField(_("协办答复时间"), null=True, blank=True)
+    replied_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                   related_name="+")
+    reply = models.TextField(_("协办答复"), blank=True)
+    # the first reply of the part against its first due time: what its on-time figure counts
+    first_replied_at = models.DateTimeField(null=True, blank=True)
+    first_late = models.BooleanField(null=True)
+    round = models.PositiveIntegerField(_("第几次答复"), default=1)
+    urge_count = models.PositiveIntegerField(_("被催办次数"), default=0)
+    redo_count = models.PositiveIntegerField(_("被驳回重办次数"), default=0)
+    gathered_by = models.ForeignKey(Reply, null=True, blank=True, on_delete=models.SET_NULL,
+                                    related_name="co_parts")
+
+    class Meta:
+        verbose_name = _("协办任务")
+        verbose_name_plural = _("协办任务")
+        constraints = [models.UniqueConstraint(fields=["order", "unit"], name="copart_one_per_order_unit")]
+        indexes = [models.Index(fields=["unit", "state"])]
+        ordering = ["order_id", "pk"]
+
+    @property
+    def state_label(self) -> str:
+        return str(PART_STATE_LABELS.get(self.state, self.state))
+
+    def overdue(self, now: dt.datetime) -> bool:
+        return self.state in ("assigned", "signed") and now > self.due

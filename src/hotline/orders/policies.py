@@ -22,10 +22,11 @@ class Scope(StrEnum):
     LEAD = "lead"  # orders whose lead unit is the actor's unit
     INVOLVED = "involved"  # orders the actor's unit leads or co-handles
     UNIT = "unit"  # the actor must belong to a handling unit (claiming an undispatched order)
+    CO = "co"  # orders the actor's unit co-handles (its own part of a joint order), not those it leads
 
 
 A, R = Action, Role
-_ANY, _LEAD, _INV, _UNIT = Scope.ANY, Scope.LEAD, Scope.INVOLVED, Scope.UNIT
+_ANY, _LEAD, _INV, _UNIT, _CO = Scope.ANY, Scope.LEAD, Scope.INVOLVED, Scope.UNIT, Scope.CO
 
 _UNIT_RIGHTS: dict[Action, Scope] = {
     A.CLAIM: _UNIT,
@@ -45,6 +46,10 @@ _UNIT_RIGHTS: dict[Action, Scope] = {
     A.REPORT_UNREASONABLE: _LEAD,
     # supervision (督办): the lead unit answers the supervisor (a co-unit reports to the lead unit)
     A.SUPERVISION_FEEDBACK: _LEAD,
+    # joint handling (docs/joint.md): a co-unit signs and replies its own part; the lead urges it
+    A.CO_SIGN: _CO,
+    A.CO_REPLY: _CO,
+    A.CO_URGE: _LEAD,
 }
 
 RIGHTS: dict[Role, dict[Action, Scope]] = {
@@ -223,6 +228,9 @@ def decide(
         return Decision(True)
     if scope is Scope.LEAD:
         return Decision(actor_unit_id == lead_unit_id, "" if actor_unit_id == lead_unit_id else "scope")
+    if scope is Scope.CO:
+        co = actor_unit_id != lead_unit_id and actor_unit_id in set(co_unit_ids)
+        return Decision(co, "" if co else "scope")
     involved = actor_unit_id == lead_unit_id or actor_unit_id in set(co_unit_ids)
     return Decision(involved, "" if involved else "scope")
 

@@ -136,10 +136,34 @@ class EscalateIn(ActionInput):
     note: Text(2000, min_length=REASON)
 
 
+class CoAskIn(ActionInput):
+    unit_id: Id
+    ask: Text(1000, required=False) = ""
+
+
 class JointIn(ActionInput):
     lead_unit_id: Id
     co_unit_ids: Annotated[list[Id], Field(min_length=1, max_length=50)]
     note: Text(2000, min_length=REASON)
+    # what is asked of the co-units (协办事项): `co_ask` for each of them, `co_asks` per co-unit
+    co_ask: Text(1000, required=False) = ""
+    co_asks: Annotated[list[CoAskIn], Field(max_length=50)] = []
+
+
+def _joint(oid: int, u: User, inp: JointIn) -> Any:
+    asks = {unit: inp.co_ask for unit in inp.co_unit_ids} if inp.co_ask else {}
+    asks.update({a.unit_id: a.ask for a in inp.co_asks})
+    return do.do_joint(oid, actor=u, lead_unit_id=inp.lead_unit_id, co_unit_ids=inp.co_unit_ids, note=inp.note,
+                       co_asks=asks)
+
+
+class CoReplyIn(ActionInput):
+    text: Text(4000, min_length=do.MIN_CO_REPLY_CHARS)
+
+
+class CoUrgeIn(ActionInput):
+    unit_id: Id
+    text: Text(2000, min_length=NOTE_TEXT)
 
 
 class ExtensionIn(ActionInput):
@@ -158,6 +182,7 @@ class ReplyIn(ActionInput):
     outcome: Text(8000, required=False) = ""
     result: ResultCode
     contacted_caller: bool = False
+    co_gap: Text(2000, required=False) = ""  # joint handling: why an overdue co-unit's part is missing
 
 
 class ApproveIn(ActionInput):
@@ -167,6 +192,7 @@ class ApproveIn(ActionInput):
 class RedoIn(ActionInput):
     reasons: Annotated[list[RedoReason], Field(min_length=1, max_length=len(do.REDO_REASONS))]
     note: Text(2000, min_length=REASON)
+    co_unit_ids: Ids = []  # joint handling: the co-units whose part is reopened
 
 
 class CallbackIn(ActionInput):
@@ -272,8 +298,7 @@ _SPECS = [
                lambda o, u, i: do.do_reject_return(o, actor=u, note=i.note)),
     ActionSpec(A.RETURN_TO_CITY, gettext_lazy("退回市级"), ReasonIn,
                lambda o, u, i: do.do_return_to_city(o, actor=u, reason=i.reason), "danger"),
-    ActionSpec(A.JOINT, gettext_lazy("联合处办"), JointIn, lambda o, u, i: do.do_joint(
-        o, actor=u, lead_unit_id=i.lead_unit_id, co_unit_ids=i.co_unit_ids, note=i.note)),
+    ActionSpec(A.JOINT, gettext_lazy("联合处办"), JointIn, _joint),
     ActionSpec(A.ESCALATE, gettext_lazy("提级处理"), EscalateIn, lambda o, u, i: do.do_escalate(
         o, actor=u, unit_id=i.unit_id, note=i.note)),
     ActionSpec(A.CONTACT, gettext_lazy("记录联系来电人"), TextIn, lambda o, u, i: do.do_contact(o, actor=u, text=i.text)),
@@ -286,10 +311,11 @@ _SPECS = [
                lambda o, u, i: do.do_deny_extension(o, actor=u, note=i.note)),
     ActionSpec(A.REPLY, gettext_lazy("答复"), ReplyIn, lambda o, u, i: do.do_reply(
         o, actor=u, responder=i.responder, process=i.process, outcome=i.outcome, result=i.result,
-        contacted_caller=i.contacted_caller)),
+        contacted_caller=i.contacted_caller, co_gap=i.co_gap)),
     ActionSpec(A.APPROVE, gettext_lazy("审核通过"), ApproveIn, lambda o, u, i: do.do_approve(o, actor=u, note=i.note)),
     ActionSpec(A.REDO, gettext_lazy("驳回重办"), RedoIn,
-               lambda o, u, i: do.do_redo(o, actor=u, reasons=i.reasons, note=i.note), "danger"),
+               lambda o, u, i: do.do_redo(o, actor=u, reasons=i.reasons, note=i.note, co_unit_ids=i.co_unit_ids),
+               "danger"),
     ActionSpec(A.CALLBACK, gettext_lazy("记录回访结果"), CallbackIn, lambda o, u, i: do.do_callback(
         o, actor=u, valid=i.valid, contacted=i.contacted, resolved=i.resolved, satisfaction=i.satisfaction or "",
         phone=i.phone, note=i.note)),
@@ -327,6 +353,11 @@ _SPECS = [
     ActionSpec(A.RECHECK, gettext_lazy("复核回访"), RecheckIn, lambda o, u, i: do.do_recheck(
         o, actor=u, callback_id=i.callback_id, reached=i.reached, confirmed=i.confirmed, contacted=i.contacted,
         resolved=i.resolved, satisfaction=i.satisfaction or "", note=i.note)),
+    # joint handling (联合处办, docs/joint.md): the co-units' own parts
+    ActionSpec(A.CO_SIGN, gettext_lazy("协办签收"), EmptyIn, lambda o, u, i: do.do_co_sign(o, actor=u)),
+    ActionSpec(A.CO_REPLY, gettext_lazy("协办答复"), CoReplyIn, lambda o, u, i: do.do_co_reply(o, actor=u, text=i.text)),
+    ActionSpec(A.CO_URGE, gettext_lazy("催办协办单位"), CoUrgeIn,
+               lambda o, u, i: do.do_co_urge(o, actor=u, unit_id=i.unit_id, text=i.text)),
     # The upload stays a file (a temporary file on disk past a few hundred KB): never read whole.
     ActionSpec(A.ATTACH, gettext_lazy("上传材料"), AttachIn, lambda o, u, i: do.do_attach(o, actor=u, file=i.file),
                multipart=True),

@@ -72,6 +72,11 @@ class Action(StrEnum):
     CLOSE_SUPERVISION = "close_supervision"  # 督办办结
     LIFT_SUPERVISION = "lift_supervision"  # 撤销督办
     ESCALATE_SUPERVISION = "escalate_supervision"  # 提请市级联合督办
+    # Joint handling (联合处办, docs/joint.md): each co-unit's own part of the order (协办任务); none
+    # of these moves the order, each moves the part (orders/coparts.py).
+    CO_SIGN = "co_sign"  # 协办签收
+    CO_REPLY = "co_reply"  # 协办答复
+    CO_URGE = "co_urge"  # 催办协办单位 (by the lead unit)
 
 
 S, A = State, Action
@@ -111,6 +116,9 @@ SUPERVISION_FEEDBACK_STATES = LED_STATES | {S.CLOSED}
 SUPERVISION_LIFT_STATES = frozenset(State)
 # Escalation asks the city to press the unit that holds the order: only while one does.
 SUPERVISION_ESCALATE_STATES = LED_STATES
+# Joint handling: a co-unit signs and replies its part, and the lead unit urges it, while the lead
+# is on the order's clock (dispatched, in progress); once the lead has replied the parts are gathered.
+CO_PART_STATES = frozenset({S.DISPATCHED, S.IN_PROGRESS})
 
 TRANSITIONS: dict[tuple[State, Action], State] = {
     # received: the district centre (or triage) decides what happens to the request
@@ -204,6 +212,8 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
        for a in (A.SUPERVISION_FEEDBACK, A.CLOSE_SUPERVISION)},
     **{(s, A.LIFT_SUPERVISION): s for s in sorted(SUPERVISION_LIFT_STATES)},
     **{(s, A.ESCALATE_SUPERVISION): s for s in sorted(SUPERVISION_ESCALATE_STATES)},
+    # joint handling: the co-units' parts move, the order does not
+    **{(s, a): s for s in sorted(CO_PART_STATES) for a in (A.CO_SIGN, A.CO_REPLY, A.CO_URGE)},
 }
 
 # Where an order came from (WorkOrder.source): a caller's request, or the centre's own initiative

@@ -44,6 +44,8 @@ FORMS: dict[Action, type[forms.Form]] = {
     # supervision (督办)
     A.SUPERVISION_FEEDBACK: f.SupervisionFeedbackForm, A.CLOSE_SUPERVISION: f.NoteForm,
     A.LIFT_SUPERVISION: f.NoteForm, A.ESCALATE_SUPERVISION: f.NoteForm,
+    # joint handling (docs/joint.md)
+    A.CO_SIGN: f.EmptyForm, A.CO_REPLY: f.CoReplyForm, A.CO_URGE: f.CoUrgeForm,
 }
 # What a layer above the orders does after an action (orders cannot call triage).
 FOLLOW_UPS = {A.UNMERGE: suggest_route}

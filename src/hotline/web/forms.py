@@ -132,6 +132,8 @@ class JointForm(forms.Form):
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
     note = forms.CharField(label=_("说明"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    co_ask = forms.CharField(label=_("协办事项（交给每个协办单位，可不填）"), required=False, max_length=1000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
 
 
 class ExtensionForm(forms.Form):
@@ -152,6 +154,14 @@ class ReplyForm(forms.Form):
                               max_length=8000)
     result = forms.ChoiceField(label=_("办理结论"), choices=Reply.Result.choices)
     contacted_caller = forms.BooleanField(label=_("已与来电人联系"), required=False)
+    co_gap = forms.CharField(label=_("协办答复缺项说明（协办单位超期未答复时填写）"), required=False, max_length=2000,
+                             widget=forms.Textarea(attrs={"rows": 2}))
+
+    def for_order(self, order: Any) -> ReplyForm:
+        # the gap is a joint order's: an order without co-units has no part to miss
+        if not order.co_units.exists():  # type: ignore[attr-defined]
+            del self.fields["co_gap"]
+        return self
 
 
 class AttachForm(forms.Form):
@@ -167,6 +177,27 @@ class RedoForm(forms.Form):
     reasons = forms.MultipleChoiceField(label=_("驳回理由"), choices=list(REDO_REASONS.items()),
                                         widget=forms.CheckboxSelectMultiple)
     note = forms.CharField(label=_("审核意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    co_units = IdsChoiceField(queryset=Unit.objects.none(), required=False,
+                              label=_("退回协办单位重新答复（问题出在其协办答复时选择）"),
+                              widget=forms.CheckboxSelectMultiple)
+
+    def for_order(self, order: Any) -> RedoForm:
+        self.fields["co_units"].queryset = order.co_units.order_by("name")  # type: ignore[attr-defined]
+        return self
+
+
+class CoReplyForm(forms.Form):
+    text = forms.CharField(label=_("协办答复（办理情况和结果，交主办单位汇总）"), max_length=4000,
+                           widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class CoUrgeForm(forms.Form):
+    unit = forms.ModelChoiceField(queryset=Unit.objects.none(), label=_("协办单位"), empty_label=_("请选择"))
+    text = forms.CharField(label=_("催办内容"), max_length=2000)
+
+    def for_order(self, order: Any) -> CoUrgeForm:
+        self.fields["unit"].queryset = order.co_units.order_by("name")  # type: ignore[attr-defined]
+        return self
 
 
 class CallbackForm(forms.Form):

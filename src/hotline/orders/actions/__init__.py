@@ -40,6 +40,7 @@ from .centre import (
 )
 from .history import HistoryRecord, HistoryResult, do_import_history
 from .intake import BatchResult, CleanIntake, Intake, do_create, do_create_many, validate_intake
+from .joint import MIN_CO_REPLY_CHARS, do_co_reply, do_co_sign, do_co_urge
 from .proactive import SOURCES_WITH_REF, do_create_proactive, do_verify
 from .recheck import do_recheck
 from .supervision import (
@@ -83,6 +84,7 @@ __all__ = [
     "HistoryRecord",
     "HistoryResult",
     "Intake",
+    "MIN_CO_REPLY_CHARS",
     "MIN_REASON_CHARS",
     "REDO_REASONS",
     "SOURCES_WITH_REF",
@@ -100,6 +102,9 @@ __all__ = [
     "do_callback",
     "do_callback_attempt",
     "do_claim",
+    "do_co_reply",
+    "do_co_sign",
+    "do_co_urge",
     "do_contact",
     "do_create",
     "do_create_many",

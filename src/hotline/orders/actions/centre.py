@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -40,11 +40,11 @@ from ._base import (
     _role,
     _rule,
     _rule_of,
-    _set_co_units,
     _start_clocks,
     _unit,
     _units,
 )
+from .joint import check_asks, set_co_units
 
 # ---- the district centre decides --------------------------------------------------------------------
 
@@ -84,10 +84,10 @@ def do_dispatch(
         _assign(order, lead, co, now)
         order.rule = rule if basis == "rule" else None
         deadline = _start_clocks(order, now, copy)
+        parts = set_co_units(order, co, now)
         _finish(order, actor, A.DISPATCH, target, now, unit=lead.pk, co_units=[u.pk for u in co],
                 rule=rule.pk if rule else None, basis=basis, note=(note or "").strip(), confidence=confidence,
-                category=order.category_id, **deadline)
-        _set_co_units(order, co)
+                category=order.category_id, **deadline, **parts)
     return order
 
 
@@ -279,9 +279,9 @@ def do_accept_return(
         copy = snapshot.current()
         order.rule = _basis(order, lead, copy)
         deadline = _start_clocks(order, now, copy)
+        parts = set_co_units(order, co, now)
         _finish(order, actor, A.ACCEPT_RETURN, target, now, unit=lead.pk, previous_unit=previous,
-                co_units=[u.pk for u in co], note=note, **deadline)
-        _set_co_units(order, co)
+                co_units=[u.pk for u in co], note=note, **deadline, **parts)
     return order
 
 
@@ -310,8 +310,11 @@ def do_reject_return(order_id: int, *, actor: User, note: str, rule_id: int | No
     return order
 
 
-def do_joint(order_id: int, *, actor: User, lead_unit_id: int, co_unit_ids: Sequence[int], note: str) -> WorkOrder:
-    """Arrange joint handling (联合处办): one lead unit, one or more co-units."""
+def do_joint(order_id: int, *, actor: User, lead_unit_id: int, co_unit_ids: Sequence[int], note: str,
+             co_asks: Mapping[int, str] | None = None) -> WorkOrder:
+    """Arrange joint handling (联合处办): one lead unit, one or more co-units, each with its own
+    part of the order (协办任务, docs/joint.md): what is asked of it (`co_asks`, optional, per
+    co-unit), due in HOTLINE_CO_REPLY_DAYS working days and never after the lead's reply."""
     note = _reason(note)
     if not co_unit_ids:
         raise InvalidInput(_("联合处办须指定至少一个协办单位。"), details={"co_units": [_("请选择协办单位。")]})
@@ -325,8 +328,9 @@ def do_joint(order_id: int, *, actor: User, lead_unit_id: int, co_unit_ids: Sequ
         copy = snapshot.current()
         order.rule = _basis(order, lead, copy)
         deadline = _start_clocks(order, now, copy)
-        _finish(order, actor, A.JOINT, target, now, unit=lead.pk, co_units=[u.pk for u in co], note=note, **deadline)
-        _set_co_units(order, co)
+        parts = set_co_units(order, co, now, check_asks(co_asks, [u.pk for u in co]))
+        _finish(order, actor, A.JOINT, target, now, unit=lead.pk, co_units=[u.pk for u in co], note=note, **deadline,
+                **parts)
     return order
 
 
@@ -349,6 +353,6 @@ def do_escalate(order_id: int, *, actor: User, unit_id: int, note: str) -> WorkO
         copy = snapshot.current()
         order.rule = _basis(order, unit, copy)
         deadline = _start_clocks(order, now, copy)
+        set_co_units(order, [], now)
         _finish(order, actor, A.ESCALATE, target, now, unit=unit.pk, previous_unit=previous, note=note, **deadline)
-        _set_co_units(order, [])
     return order

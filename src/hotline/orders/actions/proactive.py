@@ -32,7 +32,6 @@ from ._base import (
     _lock,
     _role,
     _rule_of,
-    _set_co_units,
     _start_clocks,
     _unit,
     _units,
@@ -40,6 +39,7 @@ from ._base import (
     key_reused,
 )
 from .intake import _intake_data, _numbers
+from .joint import set_co_units
 
 MAX_REF = 2**63 - 1
 # A source that names what it came from (a task, a hotspot, a rule); a patrol names nothing.
@@ -177,10 +177,10 @@ def _create(actor: User, clean: dict[str, Any], lead: Any, co: list[Any], *, sou
     _assign(order, lead, co, now)
     order.rule = rule if basis == "rule" else None
     _start_clocks(order, now, copy)
+    parts = set_co_units(order, co, now)
     _finish(order, actor, A.DISPATCH, target, now, unit=lead.pk, co_units=[u.pk for u in co],
             rule=rule.pk if rule else None, basis=basis, note=clean["note"], category=order.category_id,
-            source=source)
-    _set_co_units(order, co)
+            source=source, **parts)
     return order
 
 

@@ -26,6 +26,7 @@ from ..models import (
 from ..selectors import orders_visible_to
 from ..states import Action, State
 from ..validation import as_id
+from . import joint as joint_parts
 from ._base import (
     A,
     _atomic,
@@ -213,18 +214,25 @@ def do_deny_extension(order_id: int, *, actor: User, note: str) -> ExtensionRequ
 
 def do_reply(
     order_id: int, *, actor: User, responder: str, process: str, outcome: str,
-    result: str = Reply.Result.RESOLVED, contacted_caller: bool = False,
+    result: str = Reply.Result.RESOLVED, contacted_caller: bool = False, co_gap: str = "",
 ) -> Reply:
     """Reply to the hotline. The category's procedure decides what a reply must contain; an
     incomplete reply is refused with the list of what is missing. Under sampled review a reply
-    not drawn passes review at once, by the system, with that reason in the trace."""
+    not drawn passes review at once, by the system, with that reason in the trace.
+
+    On a joint order the reply gathers the co-units' parts (actions/joint.py): it is refused while
+    a part is owed and not yet due; an owed, overdue part lets it go with the gap stated in
+    `co_gap`. The event records the parts gathered and those missing."""
     if result not in Reply.Result.values:
         raise InvalidInput(_("请选择办理结论。"), details={"result": [_("未知的办理结论。")]})
     with _atomic():
         order = _lock(order_id)
         target = _check(order, actor, A.REPLY)
         profile = procedures.profile_for(order)
-        fresh_evidence = order.evidence.filter(reply__isnull=True)
+        # the lead's own fresh files (a co-unit's go with its part's reply)
+        co_ids = list(order.co_units.values_list("id", flat=True))
+        fresh_evidence = order.evidence.filter(reply__isnull=True, co_part__isnull=True).exclude(
+            uploaded_by__unit_id__in=co_ids)
         draft = procedures.Draft(responder=responder or "", process=process or "", outcome=outcome or "",
                                  contacted_caller=contacted_caller, evidence_count=fresh_evidence.count())
         gaps = procedures.reply_gaps(profile, draft, contact_recorded=order.first_contact_at is not None,
@@ -244,12 +252,16 @@ def do_reply(
             contacted_caller=contacted_caller,
             round=order.redo_count + 1,
         )
+        joint = joint_parts.gather(order, reply, now, co_gap or "") if co_ids else {}
+        if joint.get("co_gap"):
+            reply.co_gap = joint["co_gap"]
+            reply.save(update_fields=["co_gap"])
         if draft.evidence_count:
             fresh_evidence.update(reply=reply)
         order.replied_at = now
         drawn = procedures.drawn_for_review(profile, order.number, reply.round)
         _finish(order, actor, A.REPLY, target, now, reply=reply.pk, round=reply.round, result=result,
-                late=bool(order.reply_due and now > order.reply_due), review="full" if drawn else "not_drawn")
+                late=bool(order.reply_due and now > order.reply_due), review="full" if drawn else "not_drawn", **joint)
         if not drawn:
             system = system_user()
             Review.objects.create(order=order, reply=reply, reviewer=system, decision=Review.Decision.APPROVE,
@@ -294,9 +306,14 @@ def do_approve(order_id: int, *, actor: User, note: str = "") -> Review:
     return review
 
 
-def do_redo(order_id: int, *, actor: User, reasons: Sequence[str], note: str) -> Review:
+def do_redo(order_id: int, *, actor: User, reasons: Sequence[str], note: str,
+            co_unit_ids: Sequence[int] = ()) -> Review:
     """Reject a reply for redo (驳回重办), with the reasons; the unit has at least the redo limit
-    again to reply."""
+    again to reply. On a joint order the reviewer names the co-units whose part caused it
+    (`co_unit_ids`): their replied parts are reopened, each due again by the co-reply limit and
+    counted as a redo of the co-unit (docs/joint.md)."""
+    if isinstance(co_unit_ids, str | int) or co_unit_ids is None:
+        raise InvalidInput(_("参数格式不正确。"), details={"co_unit_ids": [_("须为单位编号的列表。")]})
     reasons = list(dict.fromkeys(reasons or []))
     unknown = [r for r in reasons if r not in REDO_REASONS]
     if not reasons or unknown:
@@ -311,5 +328,6 @@ def do_redo(order_id: int, *, actor: User, reasons: Sequence[str], note: str) ->
                                        reasons=reasons, note=note, sampled=True, at=now)
         order.redo_count += 1
         order.reply_due = _later(order.reply_due, _calendar().add(now, settings.HOTLINE_REDO_LIMIT))
-        _finish(order, actor, A.REDO, target, now, reply=reply.pk, reasons=reasons, note=note)
+        reopened = joint_parts.reopen(order, co_unit_ids, now)
+        _finish(order, actor, A.REDO, target, now, reply=reply.pk, reasons=reasons, note=note, co_reopened=reopened)
     return review

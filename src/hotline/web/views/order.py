@@ -122,12 +122,25 @@ def _fits_supervision(action: Action, active: Supervision | None) -> bool:
     return active is not None and supervisions.next_state(SupervisionState(active.state), step) is not None
 
 
+def _joint_forms(allowed: list[Action], parts: list[Any], user: Any) -> list[Action]:
+    """The joint-handling forms worth showing: the rights tables allow them by role and unit, the
+    parts say whether there is anything to do (a part to sign, to reply, an owed part to urge)."""
+    owed = [p for p in parts if p.state in ("assigned", "signed")]
+    mine = next((p for p in parts if p.unit_id == getattr(user, "unit_id", None) and p.state != "withdrawn"), None)
+    wanted = {Action.CO_URGE: bool(owed), Action.CO_SIGN: mine is not None and mine.state == "assigned",
+              Action.CO_REPLY: mine is not None and mine.state == "signed"}
+    return [a for a in allowed if wanted.get(a, True)]
+
+
 def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, Any] | None = None) -> dict[str, Any]:
     user = request.user
     co_units = list(order.co_units.all())
     allowed = allowed_actions(order, user, [u.pk for u in co_units])  # type: ignore[arg-type]
     active = order.supervisions.filter(state__in=[s.value for s in supervisions.ACTIVE]).first()
     allowed = [a for a in allowed if (bound is not None and bound[0] is a) or _fits_supervision(a, active)]
+    co_parts = list(order.co_parts.select_related("unit", "gathered_by", "replied_by").prefetch_related("evidence")
+                    .order_by("pk")) if co_units or order.dispatch_count > 1 else []
+    allowed = _joint_forms(allowed, co_parts, user)
     forms = []
     for action in allowed:
         spec = REGISTRY[action]
@@ -156,8 +169,11 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
         "phone_masked": not shows_full_phone(user),
         "can_view_phone": bool(allowed_actions(order, user, [u.pk for u in co_units], [Action.VIEW_PHONE])),  # type: ignore[arg-type]
         "co_units": co_units,
+        # joint handling: each co-unit's part, its clock and its reply (with its files)
+        "co_parts": co_parts,
         "timeline": _timeline(order),
-        "replies": order.replies.select_related("unit").prefetch_related("evidence", "reviews").order_by("round"),
+        "replies": order.replies.select_related("unit").prefetch_related("evidence", "reviews", "co_parts__unit")
+        .order_by("round"),
         "evidence": order.evidence.all().order_by("uploaded_at"),
         "notes": order.notes.select_related("by", "unit").order_by("at"),
         "returns": order.returns.select_related("unit", "suggested_unit", "rule_cited", "decided_by").order_by("at"),

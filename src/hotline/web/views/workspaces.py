@@ -23,6 +23,7 @@ from hotline.orders import deadlines
 from hotline.orders.models import (
     Callback,
     CallerMark,
+    CoPart,
     Event,
     ExtensionRequest,
     OrderReturn,
@@ -245,6 +246,10 @@ def inbox(request: HttpRequest) -> HttpResponse:
         ("returned", _("已回退待裁定"), led.filter(state=State.RETURNED).order_by("-updated_at")[:30]),
         ("co", _("协办工单"), visible.filter(co_units__id=unit_id).exclude(lead_unit_id=unit_id)
          .filter(state__in=[State.DISPATCHED, State.IN_PROGRESS, State.REPLIED]).order_by("reply_due")[:50]),
+        # joint handling: the orders it leads whose co-units are late with their part
+        ("co_overdue", _("协办单位超期未答复"), led.filter(
+            state__in=[State.DISPATCHED, State.IN_PROGRESS], co_parts__state__in=["assigned", "signed"],
+            co_parts__due__lt=now).distinct().order_by("reply_due")[:50]),
         ("claimable", _("辖区内待派工单（可主动认领）"), visible.filter(state=State.RECEIVED).order_by("received_at")[:30]),
     ]
     # The unit sees why its reply was sent back: the latest redo review's ticked reasons and note.
@@ -258,6 +263,19 @@ def inbox(request: HttpRequest) -> HttpResponse:
     # Supervised orders (督办) with their own feedback deadline, the nearest first.
     supervised = list(supervision_tab(supervisions_visible_to(user), "active", now)  # type: ignore[arg-type]
                       .select_related("order").order_by("due", "pk")[:50])
+    # each co-handled order with the unit's own part (its clock, its state); each led order with
+    # its late parts
+    co_orders = [o for key, _t, orders in sections if key == "co" for o in orders]
+    parts = {p.order_id: p for p in CoPart.objects.filter(order_id__in={o.pk for o in co_orders}, unit_id=unit_id)}
+    for o in co_orders:
+        o.my_part = parts.get(o.pk)
+    late_of = [o for key, _t, orders in sections if key == "co_overdue" for o in orders]
+    late: dict[int, list[CoPart]] = {}
+    for p in (CoPart.objects.filter(order_id__in={o.pk for o in late_of}, state__in=["assigned", "signed"], due__lt=now)
+              .select_related("unit").order_by("due")):
+        late.setdefault(p.order_id, []).append(p)
+    for o in late_of:
+        o.late_parts = late.get(o.pk, [])
     return render(request, "web/inbox.html", {"sections": sections, "now": now, "supervised": supervised,
                                               "overdue": overdue(led, now).count()})
 
@@ -307,7 +325,7 @@ def review_queue(request: HttpRequest) -> HttpResponse:
     ids = [o.pk for o in orders]
     # A fixed number of queries for the page: replies with evidence, reviews and events in bulk.
     replies: dict[int, Any] = {}
-    for r in Reply.objects.filter(order_id__in=ids).prefetch_related("evidence").order_by("round"):
+    for r in Reply.objects.filter(order_id__in=ids).prefetch_related("evidence", "co_parts__unit").order_by("round"):
         replies[r.order_id] = r
     rejections: dict[int, list[Any]] = {}
     for rv in Review.objects.filter(order_id__in=ids, decision=Review.Decision.REDO).select_related(

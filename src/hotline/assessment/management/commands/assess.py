@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandError, CommandParser
 from django.utils import timezone
 
 from hotline import periods
-from hotline.assessment import gaming, indicators, rechecks, stats
+from hotline.assessment import gaming, indicators, joint, rechecks, stats
 from hotline.assessment import supervision as supervision_figures
 from hotline.errors import InvalidInput
 
@@ -66,9 +66,10 @@ class Command(BaseCommand):
         fired = gaming.check(first, last)
         cut = rechecks.deductions(first, last)
         supervised = supervision_figures.per_unit(first, last)
+        co = joint.figures(first, last)
         for row in rows:
             if not opts["all_units"] and not (row["orders"] or row["valid_callbacks"] or row["replies"]
-                                              or row["proactive_verified"]):
+                                              or row["proactive_verified"] or row["unit_id"] in co):
                 continue
             out = {k: row.get(k) for k in KEYS}
             # Proactive work (未诉先办), outside the callback-based rates: orders the centre verified
@@ -81,6 +82,9 @@ class Command(BaseCommand):
             out["deductions"] = cut.get(row["unit_id"], {"count": 0, "points": 0.0})
             # supervision (督办): received, answered on time, missed, escalated to the city
             out["supervision"] = supervised.get(row["unit_id"], supervision_figures.empty())
+            # joint handling (docs/joint.md): its own parts as a co-unit, its share of the joint
+            # orders' callbacks, and (as lead) the redos that named a co-unit's part
+            out["joint"] = co.get(row["unit_id"], joint.empty_row())
             if opts["json"]:
                 self.stdout.write(json.dumps(out, ensure_ascii=False, default=str))
             else:

@@ -9,7 +9,7 @@ class Migration(migrations.Migration):
 
     dependencies = [
         ('directory', '0008_rule_changes'),
-        ('orders', '0011_callback_recheck'),
+        ('orders', '0012_co_parts'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
