@@ -399,6 +399,8 @@ HOTLINE_NOTIFY_QUIET_HOURS = os.environ.get("HOTLINE_NOTIFY_QUIET_HOURS", "22:00
 HOTLINE_NOTIFY_OVERDUE_WINDOW_HOURS = envint("HOTLINE_NOTIFY_OVERDUE_WINDOW_HOURS", "24")
 # How often the worker scans for due-soon and overdue orders (and, hourly, for warnings).
 HOTLINE_NOTIFY_SCAN_SECONDS = envint("HOTLINE_NOTIFY_SCAN_SECONDS", "60")
+# How often the worker queues the escalation of missed supervisions (督办逾期提请市级联合督办).
+HOTLINE_SUPERVISION_SCAN_SECONDS = envint("HOTLINE_SUPERVISION_SCAN_SECONDS", "600")
 # Notifications sent at once by the worker's notify delivery thread (each its own outbox stream).
 HOTLINE_NOTIFY_CONCURRENCY = envint("HOTLINE_NOTIFY_CONCURRENCY", "4")
 # The address the links in notifications start with.

@@ -22,11 +22,11 @@ from django.db import connection
 from hotline.demo.district import District
 from hotline.directory.models import User
 from hotline.directory.roles import Role
-from hotline.orders import actions
-from hotline.orders.models import Callback, Evidence, WorkOrder
+from hotline.orders import actions, clock
+from hotline.orders.models import Callback, Evidence, Supervision, WorkOrder
 from hotline.orders.states import Action, State
 from hotline.orders.validation import as_id
-from tests.conftest import make_order
+from tests.conftest import make_order as _make_order
 from tests.orders import files
 
 A, S, R = Action, State, Role
@@ -90,6 +90,15 @@ STAYS: dict[Action, frozenset[State]] = {
     # redo or a callback of the unit to appeal)
     **{a: frozenset({S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK, S.CLOSED})
        for a in (A.APPEAL_REDO, A.APPEAL_CALLBACK, A.UPHOLD_APPEAL, A.REJECT_APPEAL)},
+    # supervision (督办): the lead unit feeds back, and a supervisor closes on that feedback, while
+    # a unit leads the order or after it closed; a supervision is lifted whatever became of the
+    # order; it is escalated to the city only while a unit holds the order
+    A.SUPERVISION_FEEDBACK: frozenset({S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK,
+                                       S.CLOSED}),
+    A.CLOSE_SUPERVISION: frozenset({S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK,
+                                    S.CLOSED}),
+    A.LIFT_SUPERVISION: ALL,
+    A.ESCALATE_SUPERVISION: frozenset({S.DISPATCHED, S.RETURNED, S.IN_PROGRESS, S.REPLIED, S.AWAITING_CALLBACK}),
     # joint handling: a co-unit signs and replies its own part, the lead urges it, while the lead
     # is on the order's clock; the order does not move (docs/joint.md)
     A.CO_SIGN: frozenset({S.DISPATCHED, S.IN_PROGRESS}),
@@ -110,6 +119,7 @@ UNIT_RIGHTS = {
     A.CLAIM: "unit", A.SIGN: "lead", A.RETURN: "lead", A.REQUEST_EXTENSION: "lead", A.REPLY: "lead",
     A.CONTACT: "involved", A.PROGRESS: "involved", A.ANNOTATE: "involved", A.ATTACH: "involved",
     A.VIEW_PHONE: "involved", A.VIEW_EVIDENCE: "unit", A.REPORT_UNREASONABLE: "lead",
+    A.SUPERVISION_FEEDBACK: "lead",  # the lead unit answers the supervisor
     # "co" = the actor's unit co-handles the order and does not lead it (its own part)
     A.CO_SIGN: "co", A.CO_REPLY: "co", A.CO_URGE: "lead",
 }
@@ -136,11 +146,15 @@ DISTRICT_RIGHTS: dict[Role, dict[Action, frozenset[State] | None]] = {
                    # the second, independent callback of a suspect one
                    A.RECHECK: None,
                    # the centre's decision on a unit's appeal
-                   A.UPHOLD_APPEAL: None, A.REJECT_APPEAL: None},
+                   A.UPHOLD_APPEAL: None, A.REJECT_APPEAL: None,
+                   # supervision: closed on the unit's feedback, lifted, escalated to the city by hand
+                   A.CLOSE_SUPERVISION: None, A.LIFT_SUPERVISION: None, A.ESCALATE_SUPERVISION: None},
     R.ADMIN: {A.ANNOTATE: None, A.VIEW_EVIDENCE: None},
     # triage never closes or screens out by itself; a reply not drawn for sampled review is
     # passed by do_reply itself, so the system never approves through do_approve
-    R.SYSTEM: {A.DISPATCH: None, A.MERGE: None, A.ANNOTATE: None},
+    R.SYSTEM: {A.DISPATCH: None, A.MERGE: None, A.ANNOTATE: None,
+               # the worker escalates a supervision whose deadline passed without feedback
+               A.ESCALATE_SUPERVISION: None},
     # the city platform hands orders down, urges and supervises them (联合督办), and notes things
     R.CITY: {A.URGE: None, A.SUPERVISE: None, A.ANNOTATE: None},
     # the citizens' web channel: the photos of a new request, the citizen's own callback answers
@@ -210,11 +224,25 @@ def photo(name: str = "site.jpg", data: bytes = PHOTO) -> ContentFile:
 UNREASONABLE_TEXT = "来电人就同一事项第五次来电，此前已三次书面答复并现场说明，诉求超出政策规定。"
 
 
-def bring_to(d: District, state: State, *, report: bool = False, **order_kw: Any) -> int:
+SUPERVISION_TEXT = "来电人多次反映，请限3个工作日内反馈办理情况"
+FEEDBACK_TEXT = "已于当日到现场处置，围挡已设置，路面修复正在排期，预计两日内完成。"
+
+
+def bring_to(d: District, state: State, *, report: bool = False, supervise: bool = False, **order_kw: Any) -> int:
     """A new order (a road collapse in 东湖街道, led by 东湖街道办事处 under the responsibility
     list) walked through the loop by the personas until it is in `state`. With `report`, 李强
-    reports it as unreasonable as soon as it is dispatched (the report stays pending on the way)."""
+    reports it as unreasonable as soon as it is dispatched (the report stays pending on the way).
+    With `supervise`, 刘督 puts it under supervision as soon as it is received (督办, open on the way)."""
     p = d.people
+    if supervise:
+        real = _make_order
+
+        def make_order(d: District, **kw: Any) -> int:  # noqa: N807 - the same helper, supervised at once
+            oid = real(d, **kw)
+            actions.do_supervise(oid, actor=p["liudu"], text=SUPERVISION_TEXT)
+            return oid
+    else:
+        make_order = _make_order
     if report and state is S.RETURNED_TO_CITY:
         oid = make_order(d, **{"channel": "transfer", **order_kw})
         actions.do_dispatch(oid, actor=p["chengang"], unit_id=d.units["street-a"].pk)
@@ -449,6 +477,10 @@ CALLS: dict[Action, Callable[[int, User, Ctx], Any]] = {
         o, actor=u, reasons=["other_matter"], explanation=APPEAL_CALLBACK_TEXT),
     A.UPHOLD_APPEAL: lambda o, u, c: actions.do_uphold_appeal(o, actor=u, note="经核实答复已说明原因，申诉成立"),
     A.REJECT_APPEAL: lambda o, u, c: actions.do_reject_appeal(o, actor=u, note="答复确未说明原因，申诉不成立"),
+    A.SUPERVISION_FEEDBACK: lambda o, u, c: actions.do_supervision_feedback(o, actor=u, text=FEEDBACK_TEXT),
+    A.CLOSE_SUPERVISION: lambda o, u, c: actions.do_close_supervision(o, actor=u, note="反馈属实，督办办结"),
+    A.LIFT_SUPERVISION: lambda o, u, c: actions.do_lift_supervision(o, actor=u, note="来电人已撤回诉求，撤销督办"),
+    A.ESCALATE_SUPERVISION: lambda o, u, c: escalate_as(o, u),
     A.CO_SIGN: lambda o, u, c: actions.do_co_sign(o, actor=u),
     A.CO_REPLY: lambda o, u, c: actions.do_co_reply(o, actor=u, text=CO_REPLY_TEXT),
     A.CO_URGE: lambda o, u, c: actions.do_co_urge(o, actor=u, unit_id=c.co_unit_of(o), text="请抓紧答复协办部分"),
@@ -484,9 +516,27 @@ def bring_appealable_to(d: District, state: State, **order_kw: Any) -> int:
     assert state is S.AWAITING_CALLBACK, state
     return oid
 
+
+def escalate_as(oid: Any, actor: User) -> Any:
+    """Escalate the order's supervision: a supervisor now, the system (the worker) only once the
+    deadline has passed, so it acts just after it."""
+    if actor.role != R.SYSTEM.value:
+        return actions.do_escalate_supervision(oid, actor=actor, note="单位逾期未反馈，提请市级联合督办")
+    pk = as_id(oid)
+    sup = Supervision.objects.filter(order_id=pk, state="open").first() if pk else None
+    if sup is None:
+        return actions.do_escalate_supervision(oid, actor=actor)
+    with clock.at(sup.due + dt.timedelta(minutes=1)):
+        return actions.do_escalate_supervision(oid, actor=actor)
+
 # Actions that need a report made earlier (bring_to(report=True)), and what else before them.
 NEEDS_REPORT = frozenset({A.UPHOLD_UNREASONABLE, A.REJECT_UNREASONABLE, A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK})
 UNREASONABLE_ACTIONS = NEEDS_REPORT | {A.REPORT_UNREASONABLE}
+# Actions that need a supervision opened earlier (bring_to(supervise=True)); with SUPERVISE itself,
+# each needs a fresh order (one active supervision per order).
+NEEDS_SUPERVISION = frozenset({A.SUPERVISION_FEEDBACK, A.CLOSE_SUPERVISION, A.LIFT_SUPERVISION,
+                               A.ESCALATE_SUPERVISION})
+SUPERVISION_ACTIONS = NEEDS_SUPERVISION | {A.SUPERVISE}
 
 
 def prepare(d: District, oid: int, state: State, action: Action | None = None) -> None:
@@ -509,6 +559,9 @@ def prepare(d: District, oid: int, state: State, action: Action | None = None) -
             actions.do_callback(oid, actor=other, contacted=True, resolved=True, satisfaction="satisfied")
         elif state is S.MERGED:
             actions.do_callback(oid, actor=other, contacted=True, resolved=True, satisfaction="satisfied")
+    if action is A.CLOSE_SUPERVISION:
+        # the lead unit's feedback, to close the supervision on
+        actions.do_supervision_feedback(oid, actor=d.people["liqiang"], text=FEEDBACK_TEXT)
     if action in (A.CONTEST_MARK, A.LIFT_MARK, A.KEEP_MARK):
         # the report (made by bring_to(report=True)) upheld, and for a decision a contest recorded
         actions.do_uphold_unreasonable(oid, actor=d.people["liudu"], note="经核实，已充分答复，属重复诉求")
@@ -539,7 +592,7 @@ def second_callback_agent(d: District) -> User:
 
 
 SIDE_TABLES = ("notes", "replies", "reviews", "returns", "callbacks", "extensions", "evidence", "events",
-               "unreasonable_reports", "caller_marks", "mark_contests", "rechecks", "appeals", "co_parts")
+               "unreasonable_reports", "caller_marks", "mark_contests", "rechecks", "appeals", "supervisions", "co_parts")
 
 
 def snapshot(oid: int) -> tuple[dict[str, Any], list[int], tuple[int, ...]]:

@@ -20,7 +20,9 @@ from tests.orders.loop import (
     APPEAL_ACTIONS,
     CALLS,
     NEEDS_REPORT,
+    NEEDS_SUPERVISION,
     STAYS,
+    SUPERVISION_ACTIONS,
     UNREASONABLE_ACTIONS,
     Ctx,
     bring_appealable_to,
@@ -108,9 +110,10 @@ FROM_CITY = {"channel": "transfer"}
 # Allowed actions that leave the state as it is can share one order per state; the extension
 # actions cannot (each needs, or uses up, a pending request).
 # Nor can the unreasonable-request actions (each needs, or makes, the one open report or contest).
-# Nor can a re-check (each gives a callback its one verdict, and needs one its actor did not make).
+# Nor can a re-check (each gives a callback its one verdict, and needs one its actor did not make),
+# nor the supervision actions (one active supervision per order, each step once).
 REUSABLE = (set(STAYS) - {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION}
-            - UNREASONABLE_ACTIONS - {Action.RECHECK} - APPEAL_ACTIONS
+            - UNREASONABLE_ACTIONS - {Action.RECHECK} - APPEAL_ACTIONS - SUPERVISION_ACTIONS
             # a part is signed once and replied once (joint handling)
             - {Action.CO_SIGN, Action.CO_REPLY})
 # An appeal needs an order with a redo and a callback of the lead unit to appeal, and a decision
@@ -129,7 +132,7 @@ def _check_allowed(d, ctx, state, action, name) -> list[str]:
         if action in NEEDS_APPEAL:
             CALLS[Action.APPEAL_REDO](oid, d.people["lizhang"], ctx)
     else:
-        oid = bring_to(d, state, report=action in NEEDS_REPORT, **FROM_CITY)
+        oid = bring_to(d, state, report=action in NEEDS_REPORT, supervise=action in NEEDS_SUPERVISION, **FROM_CITY)
         prepare(d, oid, state, action)
     before = WorkOrder.objects.get(pk=oid)
     main_before = WorkOrder.objects.get(pk=ctx.main_order_id).event_seq

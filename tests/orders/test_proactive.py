@@ -16,9 +16,13 @@ from tests.conftest import make_order
 from tests.orders.loop import (
     APPEAL_ACTIONS,
     CALLS,
+    FEEDBACK_TEXT,
+    NEEDS_SUPERVISION,
     PROACTIVE_CREATORS,
     PROACTIVE_STATES,
     STAYS,
+    SUPERVISION_ACTIONS,
+    SUPERVISION_TEXT,
     Ctx,
     bring_proactive_appealable_to,
     bring_proactive_to,
@@ -93,7 +97,17 @@ def _expected(actor, action: Action, state: State, order: WorkOrder) -> type[Dom
     return None if allowed else NotAllowed
 
 
-REUSABLE = set(STAYS) - {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION} - APPEAL_ACTIONS
+REUSABLE = set(STAYS) - {Action.REQUEST_EXTENSION, Action.APPROVE_EXTENSION, Action.DENY_EXTENSION} - APPEAL_ACTIONS - SUPERVISION_ACTIONS
+
+
+def _supervised(d, state):
+    """A proactive order in `state` that 刘督 put under supervision while it was open (督办), for
+    the supervision steps; for closing one, the lead unit has fed back."""
+    oid = bring_proactive_to(d, State.AWAITING_CALLBACK if state is State.CLOSED else state)
+    actions.do_supervise(oid, actor=d.people["liudu"], text=SUPERVISION_TEXT)
+    if state is State.CLOSED:
+        actions.do_verify(oid, actor=d.people["chengang"], note="已到现场核验，路面修复完好")
+    return oid
 
 
 def _prepare(d, oid, state, action=None):
@@ -131,6 +145,10 @@ def test_it_allows_exactly_the_intended_actions_on_a_proactive_order(district, s
                     oid = bring_proactive_appealable_to(d, state)
                     if action in (Action.UPHOLD_APPEAL, Action.REJECT_APPEAL):
                         CALLS[Action.APPEAL_REDO](oid, d.people["lizhang"], ctx)
+                elif action in NEEDS_SUPERVISION:
+                    oid = _supervised(d, state)
+                    if action is Action.CLOSE_SUPERVISION:
+                        actions.do_supervision_feedback(oid, actor=d.people["liqiang"], text=FEEDBACK_TEXT)
                 else:
                     oid = bring_proactive_to(d, state)
                     _prepare(d, oid, state, action)

@@ -22,6 +22,7 @@ from hotline.errors import DomainError
 from hotline.orders import actions, policies, states, trace
 from hotline.orders.models import Callback, Event, OrderAppeal, WorkOrder
 from hotline.orders.states import Action, State
+from hotline.outbox.models import OutboxMessage
 from tests.conftest import make_order
 from tests.orders.loop import CALLS, Ctx, new_proactive, photo
 
@@ -133,6 +134,8 @@ def _machine(d):
                                                    explanation="已多次充分答复，来电人仍就同一事项反复来电")
                 elif action in (Action.LIFT_MARK, Action.KEEP_MARK):
                     actions.do_contest_mark(order.pk, actor=p["wangfang"], reason="来电人认为诉求合理")
+                elif action is Action.CLOSE_SUPERVISION and member is not None:
+                    actions.do_supervision_feedback(order.pk, actor=member, text="已到现场处置，正在协调修复，两日内完成")
             except DomainError:
                 pass
             head = next((p[n] for n in ACTORS if p[n].unit_id == order.lead_unit_id and order.lead_unit_id
@@ -237,6 +240,22 @@ def _machine(d):
                 for rv in order.reviews.all():
                     upheld_redo = OrderAppeal.objects.filter(review=rv, status="upheld").exists()
                     assert (rv.overturned_at is not None) == upheld_redo, rv.pk
+                # supervision (督办): at most one active supervision; the order is flagged supervised
+                # exactly while one is; each was escalated at most once, each escalation has its
+                # event and its one request to the city in the outbox
+                sups = list(order.supervisions.all())
+                active = [x for x in sups if x.state in ("open", "answered", "escalated")]
+                assert len(active) <= 1 and order.supervised == bool(active), (order.number, order.supervised)
+                escalated = [x for x in sups if x.escalated_at is not None]
+                escalations = [e for e in events[order.pk] if e.action == Action.ESCALATE_SUPERVISION]
+                assert len(escalations) == len(escalated)
+                assert sorted(e.data["supervision"] for e in escalations) == sorted(x.pk for x in escalated)
+                assert OutboxMessage.objects.filter(
+                    channel="citylink", dedupe_key__in=[f"supervision-escalated:{x.pk}" for x in escalated]
+                ).count() == len(escalated)
+                for x in sups:
+                    assert (x.feedback_at is not None) == bool(x.feedback), x.pk
+                    assert (x.state in ("closed", "lifted")) == (x.ended_at is not None), x.pk
                 # a proactive order has no caller: never called back, no first-contact clock, and
                 # closed only by the centre's verification
                 if order.is_proactive:

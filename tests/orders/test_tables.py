@@ -11,6 +11,7 @@ import pytest
 from hotline.directory.roles import UNIT_ROLES, Role
 from hotline.orders import actions, policies, states
 from hotline.orders.states import Action, State
+from hotline.orders.supervisions import ACTIVE, FINAL, WAITING_FOR_UNIT, Step, SupervisionState, next_state
 from tests.orders.loop import CREATORS, MOVES, STAYS, intended_allowed, intended_target
 
 RELATIONS = ("lead", "co", "other", "none")
@@ -133,3 +134,27 @@ def test_it_has_every_action_of_the_design_as_a_keyword_only_function(action, fu
 def test_it_has_a_function_for_every_action_in_the_table():
     missing = [a.value for a in states.ALL_ACTIONS if not hasattr(actions, f"do_{a.value}")]
     assert missing == []
+
+
+def test_the_supervision_table_escalates_at_most_once_and_ends_for_good():
+    """督办单's own life (orders/supervisions.py), against the rules written out here: the unit's
+    feedback is owed while open or escalated; only an open one is escalated (so never twice, and
+    never after feedback); close only on feedback; lift from any active state; closed and lifted
+    are final."""
+    ss = SupervisionState
+    for state in ss:
+        assert (next_state(state, Step.FEEDBACK) is ss.ANSWERED) == (state in WAITING_FOR_UNIT)
+        assert (next_state(state, Step.ESCALATE) is ss.ESCALATED) == (state is ss.OPEN)
+        assert (next_state(state, Step.CLOSE) is ss.CLOSED) == (state is ss.ANSWERED)
+        assert (next_state(state, Step.LIFT) is ss.LIFTED) == (state in ACTIVE)
+        if state in FINAL:
+            assert all(next_state(state, step) is None for step in Step)
+    # walk every path from open: escalated at most once on each
+    paths = deque([(ss.OPEN, 0)])
+    while paths:
+        state, escalations = paths.popleft()
+        assert escalations <= 1
+        for step in Step:
+            target = next_state(state, step)
+            if target is not None:
+                paths.append((target, escalations + (step is Step.ESCALATE)))

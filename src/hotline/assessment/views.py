@@ -26,6 +26,7 @@ from hotline.orders.actions import EFFECT_QUESTIONS, REDO_REASON_LABELS, REDO_RE
 from hotline.web.views.common import roles_required
 
 from . import appeal_actions, burden, consequences, gaming, indicators, rechecks, rules, stats
+from . import supervision as supervision_figures
 from . import warnings as warning_rules
 from .access import ASSESSMENT_ROLES, DISTRICT_ROLES, unit_scope
 from .templatetags.assessment_tags import evidence_text
@@ -100,6 +101,9 @@ UNREASONABLE_COLUMNS = [("unit", _l("单位")), ("reported", _l("上报不合理
 APPEAL_COLUMNS = [("label", _l("申诉类型")), ("filed", _l("提出")), ("upheld", _l("成立")), ("rejected", _l("不成立")),
                   ("withdrawn", _l("撤回")), ("pending", _l("待裁定")), ("late", _l("超期裁定或超期未裁定"))]
 APPEAL_UNIT_COLUMNS = [("unit", _l("单位")), *APPEAL_COLUMNS[1:]]
+SUPERVISION_COLUMNS = [("unit", _l("单位")), ("received", _l("收到督办")), ("answered", _l("已反馈")),
+                       ("on_time", _l("按期反馈")), ("missed", _l("逾期（含逾期反馈）")),
+                       ("escalated", _l("提请市级联合督办")), ("on_time_rate", _l("按期反馈率"))]
 ENDING_COLUMNS = [("unit", _l("单位")), ("suspect_callbacks", _l("疑似回访")), ("rechecked", _l("已复核")),
                   ("confirmed", _l("确认属实")), ("fabricated", _l("回访不实")), ("not_reached", _l("复核未接通")),
                   ("pending", _l("待复核")), ("deduction_points", _l("扣分"))]
@@ -433,7 +437,8 @@ def report_page(request: HttpRequest) -> HttpResponse:
         consequences=consequences.for_month(first, last), consequence_columns=CONSEQUENCE_COLUMNS,
         unreasonable_columns=UNREASONABLE_COLUMNS, endings=endings, ending_columns=ENDING_COLUMNS,
         appeals=appeal_actions.summary(first, last), appeal_columns=APPEAL_COLUMNS,
-        appeal_unit_columns=APPEAL_UNIT_COLUMNS))
+        appeal_unit_columns=APPEAL_UNIT_COLUMNS,
+        supervision=supervision_figures.table(first, last), supervision_columns=SUPERVISION_COLUMNS))
 
 
 def governance_tasks(first: dt.date, last: dt.date) -> list[Any]:

@@ -16,7 +16,7 @@ from typing import Any
 from django.conf import settings
 from django.utils import timezone
 
-from hotline.orders.models import Event, Reply
+from hotline.orders.models import Event, Reply, Supervision
 from hotline.orders.states import Action, State
 from hotline.outbox import Message, Outcome
 
@@ -42,10 +42,34 @@ DATA_KEYS = {
 }
 
 
+ESCALATION_KIND = "order.supervision_escalated"
+
+
+def escalation_for_city(event: Event, number: str | None) -> Message:
+    """The request for joint supervision (联合督办) of a supervision the unit did not answer in
+    time (orders.actions.supervision.do_escalate_supervision), for any order: a city order in its
+    own stream, a district order in "district:<number>". Deduplicated per supervision: it is
+    asked for once (and escalated once)."""
+    order = event.order
+    sup = Supervision.objects.filter(pk=event.data.get("supervision")).select_related("unit").first()
+    data: dict[str, Any] = {"supervision": event.data.get("supervision"), "reason": event.data.get("kind"),
+                            "note": event.data.get("note", ""), "due": event.data.get("due")}
+    if sup is not None:
+        data.update(instruction=sup.instruction, opened_at=sup.opened_at.isoformat(), due=sup.due.isoformat(),
+                    unit=sup.unit_id, unit_name=sup.unit.name if sup.unit else "")
+    payload = {"city_number": number, "number": order.number, "event_seq": event.seq, "action": event.action,
+               "state": event.to_state, "at": event.at.isoformat(), "title": order.title, "data": data}
+    stream = f"order:{number}" if number else f"district:{order.number}"
+    return Message(CHANNEL, stream, ESCALATION_KIND, payload, dedupe_key=f"supervision-escalated:{data['supervision']}")
+
+
 def updates_for_city(event: Event) -> list[Message]:
-    """The messages the city must get for `event` (none for the district's own orders)."""
+    """The messages the city must get for `event` (none for the district's own orders, except a
+    request for joint supervision)."""
     order = event.order
     number = city_number_of(order)
+    if event.action == A.ESCALATE_SUPERVISION:
+        return [escalation_for_city(event, number)]
     if number is None:
         return []
     out = []

@@ -56,7 +56,7 @@ def scan(now: dt.datetime | None = None, *, warnings: bool = False) -> int:
     notifications and outbox rows in one transaction. Returns the outbox rows written."""
     found = scans.evaluate_warnings(now) if warnings else None
     with transaction.atomic():
-        queued = scans.due_soon(now) + scans.overdue(now)
+        queued = scans.due_soon(now) + scans.overdue(now) + scans.supervision_due_soon(now)
         if found is not None:
             queued += scans.warnings(now, found)
         return outbox.enqueue([message_of(q) for q in queued]) if queued else 0

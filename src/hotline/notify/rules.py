@@ -72,6 +72,8 @@ TRIGGERS: dict[str, Trigger] = {
     "reopen": Trigger(Kind.REDO, Audience.LEAD_UNIT),
     "urge": Trigger(Kind.URGE, Audience.ALL_UNITS),
     "supervise": Trigger(Kind.SUPERVISE, Audience.ALL_UNITS),
+    # the supervision was escalated to the city (联合督办): the lead unit hears of it at once
+    "escalate_supervision": Trigger(Kind.SUPERVISE, Audience.LEAD_UNIT),
     # joint handling: the lead urges one co-unit about its part (docs/joint.md)
     "co_urge": Trigger(Kind.URGE, Audience.PART_UNIT),
 }

@@ -19,7 +19,7 @@ from django.utils.translation import gettext_noop
 from hotline.assessment import warnings as warning_rules
 from hotline.assessment.models import Subscription
 from hotline.orders import selectors
-from hotline.orders.models import WorkOrder
+from hotline.orders.models import Supervision, WorkOrder
 from hotline.orders.states import State
 
 from . import rules, services
@@ -27,7 +27,7 @@ from .rules import Kind
 from .services import Queued
 
 CLOCK_LABELS = {"sign": gettext_noop("签收时限"), "contact": gettext_noop("首次联系时限"),
-                "reply": gettext_noop("答复时限")}
+                "reply": gettext_noop("答复时限"), "supervision": gettext_noop("督办反馈时限")}
 LIMIT = 2000  # orders per scan and kind: a backlog is worked off over the next scans
 
 
@@ -90,6 +90,23 @@ def overdue(now: dt.datetime | None = None) -> list[Queued]:
         for clock, due in clocks:
             if due is not None and since <= due < now:
                 out += _tell(Kind.OVERDUE, order, clock, due, now, people_of)
+    return out
+
+
+def supervision_due_soon(now: dt.datetime | None = None) -> list[Queued]:
+    """Supervisions whose feedback deadline runs out within HOTLINE_DUE_SOON_HOURS and whose
+    feedback is still owed (open or escalated): the lead unit is told once per supervision and
+    deadline (the "supervision" clock)."""
+    now = now or timezone.now()
+    horizon = now + dt.timedelta(hours=settings.HOTLINE_DUE_SOON_HOURS)
+    sups = list(Supervision.objects.filter(state__in=["open", "escalated"], due__gte=now, due__lte=horizon,
+                                           order__lead_unit__isnull=False)
+                .select_related("order", "order__lead_unit").order_by("due", "pk")[:LIMIT])
+    orders = [s.order for s in sups]
+    people_of = _people_by_unit(orders)
+    out: list[Queued] = []
+    for sup in sups:
+        out += _tell(Kind.DUE_SOON, sup.order, "supervision", sup.due, now, people_of)
     return out
 
 

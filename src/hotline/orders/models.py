@@ -73,6 +73,11 @@ ACTION_LABELS = {
     Action.KEEP_MARK: _("异议不成立，维持标记"),
     Action.RECHECK: _("复核回访"),
     Action.VERIFY: _("核验办结"),
+    # supervision (督办)
+    Action.SUPERVISION_FEEDBACK: _("督办反馈"),
+    Action.CLOSE_SUPERVISION: _("督办办结"),
+    Action.LIFT_SUPERVISION: _("撤销督办"),
+    Action.ESCALATE_SUPERVISION: _("提请市级联合督办"),
     # joint handling (docs/joint.md)
     Action.CO_SIGN: _("协办签收"),
     Action.CO_REPLY: _("协办答复"),
@@ -792,6 +797,71 @@ class OrderAppeal(models.Model):
     def late(self) -> bool:
         """Decided after its deadline (or, pending, past it now: see is_overdue)."""
         return self.decided_at is not None and self.decided_at > self.due
+class Supervision(models.Model):
+    """A supervision (督办单) of an order: the supervisor's instruction and its own deadline for the
+    lead unit's feedback (督办反馈), how it ended, and whether it was escalated to the city
+    (联合督办). Written only by the supervision actions (orders/actions/supervision.py), each in
+    the transaction of its event; its life is the pure table of orders/supervisions.py.
+
+    Invariants: at most one active (open, answered, escalated) supervision per order (a partial
+    unique constraint), and the order's `supervised` flag is true exactly while one is active;
+    `escalated_at` is set at most once (never escalated twice); `feedback_at` is set with the
+    feedback, `ended_at` with closing or lifting."""
+
+    class State(models.TextChoices):
+        OPEN = "open", _("督办中")
+        ANSWERED = "answered", _("已反馈")
+        ESCALATED = "escalated", _("已提请市级联合督办")
+        CLOSED = "closed", _("督办办结")
+        LIFTED = "lifted", _("已撤销督办")
+
+    class Level(models.TextChoices):
+        DISTRICT = "district", _("区级督办")
+        CITY = "city", _("市级联合督办")
+
+    class Escalation(models.TextChoices):
+        MISSED = "missed", _("逾期未反馈，系统自动提请")
+        MANUAL = "manual", _("督办人提请")
+
+    order = models.ForeignKey(WorkOrder, on_delete=models.CASCADE, related_name="supervisions")
+    # the unit supervised: the lead unit when opened, then the one that fed back or missed it
+    unit = models.ForeignKey(Unit, verbose_name=_("被督办单位"), null=True, blank=True, on_delete=models.PROTECT,
+                             related_name="+")
+    level = models.CharField(_("督办级别"), max_length=10, choices=Level.choices, default=Level.DISTRICT)
+    state = models.CharField(_("督办状态"), max_length=10, choices=State.choices, default=State.OPEN)
+    instruction = models.TextField(_("督办要求"))
+    opened_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    opened_at = models.DateTimeField(_("督办时间"))
+    due = models.DateTimeField(_("反馈时限"))
+    due_days = models.PositiveSmallIntegerField(_("时限（工作日）"), null=True, blank=True)
+    feedback = models.TextField(_("督办反馈"), blank=True)
+    feedback_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                    related_name="+")
+    feedback_at = models.DateTimeField(_("反馈时间"), null=True, blank=True)
+    escalated_at = models.DateTimeField(_("提请联合督办时间"), null=True, blank=True)
+    escalated_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                     related_name="+")
+    escalation = models.CharField(_("提请方式"), max_length=10, choices=Escalation.choices, blank=True)
+    escalation_note = models.TextField(_("提请说明"), blank=True)
+    ended_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.PROTECT,
+                                 related_name="+")
+    ended_at = models.DateTimeField(_("办结/撤销时间"), null=True, blank=True)
+    end_note = models.TextField(_("办结/撤销意见"), blank=True)
+
+    class Meta:
+        verbose_name = _("督办单")
+        verbose_name_plural = _("督办单")
+        constraints = [models.UniqueConstraint(
+            fields=["order"], condition=models.Q(state__in=["open", "answered", "escalated"]),
+            name="supervision_one_active_per_order")]
+        indexes = [models.Index(fields=["state", "due"]), models.Index(fields=["unit", "opened_at"])]
+
+    @property
+    def on_time(self) -> bool | None:
+        """Whether the feedback came by the deadline (None while none came)."""
+        return None if self.feedback_at is None else self.feedback_at <= self.due
+
+
 PART_STATE_LABELS = {
     "assigned": _("待签收"),
     "signed": _("办理中"),

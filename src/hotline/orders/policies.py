@@ -44,6 +44,8 @@ _UNIT_RIGHTS: dict[Action, Scope] = {
     A.VIEW_EVIDENCE: _UNIT,
     # only the unit that leads the order reports it as unreasonable (a co-unit tells the lead unit)
     A.REPORT_UNREASONABLE: _LEAD,
+    # supervision (督办): the lead unit answers the supervisor (a co-unit reports to the lead unit)
+    A.SUPERVISION_FEEDBACK: _LEAD,
     # joint handling (docs/joint.md): a co-unit signs and replies its own part; the lead urges it
     A.CO_SIGN: _CO,
     A.CO_REPLY: _CO,
@@ -129,6 +131,11 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         # refuse the reviewer who made the redo and the agent who made the callback appealed
         A.UPHOLD_APPEAL: _ANY,
         A.REJECT_APPEAL: _ANY,
+        # supervision (督办): the supervisors open it (SUPERVISE above), close it on the unit's
+        # feedback, lift it, and escalate it to the city by hand
+        A.CLOSE_SUPERVISION: _ANY,
+        A.LIFT_SUPERVISION: _ANY,
+        A.ESCALATE_SUPERVISION: _ANY,
     },
     R.ADMIN: {
         A.ANNOTATE: _ANY,
@@ -141,6 +148,8 @@ RIGHTS: dict[Role, dict[Action, Scope]] = {
         A.DISPATCH: _ANY,
         A.MERGE: _ANY,
         A.ANNOTATE: _ANY,
+        # the worker escalates a supervision whose deadline passed without feedback (联合督办)
+        A.ESCALATE_SUPERVISION: _ANY,
         # No APPROVE: a reply not drawn for sampled review is passed by do_reply itself, in the
         # same transaction. A right here would let the system approve a drawn reply unseen.
     },

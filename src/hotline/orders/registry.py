@@ -240,8 +240,21 @@ class ReasonIn(ActionInput):
 
 
 class SuperviseIn(ActionInput):
+    """督办: the instruction and the feedback deadline, in working days or as a date (YYYY-MM-DD);
+    neither: the default by urgency (docs/supervision.md). on=false lifts the active supervision."""
+
     text: Text(2000, min_length=NOTE_TEXT)
     on: bool = True
+    days: Annotated[int, Field(ge=1, le=30)] | None = None
+    due_date: Annotated[str, StringConstraints(pattern=r"^\d{4}-\d{2}-\d{2}$")] | None = None
+
+
+class SupervisionFeedbackIn(ActionInput):
+    text: Text(4000, min_length=10)
+
+
+class EscalateSupervisionIn(ActionInput):
+    note: Text(2000, min_length=REASON)
 
 
 class ReportUnreasonableIn(ActionInput):
@@ -358,7 +371,16 @@ _SPECS = [
                "danger"),
     ActionSpec(A.URGE, gettext_lazy("催办"), TextIn, lambda o, u, i: do.do_urge(o, actor=u, text=i.text)),
     ActionSpec(A.SUPERVISE, gettext_lazy("督办"), SuperviseIn,
-               lambda o, u, i: do.do_supervise(o, actor=u, text=i.text, on=i.on)),
+               lambda o, u, i: do.do_supervise(o, actor=u, text=i.text, on=i.on, days=i.days, due_date=i.due_date)),
+    # supervision (督办, docs/supervision.md)
+    ActionSpec(A.SUPERVISION_FEEDBACK, gettext_lazy("督办反馈"), SupervisionFeedbackIn,
+               lambda o, u, i: do.do_supervision_feedback(o, actor=u, text=i.text)),
+    ActionSpec(A.CLOSE_SUPERVISION, gettext_lazy("督办办结"), NoteIn,
+               lambda o, u, i: do.do_close_supervision(o, actor=u, note=i.note)),
+    ActionSpec(A.LIFT_SUPERVISION, gettext_lazy("撤销督办"), NoteIn,
+               lambda o, u, i: do.do_lift_supervision(o, actor=u, note=i.note)),
+    ActionSpec(A.ESCALATE_SUPERVISION, gettext_lazy("提请市级联合督办"), EscalateSupervisionIn,
+               lambda o, u, i: do.do_escalate_supervision(o, actor=u, note=i.note), "danger"),
     ActionSpec(A.ANNOTATE, gettext_lazy("备注"), TextIn, lambda o, u, i: do.do_annotate(o, actor=u, text=i.text)),
     ActionSpec(A.REPORT_UNREASONABLE, gettext_lazy("上报不合理诉求"), ReportUnreasonableIn,
                lambda o, u, i: do.do_report_unreasonable(o, actor=u, reason=i.reason, explanation=i.explanation,

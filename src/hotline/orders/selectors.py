@@ -12,7 +12,7 @@ from django.utils import timezone
 from hotline.directory.models import User
 from hotline.directory.roles import UNIT_ROLES, Role
 
-from .models import CallerMark, WorkOrder
+from .models import CallerMark, Supervision, WorkOrder
 from .states import FINAL_STATES, OPEN_STATES, PROACTIVE_SOURCES, UNIT_CLOCK_STATES, State
 from .validation import as_id, normalise_phone
 
@@ -124,3 +124,40 @@ def awaiting_verification(qs: QuerySet[WorkOrder]) -> QuerySet[WorkOrder]:
     """Proactive orders whose reply was approved: the centre verifies the result (核验) to close
     them, or reopens them when it fails. The oldest first."""
     return proactive(qs).filter(state=State.AWAITING_CALLBACK).order_by("updated_at", "id")
+
+
+# ---- supervision (督办) --------------------------------------------------------------------------------
+
+SUPERVISION_DUE_SOON_HOURS = 24  # the list's "due soon" tab: the feedback is owed within a day
+SUPERVISION_TABS = ("active", "due_soon", "overdue", "answered", "escalated", "ended", "all")
+
+
+def supervisions_visible_to(user: User) -> QuerySet[Supervision]:
+    """The supervisions a person sees: those of the orders they see (orders_visible_to); a unit's
+    people only those of the orders their unit leads (a co-unit reports to the lead unit)."""
+    qs = Supervision.objects.filter(order__in=orders_visible_to(user))
+    if getattr(user, "is_authenticated", False) and Role(user.role) in UNIT_ROLES:
+        qs = qs.filter(order__lead_unit_id=user.unit_id)
+    return qs
+
+
+def supervision_tab(qs: QuerySet[Supervision], tab: str, now: dt.datetime | None = None) -> QuerySet[Supervision]:
+    """One tab of the supervision list (督办件): active; due soon (feedback owed within
+    SUPERVISION_DUE_SOON_HOURS); overdue (feedback owed and past its deadline, escalated or not
+    yet); answered (waiting for the supervisor); escalated (ever, to the city); ended (closed or
+    lifted); all."""
+    now = now or timezone.now()
+    waiting = ["open", "escalated"]
+    if tab == "active":
+        return qs.filter(state__in=["open", "answered", "escalated"])
+    if tab == "due_soon":
+        return qs.filter(state__in=waiting, due__gte=now, due__lte=now + dt.timedelta(hours=SUPERVISION_DUE_SOON_HOURS))
+    if tab == "overdue":
+        return qs.filter(state__in=waiting, due__lt=now)
+    if tab == "answered":
+        return qs.filter(state="answered")
+    if tab == "escalated":
+        return qs.filter(escalated_at__isnull=False)
+    if tab == "ended":
+        return qs.filter(state__in=["closed", "lifted"])
+    return qs

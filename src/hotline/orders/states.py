@@ -72,6 +72,12 @@ class Action(StrEnum):
     UPHOLD_APPEAL = "uphold_appeal"  # 申诉成立
     REJECT_APPEAL = "reject_appeal"  # 申诉不成立
     VERIFY = "verify"  # 核验办结 (a proactive order, with no caller, is closed by the centre's verification)
+    # Supervision (督办, docs/supervision.md): SUPERVISE opens a supervision with its own deadline;
+    # the lead unit feeds back, a supervisor closes or lifts it; missed, it is escalated to the city.
+    SUPERVISION_FEEDBACK = "supervision_feedback"  # 督办反馈
+    CLOSE_SUPERVISION = "close_supervision"  # 督办办结
+    LIFT_SUPERVISION = "lift_supervision"  # 撤销督办
+    ESCALATE_SUPERVISION = "escalate_supervision"  # 提请市级联合督办
     # Joint handling (联合处办, docs/joint.md): each co-unit's own part of the order (协办任务); none
     # of these moves the order, each moves the part (orders/coparts.py).
     CO_SIGN = "co_sign"  # 协办签收
@@ -108,6 +114,14 @@ REPORTED_STATES = frozenset(
 # called back and closed, or a merged order's caller was called. (A reopened order is being
 # handled again: its new callback will be the one to look at.)
 RECHECK_STATES = frozenset({S.CLOSED, S.MERGED})
+# ---- supervision (督办): none of its steps moves the order --------------------------------------
+# The lead unit feeds back, and a supervisor closes the supervision on that feedback, while a unit
+# leads the order or once it has closed (a unit may have settled the matter before feeding back).
+SUPERVISION_FEEDBACK_STATES = LED_STATES | {S.CLOSED}
+# A supervision opened while the order was open may outlive it in any state: it can always be lifted.
+SUPERVISION_LIFT_STATES = frozenset(State)
+# Escalation asks the city to press the unit that holds the order: only while one does.
+SUPERVISION_ESCALATE_STATES = LED_STATES
 # Joint handling: a co-unit signs and replies its part, and the lead unit urges it, while the lead
 # is on the order's clock (dispatched, in progress); once the lead has replied the parts are gathered.
 CO_PART_STATES = frozenset({S.DISPATCHED, S.IN_PROGRESS})
@@ -208,6 +222,11 @@ TRANSITIONS: dict[tuple[State, Action], State] = {
     **{(s, A.RECHECK): s for s in sorted(RECHECK_STATES)},
     # appeals (申诉) change no state: they correct the figures when upheld
     **{(s, a): s for s in sorted(APPEAL_STATES) for a in APPEAL_ACTIONS},
+    # supervision: its feedback, close, lift and escalation change no state of the order
+    **{(s, a): s for s in sorted(SUPERVISION_FEEDBACK_STATES)
+       for a in (A.SUPERVISION_FEEDBACK, A.CLOSE_SUPERVISION)},
+    **{(s, A.LIFT_SUPERVISION): s for s in sorted(SUPERVISION_LIFT_STATES)},
+    **{(s, A.ESCALATE_SUPERVISION): s for s in sorted(SUPERVISION_ESCALATE_STATES)},
     # joint handling: the co-units' parts move, the order does not
     **{(s, a): s for s in sorted(CO_PART_STATES) for a in (A.CO_SIGN, A.CO_REPLY, A.CO_URGE)},
 }

@@ -43,6 +43,9 @@ FORMS: dict[Action, type[forms.Form]] = {
     A.KEEP_MARK: f.NoteForm, A.RECHECK: f.RecheckForm,
     A.APPEAL_REDO: f.AppealRedoForm, A.APPEAL_CALLBACK: f.AppealCallbackForm,
     A.UPHOLD_APPEAL: f.AppealDecisionForm, A.REJECT_APPEAL: f.AppealDecisionForm,
+    # supervision (督办)
+    A.SUPERVISION_FEEDBACK: f.SupervisionFeedbackForm, A.CLOSE_SUPERVISION: f.NoteForm,
+    A.LIFT_SUPERVISION: f.NoteForm, A.ESCALATE_SUPERVISION: f.NoteForm,
     # joint handling (docs/joint.md)
     A.CO_SIGN: f.EmptyForm, A.CO_REPLY: f.CoReplyForm, A.CO_URGE: f.CoUrgeForm,
 }

@@ -300,9 +300,18 @@ class VerifyForm(forms.Form):
 
 
 class SuperviseForm(forms.Form):
-    text = forms.CharField(label=_("督办意见"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
-    on = forms.TypedChoiceField(label=_("督办"), choices=[("1", _("列入督办")), ("0", _("解除督办"))],
-                                coerce=lambda v: v == "1", initial="1")
+    """督办: the instruction and the feedback deadline (working days or a date; neither: the
+    default by urgency). Lifting is its own action (撤销督办)."""
+
+    text = forms.CharField(label=_("督办要求"), widget=forms.Textarea(attrs={"rows": 2}), max_length=2000)
+    days = WholeNumberField(label=_("反馈时限（工作日，留空按紧急程度默认）"), min_value=1, max_value=30, required=False)
+    due_date = forms.CharField(label=_("或截止日期"), required=False, max_length=10,
+                               widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class SupervisionFeedbackForm(forms.Form):
+    text = forms.CharField(label=_("督办反馈（办理情况和进展）"), widget=forms.Textarea(attrs={"rows": 3}),
+                           max_length=4000)
 
 
 class ReasonForm(forms.Form):

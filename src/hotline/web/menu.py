@@ -32,6 +32,7 @@ MAIN_MENU = [
     Entry("web:unreasonable", _("不合理诉求")),
     Entry("web:marks", _("来电人标记")),
     Entry("web:appeals", _("申诉")),
+    Entry("web:supervision", _("督办件")),
     Entry("web:overview", _("总览")),
     Entry("web:deadlines", _("答复时限")),
     Entry("triage:review", _("甄别复核")),

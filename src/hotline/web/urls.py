@@ -1,7 +1,18 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
-from .views import appeals, common, deadlines, evidence, lists, order, proactive, unreasonable, workspaces
+from .views import (
+    appeals,
+    common,
+    deadlines,
+    evidence,
+    lists,
+    order,
+    proactive,
+    supervision,
+    unreasonable,
+    workspaces,
+)
 
 app_name = "web"
 urlpatterns = [
@@ -32,4 +43,5 @@ urlpatterns = [
     path("appeals/score/file/", appeals.file_score_appeal, name="score_appeal_file"),
     path("appeals/score/<int:appeal_id>/evidence/", appeals.score_appeal_evidence, name="score_appeal_evidence"),
     path("appeals/score/<int:appeal_id>/<str:verb>/", appeals.score_appeal_step, name="score_appeal_step"),
+    path("supervision/", supervision.supervision_list, name="supervision"),
 ]

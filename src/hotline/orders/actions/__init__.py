@@ -44,6 +44,14 @@ from .intake import BatchResult, CleanIntake, Intake, do_create, do_create_many,
 from .joint import MIN_CO_REPLY_CHARS, do_co_reply, do_co_sign, do_co_urge
 from .proactive import SOURCES_WITH_REF, do_create_proactive, do_verify
 from .recheck import do_recheck
+from .supervision import (
+    do_close_supervision,
+    do_escalate_supervision,
+    do_lift_supervision,
+    do_supervise,
+    do_supervision_feedback,
+    escalate_missed,
+)
 from .unit import (
     EFFECT_QUESTIONS,
     LEGACY_REDO_REASONS,
@@ -61,7 +69,6 @@ from .unit import (
     do_reply,
     do_request_extension,
     do_sign,
-    do_supervise,
     do_urge,
     do_view_evidence,
     do_view_phone,
@@ -145,6 +152,11 @@ __all__ = [
     "do_reject_unreasonable",
     "do_report_unreasonable",
     "do_uphold_unreasonable",
+    "do_close_supervision",
+    "do_escalate_supervision",
+    "do_lift_supervision",
+    "do_supervision_feedback",
+    "escalate_missed",
     "idempotent",
     "key_reused",
     "one_transaction",

@@ -66,8 +66,6 @@ def _note_action(action: Action, kind: str, order_id: int, actor: User, text: st
             order.first_contact_at = now
         if action is A.URGE:
             order.urge_count += 1
-        if action is A.SUPERVISE:
-            order.supervised = extra.get("on", True)
         _finish(order, actor, action, target, now, text=text, **extra)
     return order
 
@@ -85,11 +83,6 @@ def do_progress(order_id: int, *, actor: User, text: str) -> WorkOrder:
 def do_urge(order_id: int, *, actor: User, text: str) -> WorkOrder:
     """Urge the unit (催办): the caller or the centre chases the order."""
     return _note_action(A.URGE, Note.Kind.URGE, order_id, actor, text)
-
-
-def do_supervise(order_id: int, *, actor: User, text: str, on: bool = True) -> WorkOrder:
-    """Put an order under supervision (督办), or lift it, with an instruction."""
-    return _note_action(A.SUPERVISE, Note.Kind.SUPERVISION, order_id, actor, text, on=on)
 
 
 def do_annotate(order_id: int, *, actor: User, text: str) -> WorkOrder:

@@ -21,11 +21,12 @@ from hotline.directory.models import limit_label
 from hotline.directory.roles import Role
 from hotline.errors import DomainError
 from hotline.orders import actions as do
-from hotline.orders import procedures
+from hotline.orders import procedures, supervisions
 from hotline.orders.actions import UNREASONABLE_REASONS
-from hotline.orders.models import STATE_LABELS, Event, WorkOrder, action_label
+from hotline.orders.models import STATE_LABELS, Event, Supervision, WorkOrder, action_label
 from hotline.orders.selectors import active_marks, order_for
 from hotline.orders.states import Action, State
+from hotline.orders.supervisions import Step, SupervisionState
 from hotline.triage.services import board_suggestions
 
 from ..actions import REGISTRY, allowed_actions, form_for, perform
@@ -105,6 +106,22 @@ def _deadline_line(data: dict[str, Any]) -> str:
     return str(text)
 
 
+# The supervision steps, offered on the page only where the order's supervision can take them.
+SUPERVISION_STEPS = {Action.SUPERVISION_FEEDBACK: Step.FEEDBACK, Action.CLOSE_SUPERVISION: Step.CLOSE,
+                     Action.LIFT_SUPERVISION: Step.LIFT, Action.ESCALATE_SUPERVISION: Step.ESCALATE}
+
+
+def _fits_supervision(action: Action, active: Supervision | None) -> bool:
+    """Whether to offer `action` given the order's active supervision (none: no step to take, a
+    new one may be opened). The actions check the same themselves; this only spares forms."""
+    if action is Action.SUPERVISE:
+        return active is None
+    step = SUPERVISION_STEPS.get(action)
+    if step is None:
+        return True
+    return active is not None and supervisions.next_state(SupervisionState(active.state), step) is not None
+
+
 def _joint_forms(allowed: list[Action], parts: list[Any], user: Any) -> list[Action]:
     """The joint-handling forms worth showing: the rights tables allow them by role and unit, the
     parts say whether there is anything to do (a part to sign, to reply, an owed part to urge)."""
@@ -119,6 +136,8 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
     user = request.user
     co_units = list(order.co_units.all())
     allowed = allowed_actions(order, user, [u.pk for u in co_units])  # type: ignore[arg-type]
+    active = order.supervisions.filter(state__in=[s.value for s in supervisions.ACTIVE]).first()
+    allowed = [a for a in allowed if (bound is not None and bound[0] is a) or _fits_supervision(a, active)]
     co_parts = list(order.co_parts.select_related("unit", "gathered_by", "replied_by").prefetch_related("evidence")
                     .order_by("pk")) if co_units or order.dispatch_count > 1 else []
     allowed = _joint_forms(allowed, co_parts, user)
@@ -166,6 +185,8 @@ def order_context(request: HttpRequest, order: WorkOrder, bound: tuple[Action, A
         "appeals": order.appeals.select_related("unit", "by", "decided_by").prefetch_related("evidence").order_by("at"),
         "caller_marks": order.caller_marks.prefetch_related("contests__by", "contests__decided_by")
         .order_by("created_at"),
+        "supervisions": order.supervisions.select_related("unit", "opened_by", "feedback_by", "ended_by")
+        .order_by("opened_at"),
         "now": timezone.now(),
         # the caller's marks in force, from this order or others: for the centre (not the units)
         "active_marks": list(active_marks(order.caller_phone)[:10]) if shows_full_phone(user) else [],

@@ -38,6 +38,8 @@ from hotline.orders.selectors import (
     due_soon,
     orders_visible_to,
     overdue,
+    supervision_tab,
+    supervisions_visible_to,
     with_overdue,
 )
 from hotline.orders.states import PROACTIVE_SOURCES, State
@@ -259,6 +261,9 @@ def inbox(request: HttpRequest) -> HttpResponse:
         latest[rv.order_id] = rv
     for o in redo_orders:
         o.last_redo = latest.get(o.pk)
+    # Supervised orders (督办) with their own feedback deadline, the nearest first.
+    supervised = list(supervision_tab(supervisions_visible_to(user), "active", now)  # type: ignore[arg-type]
+                      .select_related("order").order_by("due", "pk")[:50])
     # each co-handled order with the unit's own part (its clock, its state); each led order with
     # its late parts
     co_orders = [o for key, _t, orders in sections if key == "co" for o in orders]
@@ -272,7 +277,7 @@ def inbox(request: HttpRequest) -> HttpResponse:
         late.setdefault(p.order_id, []).append(p)
     for o in late_of:
         o.late_parts = late.get(o.pk, [])
-    return render(request, "web/inbox.html", {"sections": sections, "now": now,
+    return render(request, "web/inbox.html", {"sections": sections, "now": now, "supervised": supervised,
                                               "overdue": overdue(led, now).count()})
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from hotline import periods
 from hotline.assessment import burden, gaming, indicators, joint, rechecks, stats
+from hotline.assessment import supervision as supervision_figures
 from hotline.errors import InvalidInput
 
 KEYS = [
@@ -65,6 +66,7 @@ class Command(BaseCommand):
         fired = gaming.check(first, last)
         cut = rechecks.deductions(first, last)
         measured = {r["unit_id"]: r for r in burden.burden(first, last)["units"]}
+        supervised = supervision_figures.per_unit(first, last)
         co = joint.figures(first, last)
         for row in rows:
             if not opts["all_units"] and not (row["orders"] or row["valid_callbacks"] or row["replies"]
@@ -79,6 +81,8 @@ class Command(BaseCommand):
             out["gaming_suspect"] = gaming.suspect(out["gaming"])
             # ratings a re-check found fabricated, and the administrator's deduction for them
             out["deductions"] = cut.get(row["unit_id"], {"count": 0, "points": 0.0})
+            # supervision (督办): received, answered on time, missed, escalated to the city
+            out["supervision"] = supervised.get(row["unit_id"], supervision_figures.empty())
             # joint handling (docs/joint.md): its own parts as a co-unit, its share of the joint
             # orders' callbacks, and (as lead) the redos that named a co-unit's part
             out["joint"] = co.get(row["unit_id"], joint.empty_row())

@@ -13,6 +13,9 @@
 - The assessment's own schedule, at start: the nightly refresh of the daily aggregates queued,
   and a catch-up queued at once when past days are not built (assessment.tasks.on_worker_start);
   pages never queue it; the same for the nightly hotspot build (governance.tasks).
+- Supervision: every HOTLINE_SUPERVISION_SCAN_SECONDS the escalation of missed supervisions is
+  queued as a task (orders.tasks.escalate_missed_supervisions; idempotent, so several workers
+  queueing it escalate each supervision once).
 - Hotspots: each new order is joined in the outbox's governance channel (governance.delivery).
 """
 
@@ -37,6 +40,7 @@ from hotline import outbox
 from hotline.assessment.tasks import on_worker_start
 from hotline.governance.tasks import on_worker_start as governance_on_worker_start
 from hotline.notify.delivery import scan_loop
+from hotline.orders.tasks import escalate_missed_supervisions
 from hotline.triage.tasks import triage_pending
 from hotline.worker.models import WorkerHeartbeat
 from hotline.worker.recovery import recover_lost_tasks
@@ -58,6 +62,7 @@ class HotlineWorker(base.Worker):
             thread.start()
         last_sweep = 0.0
         last_prune = -PRUNE_EVERY
+        last_supervision = -float(settings.HOTLINE_SUPERVISION_SCAN_SECONDS)
         try:
             while self.running:
                 close_old_connections()
@@ -71,6 +76,9 @@ class HotlineWorker(base.Worker):
                     pruned = outbox.prune()
                     if pruned:
                         log.info("deleted %d outbox rows delivered long ago", pruned)
+                if time.monotonic() - last_supervision >= settings.HOTLINE_SUPERVISION_SCAN_SECONDS:
+                    last_supervision = time.monotonic()
+                    escalate_missed_supervisions.enqueue()
                 task_result = self._claim()
                 if task_result is not None:
                     self.run_task(task_result)
