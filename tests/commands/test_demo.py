@@ -28,14 +28,14 @@ from tests.conftest import make_order
 @pytest.fixture
 def demo_output(db) -> str:
     out = StringIO()
-    call_command("demo", "--orders", "130", "--seed", "7", "--taxonomy", "", stdout=out)
+    call_command("demo", "--orders", "150", "--seed", "7", "--taxonomy", "", stdout=out)
     return out.getvalue()
 
 
 def test_it_builds_orders_in_every_state_with_an_intact_trace(demo_output):
     states = set(WorkOrder.objects.values_list("state", flat=True))
     assert states == {s.value for s in State}
-    assert WorkOrder.objects.count() == 130
+    assert WorkOrder.objects.count() == 150
     received = list(WorkOrder.objects.values_list("received_at", flat=True))
     assert max(received) - min(received) > dt.timedelta(days=45)
     assert list(verify_all()) == []

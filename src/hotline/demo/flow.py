@@ -55,6 +55,9 @@ DELAYS: dict[str, tuple[float, float, str]] = {
     "report_unreasonable": (1, 24, UNIT), "uphold_unreasonable": (24, 72, CENTRE),
     "reject_unreasonable": (24, 72, CENTRE), "contest_mark": (24, 240, CENTRE), "lift_mark": (24, 72, CENTRE),
     "keep_mark": (24, 72, CENTRE),
+    "co_sign": (0.5, 8, UNIT), "co_reply": (12, 48, UNIT), "co_urge": (24, 48, UNIT),
+    "appeal_redo": (4, 30, UNIT), "appeal_callback": (4, 30, UNIT), "uphold_appeal": (24, 72, CENTRE),
+    "reject_appeal": (24, 72, CENTRE), "supervision_feedback": (8, 30, UNIT), "close_supervision": (2, 24, CENTRE),
 }
 DEFAULT_DELAY = (0.5, 8, CENTRE)
 CENTRE_HOURS = (dt.time(8, 0), dt.time(21, 0))

@@ -13,10 +13,11 @@ from django.utils import timezone
 from hotline.directory.models import StaffPhone
 from hotline.governance import task_actions
 from hotline.governance.models import DEFAULT_DESCRIPTION, SeasonalRule
+from hotline.orders.actions import supervision as sup_actions
 from hotline.orders.models import WorkOrder
 from hotline.orders.states import State
 
-from .flow import Demo
+from .flow import Demo, site_photo
 
 # Markers the tests (and a curious reader) can find the scenarios by.
 BRUSH_OFF = "来电人诉求应通过法律途径解决"
@@ -351,9 +352,111 @@ def fumes_task(demo: Demo) -> list[int]:
     return [order.pk]
 
 
+def grassroots_voice(demo: Demo) -> list[int]:
+    """12. (issue 14) The units' side. Joint handling: a wage-arrears order led by the housing
+    bureau with the human-resources bureau's part (its own clock and reply, gathered by the lead's
+    reply), and one where that part is overdue and the lead urges it. Appeals: the east-lake street
+    office appeals a redo of a reply that did explain, and the centre upholds it; its appeal of a
+    callback about another matter waits in the queue. Supervision: a water cut supervised with a
+    deadline of two working days, answered on time and closed; a construction-noise order whose
+    supervision ran out without feedback, escalated to the city (联合督办) by the system."""
+    d, p = demo.district, demo.district.people
+    ids = []
+    wages = dict(leaf="拖欠农民工工资", area="north-hill", title="北山镇工地拖欠农民工工资")
+    # joint handling, done: the co-unit's part replied in time and gathered by the lead's reply
+    oid = demo.create(**wages, received_at=demo.days_ago(40, hour=9), caller=("邹先生", "13766660001"),
+                      description="来电人在北山镇物流园工地做钢筋工，劳务公司拖欠十二名工人两个月工资共九万元，"
+                                  "劳务合同和考勤表都有。")
+    demo.act.do_dispatch(oid, actor=demo.dispatcher, unit_id=d.units["housing"].pk,
+                         co_unit_ids=[d.units["hrss"].pk], note="住建委主办（行业监管），人社局协办（劳动保障监察）。")
+    demo.act.do_sign(oid, actor=p["wujian"])
+    demo.act.do_contact(oid, actor=p["wujian"], text="电话联系来电人，约定明天到工地核实。")
+    demo.act.do_co_sign(oid, actor=p["renshe"])
+    demo.act.do_co_reply(oid, actor=p["renshe"],
+                         text="劳动保障监察大队已向劳务公司下达限期支付令，核对考勤确认欠薪九万零六百元。")
+    demo.act.do_reply(oid, actor=p["wujian"], responder=p["wujian"].display_name,
+                      process="会同人社局约谈总包和劳务公司，人社局下达限期支付令，住建委暂停劳务公司在本区投标资格。",
+                      outcome="总包单位从工程款中代付全部欠薪，十二名工人已领到工资，来电人确认收到。",
+                      contacted_caller=True)
+    demo.act.do_approve(oid, actor=demo.reviewer, note="两单位分工清楚，欠薪已付清。")
+    demo.call_back(oid, resolved=True, satisfaction="satisfied")
+    ids.append(oid)
+    # joint handling, late: the co-unit's part ran past its clock; the lead urges it
+    oid = demo.create(**wages, received_at=demo.days_ago(9, hour=10), caller=("骆女士", "13766660002"),
+                      description="来电人在北山镇一处装修工地做了两个月保洁，包工头一直拖着不给工资，电话也不接。")
+    demo.act.do_dispatch(oid, actor=demo.dispatcher, unit_id=d.units["housing"].pk,
+                         co_unit_ids=[d.units["hrss"].pk], note="住建委主办，人社局协办核实用工关系。")
+    demo.act.do_sign(oid, actor=p["wujian"])
+    demo.act.do_contact(oid, actor=p["wujian"], text="联系来电人，请其提供包工头姓名和工地地址。")
+    demo.move(demo.days_ago(2, hour=10))
+    demo.act.do_co_urge(oid, actor=p["wujian"], unit_id=d.units["hrss"].pk, delay=False,
+                        text="协办时限已过，请人社局尽快反馈用工关系核实情况。")
+    ids.append(oid)
+
+    # appeals: a redo the street office shows was unfounded, upheld; a callback appeal waiting
+    oid = demo.create(leaf="道路塌陷破损", area="east-lake", received_at=demo.days_ago(26, hour=9),
+                      caller=("蒋先生", "13766660003"), title="东湖路人行道地砖塌陷",
+                      description="东湖路菜市场门口人行道地砖塌陷一大块，老人买菜经过容易摔倒。")
+    demo.dispatch(oid, "street-a")
+    demo.act.do_sign(oid, actor=p["liqiang"])
+    demo.act.do_contact(oid, actor=p["liqiang"], text="电话联系来电人，告知当天到现场查看。")
+    demo.act.do_attach(oid, actor=p["liqiang"], file=site_photo(0, "塌陷处围挡.jpg"))
+    demo.act.do_reply(oid, actor=p["liqiang"], responder=p["liqiang"].display_name, result="explained",
+                      process="当天到现场设置围挡和警示牌，经查塌陷系地下燃气管道施工回填不实，已通知燃气公司。",
+                      outcome="地砖下方管线属燃气公司，须其回填夯实后才能铺砖，燃气公司承诺十个工作日内完成，街道跟踪督促。",
+                      contacted_caller=True)
+    demo.act.do_redo(oid, actor=demo.reviewer, reasons=["not_solved"],
+                     checks={"answered": True, "resolved": False, "factual": True, "contacted": True},
+                     note="地砖至今未修复，请修复后再答复。")
+    demo.act.do_appeal_redo(oid, actor=p["lizhang"], reasons=["reply_explained"],
+                            explanation="答复已写明未修复的原因（燃气管线回填须由燃气公司完成）和后续安排（十个工作日内完成，"
+                                        "街道跟踪），现场已围挡，不属于未说明原因。")
+    demo.act.do_uphold_appeal(oid, actor=demo.supervisor,
+                              note="经核实答复已说明原因和后续安排，驳回理由不成立，申诉成立，该次驳回不计入重办。")
+    demo.act.do_attach(oid, actor=p["liqiang"], file=site_photo(1, "地砖修复后.jpg"))
+    demo.act.do_reply(oid, actor=p["liqiang"], responder=p["liqiang"].display_name,
+                      process="燃气公司完成回填夯实，街道组织重新铺设地砖并撤除围挡。",
+                      outcome="人行道地砖已修复，来电人到现场看过表示满意。", contacted_caller=True)
+    demo.act.do_approve(oid, actor=demo.reviewer)
+    demo.call_back(oid, resolved=True, satisfaction="satisfied")
+    ids.append(oid)
+    oid = demo.create(leaf="道路塌陷破损", area="east-lake", received_at=demo.days_ago(12, hour=14),
+                      caller=("尤女士", "13766660004"), title="湖滨路窨井盖破损",
+                      description="湖滨路公交站旁一个窨井盖碎了一角，晚上看不清很危险。")
+    demo.walk(oid, State.AWAITING_CALLBACK, unit="street-a")
+    demo.act.do_callback(oid, actor=demo.callback_agent, contacted=True, resolved=False, satisfaction="unsatisfied",
+                         note="来电人称井盖已换，但对公交站长期没有候车亭不满。")
+    demo.act.do_appeal_callback(oid, actor=p["lizhang"], reasons=["other_matter"],
+                                explanation="井盖已于次日更换，来电人在回访中确认；不满意针对的是公交站候车亭，属于另一事项。")
+    ids.append(oid)
+
+    # supervision: answered on time and closed; missed and escalated to the city
+    oid = demo.create(leaf="停水", area="west-city", received_at=demo.days_ago(8, hour=8),
+                      caller=("秦先生", "13766660005"), title="西城小区反复停水",
+                      description="西城小区一周内第三次停水，每次都没有通知，家里有卧床老人。")
+    demo.walk(oid, State.IN_PROGRESS, unit="water")
+    demo.act.do_supervise(oid, actor=demo.supervisor, days=2, text="一周内三次停水且无通知，请两个工作日内反馈原因和整改措施。")
+    demo.act.do_supervision_feedback(oid, actor=p["shuiwu"],
+                                     text="停水系小区二次供水泵房老化，已更换水泵，今后计划停水提前24小时张贴通知。")
+    demo.act.do_close_supervision(oid, actor=demo.supervisor, note="反馈属实，整改措施具体，督办办结。")
+    ids.append(oid)
+    oid = demo.create(leaf="施工噪声", area="south-park", received_at=demo.days_ago(11, hour=22),
+                      caller=("曹女士", "13766660006"), title="南苑工地夜间施工噪声",
+                      description="南苑路地铁站工地连续一周夜里十二点后还在打桩，孩子无法入睡。")
+    demo.walk(oid, State.IN_PROGRESS, unit="enforcement")
+    demo.move(demo.days_ago(7, hour=10))
+    demo.act.do_supervise(oid, actor=demo.supervisor, days=2, delay=False,
+                          text="夜间施工扰民多次来电，请两个工作日内反馈查处情况。")
+    demo.move(demo.now)
+    sup_actions.escalate_missed(demo.now)
+    ids.append(oid)
+    return ids
+
+
 SCENARIOS = {
     1: one_line_reply, 2: airport_noise, 3: heating_ping_pong, 4: wage_extension, 5: friendly_callers,
     6: court_matter, 7: potholes, 8: daily_dog, 9: fumes_cluster, 10: unreasonable_requests, 11: fumes_task,
+    12: grassroots_voice,
 }
 
 
