@@ -26,3 +26,23 @@ def test_the_canonical_form_and_what_changes_a_link():
     for i, other in enumerate(["1" * 64, "2026120400002", 4, "redo", "replied", "in_progress", 8, "reviewer",
                                AT + dt.timedelta(microseconds=1), DATA | {"note": "未联系"}]):
         assert link_hash(base[:i] + [other] + base[i + 1:]) != VECTOR, i
+
+
+def test_a_flows_steps_verify_until_one_is_changed_inserted_or_removed():
+    from types import SimpleNamespace as NS
+
+    from hotline.chain import advance, verify_steps
+
+    owner, actor, steps = NS(event_seq=0, last_hash=""), NS(pk=3, role="supervisor"), []
+    for i, action in enumerate(["file", "uphold"]):
+        step = advance(owner, 41, action=action, from_state="", to_state=action, actor=actor,
+                       at=AT + dt.timedelta(minutes=i), data={"note": f"第{i}步", "empty": ""})
+        steps.append(NS(action=action, from_state="", to_state=action, actor_id=3, actor_role="supervisor",
+                        at=AT + dt.timedelta(minutes=i), **step))
+    assert steps[0].data == {"note": "第0步"} and owner.event_seq == 2 and owner.last_hash == steps[1].hash
+    assert verify_steps(41, steps, owner.last_hash)
+    assert not verify_steps(42, steps, owner.last_hash)  # another owner's chain
+    assert not verify_steps(41, steps[:1], owner.last_hash)  # the tail removed
+    assert not verify_steps(41, steps[1:], owner.last_hash)  # the head removed
+    steps[0].data = {"note": "改过"}
+    assert not verify_steps(41, steps, owner.last_hash)

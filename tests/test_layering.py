@@ -41,7 +41,7 @@ ALLOWED = {
     "notify": {"orders", "directory", "outbox", "assessment", "errors", "periods", "widgets"},
     # hotspots (derived data): orders read, its own tables written; bursts told through notify and the outbox
     "governance": {"orders", "directory", "triage", "assessment", "outbox", "notify", "errors", "periods", "csvfile",
-                   "exports"},
+                   "exports", "chain"},
     # the citizens' part: intake and callbacks through the actions, figures from the assessment
     "public": {"orders", "directory", "triage", "assessment", "notify", "audit", "errors", "periods", "csvfile",
                "exports", "open311", "widgets"},

@@ -45,7 +45,6 @@ from .appealflow import (
 from .models import ScoreAppeal, ScoreAppealEvent
 
 A = AppealAction
-GENESIS = chain.GENESIS
 MIN_EXPLANATION = 10
 MAX_EXPLANATION = 4000
 MAX_NOTE = 4000
@@ -73,36 +72,19 @@ def indicator_choices() -> dict[str, str]:
 # ---- the trace ---------------------------------------------------------------------------------
 
 
-def event_hash(*, prev_hash: str, appeal_id: int, seq: int, action: str, from_state: str, to_state: str,
-               actor_id: int | None, actor_role: str, at: dt.datetime, data: dict[str, Any]) -> str:
-    return chain.link_hash([prev_hash, appeal_id, seq, action, from_state, to_state, actor_id, actor_role, at, data])
-
-
 def _event(appeal: ScoreAppeal, actor: User, action: AppealAction, from_state: str, to_state: str,
            at: dt.datetime, data: dict[str, Any]) -> ScoreAppealEvent:
-    data = chain.canonical({k: str(v) if isinstance(v, Decimal) else v for k, v in data.items()
-                            if v not in (None, "", [], {})})
-    seq = appeal.event_seq + 1
-    prev = appeal.last_hash or GENESIS
-    digest = event_hash(prev_hash=prev, appeal_id=appeal.pk, seq=seq, action=str(action), from_state=from_state,
-                        to_state=to_state, actor_id=actor.pk, actor_role=actor.role, at=at, data=data)
-    appeal.event_seq, appeal.last_hash = seq, digest
-    return ScoreAppealEvent.objects.create(appeal=appeal, seq=seq, action=str(action), from_state=from_state,
+    data = {k: str(v) if isinstance(v, Decimal) else v for k, v in data.items()}
+    step = chain.advance(appeal, appeal.pk, action=action, from_state=from_state, to_state=to_state, actor=actor,
+                         at=at, data=data)
+    return ScoreAppealEvent.objects.create(appeal=appeal, action=str(action), from_state=from_state,
                                            to_state=to_state, actor=actor, actor_role=actor.role,
-                                           actor_unit_id=actor.unit_id, at=at, data=data, prev_hash=prev, hash=digest)
+                                           actor_unit_id=actor.unit_id, at=at, **step)
 
 
 def verify(appeal: ScoreAppeal) -> bool:
     """Whether an appeal's events form an unbroken chain (nothing changed, inserted or removed)."""
-    prev = GENESIS
-    for k, e in enumerate(appeal.events.order_by("seq"), start=1):
-        digest = event_hash(prev_hash=prev, appeal_id=appeal.pk, seq=e.seq, action=e.action,
-                            from_state=e.from_state, to_state=e.to_state, actor_id=e.actor_id,
-                            actor_role=e.actor_role, at=e.at, data=e.data)
-        if e.seq != k or e.prev_hash != prev or e.hash != digest:
-            return False
-        prev = e.hash
-    return prev == (appeal.last_hash or GENESIS)
+    return chain.verify_steps(appeal.pk, appeal.events.order_by("seq"), appeal.last_hash)
 
 
 # ---- deadlines -----------------------------------------------------------------------------------

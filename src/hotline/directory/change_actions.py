@@ -31,7 +31,7 @@ from django.db.models import Max, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from hotline.chain import GENESIS, canonical, link_hash
+from hotline import chain
 from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
 
 from . import snapshot
@@ -180,35 +180,18 @@ def _figures(value: Any) -> dict[str, Any]:
 # ---- the trace --------------------------------------------------------------------------------
 
 
-def event_hash(*, prev_hash: str, change_id: int, seq: int, action: str, from_state: str, to_state: str,
-               actor_id: int | None, actor_role: str, at: dt.datetime, data: dict[str, Any]) -> str:
-    return link_hash([prev_hash, change_id, seq, action, from_state, to_state, actor_id, actor_role, at, data])
-
-
 def _event(change: RuleChange, actor: User, action: ChangeAction, from_state: str, to_state: str, at: dt.datetime,
            data: dict[str, Any]) -> RuleChangeEvent:
-    data = canonical({k: v for k, v in data.items() if v not in (None, "", [], {})})
-    seq = change.event_seq + 1
-    prev = change.last_hash or GENESIS
-    digest = event_hash(prev_hash=prev, change_id=change.pk, seq=seq, action=str(action), from_state=from_state,
-                        to_state=to_state, actor_id=actor.pk, actor_role=actor.role, at=at, data=data)
-    change.event_seq, change.last_hash = seq, digest
-    return RuleChangeEvent.objects.create(change=change, seq=seq, action=str(action), from_state=from_state,
-                                          to_state=to_state, actor=actor, actor_role=actor.role,
-                                          actor_unit_id=actor.unit_id, at=at, data=data, prev_hash=prev, hash=digest)
+    step = chain.advance(change, change.pk, action=action, from_state=from_state, to_state=to_state, actor=actor,
+                         at=at, data=data)
+    return RuleChangeEvent.objects.create(change=change, action=str(action), from_state=from_state, to_state=to_state,
+                                          actor=actor, actor_role=actor.role, actor_unit_id=actor.unit_id, at=at,
+                                          **step)
 
 
 def verify(change: RuleChange) -> bool:
     """Whether a request's events form an unbroken chain (nothing changed, inserted or removed)."""
-    prev = GENESIS
-    for k, e in enumerate(change.events.order_by("seq"), start=1):
-        digest = event_hash(prev_hash=prev, change_id=change.pk, seq=e.seq, action=e.action,
-                            from_state=e.from_state, to_state=e.to_state, actor_id=e.actor_id,
-                            actor_role=e.actor_role, at=e.at, data=e.data)
-        if e.seq != k or e.prev_hash != prev or e.hash != digest:
-            return False
-        prev = e.hash
-    return prev == (change.last_hash or GENESIS)
+    return chain.verify_steps(change.pk, change.events.order_by("seq"), change.last_hash)
 
 
 # ---- what a rule or matter concerns ----------------------------------------------------------------

@@ -244,7 +244,7 @@ class TaskOrder(models.Model):
 
 
 class TaskEvent(models.Model):
-    """The task's trace: append-only, hash-chained per task (orders.trace.event_hash over the task's
+    """The task's trace: append-only, hash-chained per task (hotline.chain.step_hash over the task's
     number), so a changed, inserted or removed event is detectable."""
 
     task = models.ForeignKey(GovernanceTask, on_delete=models.PROTECT, related_name="events")

@@ -15,9 +15,10 @@ from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from hotline import chain
 from hotline.directory.models import Area, Category, Unit, User
 from hotline.errors import Conflict, InvalidInput, InvalidTransition, NotAllowed, NotFound
-from hotline.orders import clock, trace
+from hotline.orders import clock
 from hotline.orders.actions import do_create_proactive, one_transaction
 from hotline.orders.evidence import check as check_file
 from hotline.orders.models import WorkOrder
@@ -129,16 +130,10 @@ def _check(task: GovernanceTask, actor: User, action: TaskAction, *, owner_unit_
 
 def _event(task: GovernanceTask, actor: User, action: TaskAction, from_state: str, to_state: str, at: dt.datetime,
            data: dict[str, Any]) -> TaskEvent:
-    data = trace.canonical({k: v for k, v in data.items() if v not in (None, "", [], {})})
-    seq = task.event_seq + 1
-    prev = task.last_hash or trace.GENESIS
-    digest = trace.event_hash(prev_hash=prev, order_number=task.number, seq=seq, action=str(action),
-                              from_state=from_state, to_state=to_state, actor_id=actor.pk, actor_role=actor.role,
-                              at=at, data=data)
-    task.event_seq, task.last_hash = seq, digest
-    return TaskEvent.objects.create(task=task, seq=seq, action=str(action), from_state=from_state, to_state=to_state,
-                                    actor=actor, actor_role=actor.role, actor_unit_id=actor.unit_id, at=at, data=data,
-                                    prev_hash=prev, hash=digest)
+    step = chain.advance(task, task.number, action=action, from_state=from_state, to_state=to_state, actor=actor,
+                         at=at, data=data)
+    return TaskEvent.objects.create(task=task, action=str(action), from_state=from_state, to_state=to_state,
+                                    actor=actor, actor_role=actor.role, actor_unit_id=actor.unit_id, at=at, **step)
 
 
 def _finish(task: GovernanceTask, actor: User, action: TaskAction, target: TaskState, now: dt.datetime,
@@ -161,15 +156,7 @@ def _measure(task: GovernanceTask, measure_id: Any) -> TaskMeasure:
 
 def verify(task: GovernanceTask) -> bool:
     """Whether a task's events form an unbroken chain (nothing changed, inserted or removed)."""
-    prev = trace.GENESIS
-    for k, e in enumerate(task.events.order_by("seq"), start=1):
-        digest = trace.event_hash(prev_hash=prev, order_number=task.number, seq=e.seq, action=e.action,
-                                  from_state=e.from_state, to_state=e.to_state, actor_id=e.actor_id,
-                                  actor_role=e.actor_role, at=e.at, data=e.data)
-        if e.seq != k or e.prev_hash != prev or e.hash != digest:
-            return False
-        prev = e.hash
-    return prev == (task.last_hash or trace.GENESIS)
+    return chain.verify_steps(task.number, task.events.order_by("seq"), task.last_hash)
 
 
 # ---- the actions ---------------------------------------------------------------------------------
