@@ -158,3 +158,11 @@ def test_the_supervision_table_escalates_at_most_once_and_ends_for_good():
             target = next_state(state, step)
             if target is not None:
                 paths.append((target, escalations + (step is Step.ESCALATE)))
+
+
+def test_every_action_has_a_label_for_the_trace():
+    """The order page's timeline names each step (an action without a label showed its code, in
+    English, on the Chinese page: appeal_redo)."""
+    from hotline.orders.models import ACTION_LABELS
+
+    assert set(ACTION_LABELS) == set(Action)

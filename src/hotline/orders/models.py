@@ -48,6 +48,7 @@ ACTION_LABELS = {
     Action.REJECT_RETURN: _("驳回回退"),
     Action.JOINT: _("联合处办"),
     Action.ESCALATE: _("提级处理"),
+    Action.RETURN_TO_CITY: _("退回市级"),
     Action.CONTACT: _("记录联系来电人"),
     Action.PROGRESS: _("记录办理进展"),
     Action.REQUEST_EXTENSION: _("申请延期"),
@@ -78,6 +79,11 @@ ACTION_LABELS = {
     Action.CLOSE_SUPERVISION: _("督办办结"),
     Action.LIFT_SUPERVISION: _("撤销督办"),
     Action.ESCALATE_SUPERVISION: _("提请市级联合督办"),
+    # appeals (docs/appeals.md)
+    Action.APPEAL_REDO: _("对驳回重办提出申诉"),
+    Action.APPEAL_CALLBACK: _("对回访结果提出申诉"),
+    Action.UPHOLD_APPEAL: _("申诉成立"),
+    Action.REJECT_APPEAL: _("申诉不成立"),
     # joint handling (docs/joint.md)
     Action.CO_SIGN: _("协办签收"),
     Action.CO_REPLY: _("协办答复"),
