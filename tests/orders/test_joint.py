@@ -80,11 +80,29 @@ def test_joint_handling_gives_each_co_unit_its_part_with_its_ask_and_clock(distr
     assert event.action == "joint" and event.data["co_asks"] == {str(d.units["enforcement"].pk): "拆除占道违建设施"}
 
 
-def test_a_part_is_never_due_after_the_leads_reply(district, settings):
+def test_a_part_leaves_the_lead_time_to_gather_it(district, settings):
+    """协办时限不超过主办单位剩余工作日的一半：主办单位须有时间汇总，不能因等协办而被迫超期。
+    (A part due at the lead's own deadline left the lead no way to reply in time but the co-unit's.)"""
+    d, p = district, district.people
     settings.HOTLINE_CO_REPLY_DAYS = 30
-    oid = _joint(district)
-    order = WorkOrder.objects.get(pk=oid)
-    assert _part(oid, district).due == order.reply_due
+    oid = _joint(d)
+    order, part = WorkOrder.objects.get(pk=oid), _part(oid, d)
+    assert order.reply_due == cst(2026, 3, 11, 18)  # 7 working days from Monday 2 March
+    assert part.due == cst(2026, 3, 5, 18)  # 3 of them (half of 7, whole days), not 30
+    # past the part's clock, before its own: the lead replies (stating the gap), on time
+    with frozen(cst(2026, 3, 9, 10)):
+        _lead_ready(d, oid)
+        actions.do_reply(oid, actor=p["liqiang"], co_gap="城管执法局超期未答复，已催办。", **REPLY_TEXT)
+    order.refresh_from_db()
+    assert order.state == State.REPLIED and order.replied_at < order.reply_due
+
+
+def test_on_a_24_hour_clock_the_part_is_due_halfway(district):
+    """停水等24小时时限的联合工单：协办单位12小时内答复，主办单位仍能按时汇总答复。"""
+    d = district
+    oid = _joint(d, urgency="utility")
+    order, part = WorkOrder.objects.get(pk=oid), _part(oid, d)
+    assert part.due == part.assigned_at + (order.reply_due - part.assigned_at) / 2 < order.reply_due
 
 
 def test_asks_only_go_to_the_co_units_named(district):
@@ -240,7 +258,8 @@ def test_a_redo_reopens_the_parts_it_names(district):
     enforcement, housing = _part(oid, d, "enforcement"), _part(oid, d, "housing")
     assert (enforcement.state, enforcement.round, enforcement.redo_count, enforcement.gathered_by_id) == (
         "signed", 2, 1, None)
-    assert enforcement.due == cst(2026, 3, 12, 18) and enforcement.first_late is False
+    # the redo's clock ends Thursday 12 March: the reopened part gets half of its 3 working days
+    assert enforcement.due == cst(2026, 3, 10, 18) and enforcement.first_late is False
     assert (housing.state, housing.redo_count, housing.gathered_by_id) == ("replied", 0, first.pk)
     assert Event.objects.get(order_id=oid, action="redo").data["co_reopened"] == [enforcement.pk]
     with frozen(cst(2026, 3, 10, 10)):

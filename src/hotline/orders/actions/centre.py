@@ -314,7 +314,7 @@ def do_joint(order_id: int, *, actor: User, lead_unit_id: int, co_unit_ids: Sequ
              co_asks: Mapping[int, str] | None = None) -> WorkOrder:
     """Arrange joint handling (联合处办): one lead unit, one or more co-units, each with its own
     part of the order (协办任务, docs/joint.md): what is asked of it (`co_asks`, optional, per
-    co-unit), due in HOTLINE_CO_REPLY_DAYS working days and never after the lead's reply."""
+    co-unit), due in HOTLINE_CO_REPLY_DAYS working days, at most half the lead's time left."""
     note = _reason(note)
     if not co_unit_ids:
         raise InvalidInput(_("联合处办须指定至少一个协办单位。"), details={"co_units": [_("请选择协办单位。")]})

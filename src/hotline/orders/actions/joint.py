@@ -14,6 +14,7 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from hotline.directory.models import Unit, User
@@ -29,10 +30,18 @@ MAX_ASK_CHARS = 1000
 
 
 def co_due(order: WorkOrder, now: dt.datetime) -> dt.datetime:
-    """A part's due time: HOTLINE_CO_REPLY_DAYS working days from `now`, never later than the
-    lead's own reply is due."""
-    due = _calendar().add(now, (settings.HOTLINE_CO_REPLY_DAYS, "workdays"))
-    return min(due, order.reply_due) if order.reply_due is not None else due
+    """A part's due time: HOTLINE_CO_REPLY_DAYS working days from `now`, and no more than half the
+    working days left to the lead's own reply, so that the lead has time to gather the parts (a
+    part due at the lead's deadline left the lead no way to reply in time but the co-unit's). On
+    a clock shorter than two working days (a 24-hour order) the part is due halfway in time."""
+    cal = _calendar()
+    days = settings.HOTLINE_CO_REPLY_DAYS
+    if order.reply_due is None:
+        return cal.add(now, (days, "workdays"))
+    left = cal.workdays_between(timezone.localdate(now), timezone.localdate(order.reply_due))
+    if left // 2 >= 1:
+        return min(cal.add(now, (min(days, left // 2), "workdays")), order.reply_due)
+    return now + (order.reply_due - now) / 2 if order.reply_due > now else order.reply_due
 
 
 def _step(part: CoPart, step: PartStep) -> None:
