@@ -119,6 +119,14 @@ def _file(order: WorkOrder, actor: User, action: A, target: Any, kind: str, code
     return appeal
 
 
+def _chosen(qs: Any, given: Any) -> Any:
+    """The decision appealed: the one named by id among `qs`, or, when none is named, the latest."""
+    if given in (None, ""):
+        return qs.order_by("-at", "-pk").first()
+    pk = as_id(given)
+    return qs.filter(pk=pk).first() if pk is not None else None
+
+
 def do_appeal_redo(order_id: int, *, actor: User, review_id: Any = None, reasons: Sequence[str],
                    explanation: str, evidence_ids: Sequence[int] = ()) -> OrderAppeal:
     """The unit's head appeals a redo decision of the unit's reply (`review_id`; by default the
@@ -133,11 +141,7 @@ def do_appeal_redo(order_id: int, *, actor: User, review_id: Any = None, reasons
         order = _lock(order_id)
         target = _check(order, actor, A.APPEAL_REDO)
         redos = Review.objects.filter(order=order, decision=Review.Decision.REDO).select_related("reply")
-        if review_id in (None, ""):
-            review = redos.order_by("-at", "-pk").first()
-        else:
-            pk = as_id(review_id)
-            review = redos.filter(pk=pk).first() if pk is not None else None
+        review = _chosen(redos, review_id)
         if review is None:
             raise InvalidInput(_("这张工单没有可申诉的驳回重办决定。"), details={"review_id": [_("请选择本工单的一次驳回重办。")]})
         _mine(actor, review.reply.unit_id)
@@ -164,11 +168,7 @@ def do_appeal_callback(order_id: int, *, actor: User, callback_id: Any = None, r
         order = _lock(order_id)
         target = _check(order, actor, A.APPEAL_CALLBACK)
         counted = Callback.objects.filter(order=order, valid=True, reached=True, voided_at__isnull=True)
-        if callback_id in (None, ""):
-            callback = counted.order_by("-at", "-pk").first()
-        else:
-            pk = as_id(callback_id)
-            callback = counted.filter(pk=pk).first() if pk is not None else None
+        callback = _chosen(counted, callback_id)
         if callback is None:
             raise InvalidInput(_("这张工单没有可申诉的有效回访。"), details={"callback_id": [_("请选择本工单的一次有效回访。")]})
         _mine(actor, callback.unit_id)
